@@ -1,0 +1,91 @@
+// The closed set of errors the agent answers with, and the one place that turns them into responses.
+//
+// Every SDK reads a different spelling of the error fields (see shared facts/sdk-clients.md): JS reads
+// `Code`/`Message`, Java requires lowercase `code`/`message`, Go reads lowercase. The body carries both.
+// Statuses follow the SDKs' retry rules: 4xx for bad tokens and denials, 429 for throttling, 5xx for
+// transient faults, never 404 for "no association" (Java would not read the body) and never 3xx.
+
+export interface ErrorSpec {
+  readonly status: number;
+  /** True when a client retrying the same request later may succeed. */
+  readonly retryable: boolean;
+}
+
+/** Agent error codes. Upstream (EKS Auth) modelled errors keep their AWS names so users can search them. */
+export const ERROR_SPECS = {
+  // Request checks (our own)
+  InvalidHost: { status: 403, retryable: false },
+  MissingAuthorization: { status: 400, retryable: false },
+  InvalidToken: { status: 400, retryable: false },
+  TokenRejected: { status: 403, retryable: false },
+  RequestTooLarge: { status: 431, retryable: false },
+  NotFound: { status: 404, retryable: false },
+  MethodNotAllowed: { status: 405, retryable: false },
+  TooManyRequests: { status: 429, retryable: true },
+  Overloaded: { status: 503, retryable: true },
+  KeysUnavailable: { status: 503, retryable: true },
+  ShuttingDown: { status: 503, retryable: true },
+  // EKS Auth modelled errors (facts/eks-auth-api.md)
+  AccessDeniedException: { status: 403, retryable: false },
+  ExpiredTokenException: { status: 400, retryable: false },
+  InvalidTokenException: { status: 400, retryable: false },
+  ResourceNotFoundException: { status: 400, retryable: false },
+  InvalidParameterException: { status: 400, retryable: false },
+  InvalidRequestException: { status: 400, retryable: false },
+  ThrottlingException: { status: 429, retryable: true },
+  InternalServerException: { status: 502, retryable: true },
+  ServiceUnavailableException: { status: 503, retryable: true },
+  // EKS Auth failures that are not modelled errors
+  UpstreamHttpError: { status: 502, retryable: true },
+  UpstreamMalformedResponse: { status: 502, retryable: true },
+  UpstreamUnreachable: { status: 503, retryable: true },
+  UpstreamTimeout: { status: 504, retryable: true },
+  // Anything else: a bug
+  InternalError: { status: 500, retryable: true },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_SPECS;
+
+export interface AgentErrorOptions {
+  cause?: unknown;
+  /** Overrides the code's retryable flag (e.g. an upstream 4xx without a modelled code). */
+  retryable?: boolean;
+}
+
+/**
+ * The one error family. `message` is shown to clients and written to logs, so it must never contain a
+ * token, a key or a session token: build it from fixed text and non-secret facts only.
+ */
+export class AgentError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: AgentErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AgentError';
+    this.code = code;
+    this.status = ERROR_SPECS[code].status;
+    this.retryable = options.retryable ?? ERROR_SPECS[code].retryable;
+  }
+}
+
+/** Converts anything thrown into an AgentError, hiding the details of unexpected ones. */
+export function toAgentError(err: unknown): AgentError {
+  if (err instanceof AgentError) return err;
+  return new AgentError('InternalError', 'internal error', { cause: err });
+}
+
+/** Single-line JSON error body with both spellings of code and message. */
+export function errorBody(code: string, message: string): string {
+  return JSON.stringify({ code, message, Code: code, Message: message });
+}
+
+const ERROR_HEADERS = { 'content-type': 'application/json' } as const;
+
+/** The one place an error becomes an HTTP response. */
+export function errorResponse(err: unknown, extraHeaders?: Record<string, string>): Response {
+  const e = toAgentError(err);
+  const headers = extraHeaders ? { ...ERROR_HEADERS, ...extraHeaders } : ERROR_HEADERS;
+  return new Response(errorBody(e.code, e.message), { status: e.status, headers });
+}

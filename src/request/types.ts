@@ -1,0 +1,33 @@
+// What the request layer knows about a token after checking it.
+
+/** Claims read from a token whose shape and time claims were checked (signature possibly not). */
+export interface TokenClaims {
+  readonly iss: string | undefined;
+  readonly sub: string | undefined;
+  readonly aud: readonly string[];
+  /** Seconds since epoch. */
+  readonly exp: number;
+  readonly nbf: number | undefined;
+  readonly iat: number | undefined;
+  /** From the `kubernetes.io` claim, when present. */
+  readonly namespace: string | undefined;
+  readonly serviceAccount: string | undefined;
+  readonly podName: string | undefined;
+  readonly podUid: string | undefined;
+}
+
+/** A pod identity proven by a verified signature: safe to key the cache by. */
+export interface VerifiedIdentity {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly podName: string;
+  readonly podUid: string;
+  /** Token expiry, epoch seconds. */
+  readonly exp: number;
+}
+
+/** Checks a token's signature and claims against the configured issuer. Rejections are AgentErrors. */
+export interface TokenVerifier {
+  verify(token: string): Promise<VerifiedIdentity>;
+  close(): Promise<void>;
+}
