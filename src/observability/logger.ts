@@ -21,6 +21,21 @@ const REDACT_PATHS = [
   '*.Token',
   'credentials',
   '*.credentials',
+  // Added: header bags nested in a request object, capitalised spellings, and secrets one level deeper
+  // (an error's cause, a response body) than the paths above reach.
+  'Authorization',
+  '*.Authorization',
+  '*.headers.authorization',
+  '*.headers.Authorization',
+  'SessionToken',
+  '*.SessionToken',
+  'Credentials',
+  '*.Credentials',
+  '*.*.token',
+  '*.*.Token',
+  '*.*.sessionToken',
+  '*.*.secretAccessKey',
+  '*.*.SecretAccessKey',
 ];
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

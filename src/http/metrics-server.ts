@@ -1,0 +1,95 @@
+// The metrics listener (/metrics plus the probes, as the public agent serves them on 0.0.0.0:2705) and the
+// probe-only listener (localhost:2703). Both on Bun.serve; port 0 picks a free port (tests).
+import { Hono } from 'hono';
+import type { Registry } from 'prom-client';
+import type { ProbeChecks } from '../observability/probe-result.ts';
+import { createProbeApp } from './probes.ts';
+
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:2705 (IPv6 hosts in brackets). */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface MetricsServerOptions {
+  hostname: string;
+  port: number;
+  registry: Registry;
+  probes: ProbeChecks;
+}
+
+export interface ProbeServerOptions {
+  /** Default localhost: kubelet probes reach it on the host network; nothing else needs to. */
+  hostname?: string;
+  port: number;
+  probes: ProbeChecks;
+}
+
+export const PROBE_SERVER_DEFAULTS = { hostname: 'localhost' } as const;
+
+/** Probes and scrapes are tiny GETs; anything bigger is not ours. */
+const MAX_REQUEST_BODY_BYTES = 16 * 1024;
+const IDLE_TIMEOUT_SECONDS = 30;
+
+export function formatHostPort(hostname: string, port: number): string {
+  return hostname.includes(':') && !hostname.startsWith('[')
+    ? `[${hostname}]:${port}`
+    : `${hostname}:${port}`;
+}
+
+function listen(kind: string, hostname: string, port: number, app: Hono): RunningServer {
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname,
+      port,
+      fetch: app.fetch,
+      maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+      idleTimeout: IDLE_TIMEOUT_SECONDS,
+    });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`${kind} server cannot listen on ${formatHostPort(hostname, port)}: ${reason}`, {
+      cause: err,
+    });
+  }
+  const boundPort = server.port ?? port;
+  return {
+    url: `http://${formatHostPort(hostname, boundPort)}`,
+    port: boundPort,
+    async stop() {
+      await server.stop(true);
+    },
+  };
+}
+
+/** The /metrics handler, separate so it can be mounted on any app. */
+export function createMetricsApp(registry: Registry): Hono {
+  const app = new Hono();
+  app.get('/metrics', async function metrics() {
+    try {
+      const body = await registry.metrics();
+      return new Response(body, { headers: { 'content-type': registry.contentType } });
+    } catch {
+      // A collector failing must not take the endpoint down with an unhandled error; say so plainly.
+      return new Response('metrics collection failed\n', {
+        status: 500,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      });
+    }
+  });
+  return app;
+}
+
+export function startMetricsServer(options: MetricsServerOptions): RunningServer {
+  // The probe app carries the JSON not-found handler; /metrics joins it.
+  const app = createProbeApp(options.probes);
+  app.route('/', createMetricsApp(options.registry));
+  return listen('metrics', options.hostname, options.port, app);
+}
+
+export function startProbeServer(options: ProbeServerOptions): RunningServer {
+  const hostname = options.hostname ?? PROBE_SERVER_DEFAULTS.hostname;
+  return listen('probe', hostname, options.port, createProbeApp(options.probes));
+}

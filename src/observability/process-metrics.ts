@@ -1,0 +1,156 @@
+// Process metrics that are true under Bun: CPU, resident memory, JS heap, start time, file descriptors,
+// event-loop lag. Our own collectors rather than prom-client's collectDefaultMetrics: on Bun 1.4.5 that
+// one reports V8 heap spaces that JavaScriptCore does not have (all zero), a Node version Bun only
+// imitates, and starts a perf_hooks histogram and GC observer per call that nothing can stop.
+// Names follow the Prometheus client conventions so standard dashboards work.
+import { readdirSync, readFileSync } from 'node:fs';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { EventLoopMonitor } from './event-loop-monitor.ts';
+
+export interface ProcessMetricsOptions {
+  /** When given, exports pod_identity_event_loop_lag_seconds from it. */
+  eventLoopMonitor?: EventLoopMonitor;
+  /** Where file-descriptor facts come from; injectable so tests can cover a missing /proc. */
+  procDir?: string;
+}
+
+/** Runs a reading and swallows failures: a scrape must never throw because /proc or a runtime API did. */
+function safely(read: () => void): void {
+  try {
+    read();
+  } catch {
+    // Keep the previous value.
+  }
+}
+
+function readMaxFds(procDir: string): number | undefined {
+  const line = readFileSync(`${procDir}/limits`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
+  const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
+  const n = Number(soft);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function canRead(read: () => unknown): boolean {
+  try {
+    return read() !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Registers the process metrics on `registry`. Returns the names it registered. */
+export function installProcessMetrics(registry: Registry, options: ProcessMetricsOptions = {}): string[] {
+  const procDir = options.procDir ?? '/proc/self';
+  const registers = [registry];
+  const names: string[] = [];
+
+  // CPU: counters advanced by the delta since the previous scrape (process.cpuUsage is cumulative µs).
+  let last = { user: 0, system: 0 };
+  const cpuUser = new Counter({
+    name: 'process_cpu_user_seconds_total',
+    help: 'User CPU time spent, in seconds.',
+    registers,
+  });
+  const cpuSystem = new Counter({
+    name: 'process_cpu_system_seconds_total',
+    help: 'System CPU time spent, in seconds.',
+    registers,
+  });
+  new Counter({
+    name: 'process_cpu_seconds_total',
+    help: 'Total user and system CPU time spent, in seconds.',
+    registers,
+    collect() {
+      safely(() => {
+        const now = process.cpuUsage();
+        const userUs = Math.max(0, now.user - last.user);
+        const systemUs = Math.max(0, now.system - last.system);
+        last = now;
+        cpuUser.inc(userUs / 1e6);
+        cpuSystem.inc(systemUs / 1e6);
+        this.inc((userUs + systemUs) / 1e6);
+      });
+    },
+  });
+  names.push(
+    'process_cpu_user_seconds_total',
+    'process_cpu_system_seconds_total',
+    'process_cpu_seconds_total',
+  );
+
+  const startTimeSeconds = Math.round(Date.now() / 1000 - process.uptime());
+  new Gauge({
+    name: 'process_start_time_seconds',
+    help: 'Start time of the process since unix epoch in seconds.',
+    registers,
+  }).set(startTimeSeconds);
+
+  new Gauge({
+    name: 'process_resident_memory_bytes',
+    help: 'Resident memory size in bytes.',
+    registers,
+    collect() {
+      safely(() => this.set(process.memoryUsage.rss()));
+    },
+  });
+  const heapTotal = new Gauge({
+    name: 'nodejs_heap_size_total_bytes',
+    help: 'JavaScript heap size in bytes (JavaScriptCore under Bun).',
+    registers,
+  });
+  new Gauge({
+    name: 'nodejs_heap_size_used_bytes',
+    help: 'JavaScript heap used in bytes (JavaScriptCore under Bun).',
+    registers,
+    collect() {
+      safely(() => {
+        const usage = process.memoryUsage();
+        this.set(usage.heapUsed);
+        heapTotal.set(usage.heapTotal);
+      });
+    },
+  });
+  names.push(
+    'process_start_time_seconds',
+    'process_resident_memory_bytes',
+    'nodejs_heap_size_total_bytes',
+    'nodejs_heap_size_used_bytes',
+  );
+
+  // File descriptors exist only where /proc does (Linux); elsewhere the metrics are simply absent.
+  if (canRead(() => readdirSync(`${procDir}/fd`))) {
+    new Gauge({
+      name: 'process_open_fds',
+      help: 'Number of open file descriptors.',
+      registers,
+      collect() {
+        // The listing itself holds one descriptor open while it runs.
+        safely(() => this.set(Math.max(0, readdirSync(`${procDir}/fd`).length - 1)));
+      },
+    });
+    names.push('process_open_fds');
+  }
+  const maxFds = canRead(() => readMaxFds(procDir)) ? readMaxFds(procDir) : undefined;
+  if (maxFds !== undefined) {
+    new Gauge({ name: 'process_max_fds', help: 'Maximum number of open file descriptors.', registers }).set(
+      maxFds,
+    );
+    names.push('process_max_fds');
+  }
+
+  const monitor = options.eventLoopMonitor;
+  if (monitor) {
+    new Gauge({
+      name: 'pod_identity_event_loop_lag_seconds',
+      help: 'Largest event-loop lag seen since the previous scrape, in seconds.',
+      registers,
+      collect() {
+        safely(() => this.set(monitor.takeMaxLagMs() / 1000));
+      },
+    });
+    names.push('pod_identity_event_loop_lag_seconds');
+  }
+  return names;
+}
