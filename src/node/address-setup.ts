@@ -1,0 +1,163 @@
+// The idempotent steps of `initialize`: a link, up, with the agent addresses, and the kernel routing them locally.
+import { readFileSync } from 'node:fs';
+import { familyFlag, firstLine, type IpRunner } from './ip-runner.ts';
+import { hasAddress, type LinkState, readLinkState } from './link-state.ts';
+
+export interface AddressOutcome {
+  readonly address: string;
+  readonly prefixLength: number;
+  readonly ok: boolean;
+  /** What happened, in a few words (no secrets are involved here, but keep it one line). */
+  readonly detail: string;
+}
+
+export interface SetupResult {
+  /** The link that holds the addresses: the requested one, or `lo` after a fallback. */
+  readonly device: string;
+  /** `link` when the requested link is used; `loopback-fallback` when its kind could not be created. */
+  readonly mode: 'link' | 'loopback-fallback';
+  readonly changes: number;
+  readonly ipv4: AddressOutcome;
+  readonly ipv6: AddressOutcome | undefined;
+}
+
+export interface SetupRequest {
+  readonly linkName: string;
+  readonly linkType: string;
+  readonly ipv4Address: string;
+  readonly ipv6Address: string | undefined;
+}
+
+export interface AddressSetupOptions {
+  ip: IpRunner;
+  /** Receives one line per action. */
+  print: (line: string) => void;
+  /** Reads a /proc/sys file, undefined when absent; injectable so the IPv6 hint is testable. */
+  readSysctl?: (path: string) => string | undefined;
+}
+
+function readSysctlFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+const FALLBACK_DEVICE = 'lo';
+// What iproute2 says when the kernel lacks the link kind (e.g. no dummy module); other errors are real failures.
+const MISSING_KIND = /unknown device type|not supported|no such device|module/i;
+
+export function createAddressSetup(options: AddressSetupOptions) {
+  const { ip, print } = options;
+  const readSysctl = options.readSysctl ?? readSysctlFile;
+  let changes = 0;
+
+  async function ensureLink(request: SetupRequest): Promise<{ state: LinkState; mode: SetupResult['mode'] }> {
+    const existing = await readLinkState(ip, request.linkName);
+    if (existing) {
+      print(`link ${request.linkName}: present`);
+      return { state: existing, mode: 'link' };
+    }
+    const added = await ip(['link', 'add', 'name', request.linkName, 'type', request.linkType]);
+    const created = await readLinkState(ip, request.linkName);
+    if (created) {
+      if (added.exitCode === 0) changes++;
+      print(`link ${request.linkName}: created (type ${request.linkType})`);
+      return { state: created, mode: 'link' };
+    }
+    if (!MISSING_KIND.test(added.stderr)) {
+      throw new Error(`cannot create link ${request.linkName}: ${firstLine(added.stderr)}`);
+    }
+    // Any address on any local link is delivered to this node, so lo serves pods the same way; only the
+    // dedicated link's name (and its easy cleanup) is lost.
+    print(
+      `link ${request.linkName}: cannot create a ${request.linkType} link (${firstLine(added.stderr)}); ` +
+        `using ${FALLBACK_DEVICE} instead`,
+    );
+    const loopback = await readLinkState(ip, FALLBACK_DEVICE);
+    if (!loopback) throw new Error(`fallback link ${FALLBACK_DEVICE} does not exist`);
+    return { state: loopback, mode: 'loopback-fallback' };
+  }
+
+  async function ensureUp(state: LinkState): Promise<void> {
+    if (state.up) {
+      print(`link ${state.name}: up`);
+      return;
+    }
+    const result = await ip(['link', 'set', 'dev', state.name, 'up']);
+    if (result.exitCode !== 0)
+      throw new Error(`cannot set link ${state.name} up: ${firstLine(result.stderr)}`);
+    changes++;
+    print(`link ${state.name}: set up`);
+  }
+
+  function ipv6Hint(device: string): string {
+    if (readSysctl('/proc/sys/net/ipv6/conf/all/disable_ipv6') === undefined)
+      return '; this kernel has no IPv6';
+    if (readSysctl(`/proc/sys/net/ipv6/conf/${device}/disable_ipv6`) === '1') {
+      return `; IPv6 is disabled on ${device} (net.ipv6.conf.${device}.disable_ipv6=1)`;
+    }
+    return '';
+  }
+
+  async function ensureAddress(state: LinkState, address: string): Promise<AddressOutcome> {
+    const v6 = address.includes(':');
+    const prefixLength = v6 ? 128 : 32;
+    const cidr = `${address}/${prefixLength}`;
+    const label = `address ${cidr} on ${state.name}`;
+    if (hasAddress(state, address, prefixLength)) {
+      print(`${label}: present`);
+      return verifyLocalRoute(address, prefixLength, 'present');
+    }
+    // nodad: duplicate address detection would keep the address unusable ("tentative") for about a second,
+    // and the server starts right after us; the address is ours by design, so there is nothing to detect.
+    const args = v6
+      ? ['-6', 'addr', 'add', cidr, 'dev', state.name, 'nodad']
+      : ['addr', 'add', cidr, 'dev', state.name];
+    const result = await ip(args);
+    if (result.exitCode !== 0 && !/exists/i.test(result.stderr)) {
+      const detail = `cannot add: ${firstLine(result.stderr)}${v6 ? ipv6Hint(state.name) : ''}`;
+      print(`${label}: FAILED: ${detail}`);
+      return { address, prefixLength, ok: false, detail };
+    }
+    if (result.exitCode === 0) changes++;
+    print(`${label}: added`);
+    return verifyLocalRoute(address, prefixLength, 'added');
+  }
+
+  // The kernel adds a route of type local for each local address; checking it proves the address is
+  // routable to this node (and catches a link that is down or an address the kernel did not accept).
+  async function verifyLocalRoute(
+    address: string,
+    prefixLength: number,
+    how: string,
+  ): Promise<AddressOutcome> {
+    const result = await ip(['-j', familyFlag(address), 'route', 'get', address]);
+    let type: unknown;
+    try {
+      type = (JSON.parse(result.stdout) as Array<{ type?: unknown }>)[0]?.type;
+    } catch {
+      type = undefined;
+    }
+    if (result.exitCode === 0 && type === 'local') {
+      print(`route to ${address}: local (delivered to this node)`);
+      return { address, prefixLength, ok: true, detail: how };
+    }
+    const detail = `route to ${address} is not local (${result.exitCode === 0 ? `type ${String(type)}` : firstLine(result.stderr)})`;
+    print(`route to ${address}: FAILED: ${detail}`);
+    return { address, prefixLength, ok: false, detail };
+  }
+
+  return {
+    async run(request: SetupRequest): Promise<SetupResult> {
+      changes = 0;
+      const { state, mode } = await ensureLink(request);
+      await ensureUp(state);
+      const ipv4 = await ensureAddress(state, request.ipv4Address);
+      const ipv6 =
+        request.ipv6Address === undefined ? undefined : await ensureAddress(state, request.ipv6Address);
+      return { device: state.name, mode, changes, ipv4, ipv6 };
+    },
+  };
+}
