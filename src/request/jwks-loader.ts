@@ -1,0 +1,139 @@
+// Reads an issuer's signing keys once: from a JWKS file, a JWKS URL, or OIDC discovery of an issuer.
+//
+// Every read is bounded (time and bytes) and keeps only public signing keys, stripped to their public
+// members, because the set is copied to worker threads and must never carry private material.
+
+import { readFile } from 'node:fs/promises';
+import type { PublicJwk } from './verify-signature.ts';
+
+/** A JWKS larger than this is refused; real issuers publish a few keys in a few KB. */
+export const MAX_JWKS_BYTES = 1024 * 1024;
+/** More keys than this is not a signing-key set; the excess is ignored. */
+export const MAX_JWKS_KEYS = 64;
+
+const PUBLIC_MEMBERS = ['kty', 'kid', 'alg', 'use', 'crv', 'n', 'e', 'x', 'y'] as const;
+const SIGNING_KEY_TYPES = new Set(['RSA', 'EC', 'OKP']);
+
+export class JwksLoadError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JwksLoadError';
+  }
+}
+
+async function readBoundedText(response: Response, what: string): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > MAX_JWKS_BYTES) throw new JwksLoadError(`${what} is larger than ${MAX_JWKS_BYTES} bytes`);
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_JWKS_BYTES) {
+      await reader.cancel();
+      throw new JwksLoadError(`${what} is larger than ${MAX_JWKS_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** GETs a JSON document with a timeout and a size bound. */
+export async function fetchJson(url: string, timeoutMs: number, what: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/json' },
+    });
+  } catch (err) {
+    const timedOut = err instanceof Error && err.name === 'TimeoutError';
+    throw new JwksLoadError(timedOut ? `${what} timed out after ${timeoutMs} ms` : `${what} is unreachable`, {
+      cause: err,
+    });
+  }
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new JwksLoadError(`${what} answered HTTP ${response.status}`);
+  }
+  const text = await readBoundedText(response, what);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new JwksLoadError(`${what} is not valid JSON`, { cause: err });
+  }
+}
+
+/** Keeps the public signing keys of a JWKS document. Throws when none is usable. */
+export function parseJwks(doc: unknown, what: string): PublicJwk[] {
+  const keys = (doc as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw new JwksLoadError(`${what} has no keys array`);
+  const usable: PublicJwk[] = [];
+  for (const raw of keys) {
+    if (usable.length >= MAX_JWKS_KEYS) break;
+    if (typeof raw !== 'object' || raw === null) continue;
+    const key = raw as Record<string, unknown>;
+    // Symmetric ('oct') and encryption keys can never verify a service-account token.
+    if (!SIGNING_KEY_TYPES.has(key['kty'] as string)) continue;
+    if (key['use'] !== undefined && key['use'] !== 'sig') continue;
+    const clean: Record<string, string> = {};
+    for (const member of PUBLIC_MEMBERS) {
+      const value = key[member];
+      if (typeof value === 'string') clean[member] = value;
+    }
+    usable.push(clean as unknown as PublicJwk);
+  }
+  if (usable.length === 0) throw new JwksLoadError(`${what} has no usable signing keys`);
+  return usable;
+}
+
+function trimSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}
+
+/** OIDC discovery: the configured issuer's document names its jwks_uri. */
+export async function discoverJwksUri(issuer: string, timeoutMs: number): Promise<string> {
+  const doc = (await fetchJson(
+    `${trimSlash(issuer)}/.well-known/openid-configuration`,
+    timeoutMs,
+    'issuer discovery document',
+  )) as { issuer?: unknown; jwks_uri?: unknown } | null;
+  // OpenID Connect Discovery 4.3: the document must name the issuer it was fetched for.
+  if (typeof doc?.issuer !== 'string' || trimSlash(doc.issuer) !== trimSlash(issuer)) {
+    throw new JwksLoadError('issuer discovery document names a different issuer');
+  }
+  if (typeof doc.jwks_uri !== 'string') throw new JwksLoadError('issuer discovery document has no jwks_uri');
+  try {
+    const uri = new URL(doc.jwks_uri);
+    if (uri.protocol !== 'https:' && uri.protocol !== 'http:') throw new Error('not http(s)');
+    return uri.href;
+  } catch (err) {
+    throw new JwksLoadError('issuer discovery document has an invalid jwks_uri', { cause: err });
+  }
+}
+
+export async function loadJwksUrl(url: string, timeoutMs: number): Promise<PublicJwk[]> {
+  return parseJwks(await fetchJson(url, timeoutMs, 'JWKS endpoint'), 'JWKS endpoint');
+}
+
+export async function loadJwksFile(path: string): Promise<PublicJwk[]> {
+  let text: string;
+  try {
+    const bytes = await readFile(path);
+    if (bytes.byteLength > MAX_JWKS_BYTES)
+      throw new JwksLoadError(`JWKS file is larger than ${MAX_JWKS_BYTES} bytes`);
+    text = bytes.toString('utf8');
+  } catch (err) {
+    if (err instanceof JwksLoadError) throw err;
+    throw new JwksLoadError('JWKS file is unreadable', { cause: err });
+  }
+  try {
+    return parseJwks(JSON.parse(text), 'JWKS file');
+  } catch (err) {
+    if (err instanceof JwksLoadError) throw err;
+    throw new JwksLoadError('JWKS file is not valid JSON', { cause: err });
+  }
+}

@@ -1,0 +1,132 @@
+// Full token verification: cheap claim checks and identity rules on the main thread, then the signature
+// against the configured issuer's keys, on a bounded worker pool (or inline when workers = 0).
+//
+// Issuer check: when `issuer` is undefined (keys given with --jwks-url/--jwks-file and no --token-issuer),
+// `iss` is not compared. The key set itself is then the trust anchor: only tokens signed by one of those
+// configured keys pass, whatever they claim as issuer. Configure --token-issuer to check both.
+import { type Clock, systemClock } from '../clock.ts';
+import { AgentError, type ErrorCode, toAgentError } from '../errors.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { identityFromClaims, POD_IDENTITY_AUDIENCE } from './identity-claims.ts';
+import type { KeySet, KeySource, StoredKey } from './jwks.ts';
+import { createSignaturePool } from './signature-pool.ts';
+import { decodeToken, readTokenClaims } from './token-claims.ts';
+import type { TokenVerifier, VerifiedIdentity } from './types.ts';
+import { ACCEPTED_ALGORITHMS, keyFitsAlgorithm } from './verify-signature.ts';
+
+export interface TokenVerifierOptions {
+  keySource: KeySource;
+  /** Expected `iss`. Undefined skips the issuer check (see the header comment). */
+  issuer: string | undefined;
+  audience?: string;
+  /** Worker threads for signature checks; 0 verifies inline on the main thread. */
+  workers: number;
+  /** Verifications allowed to wait for a worker; beyond it: Overloaded (503) at once. */
+  maxQueue?: number;
+  clock?: Clock;
+  metrics?: Metrics;
+}
+
+export const TOKEN_VERIFIER_DEFAULTS = {
+  audience: POD_IDENTITY_AUDIENCE,
+  maxQueue: 256,
+} as const;
+
+/** Without a kid, at most this many keys are tried: bounds the work a kid-less token can cause. */
+const MAX_KEYS_WITHOUT_KID = 4;
+
+const RESULT_LABELS: readonly (ErrorCode | 'valid')[] = [
+  'valid',
+  'InvalidToken',
+  'TokenRejected',
+  'KeysUnavailable',
+  'Overloaded',
+  'InternalError',
+];
+
+function rejected(message: string): AgentError {
+  return new AgentError('TokenRejected', message);
+}
+
+function checkAlgorithm(alg: string): void {
+  if (ACCEPTED_ALGORITHMS[alg]) return;
+  if (alg.toLowerCase() === 'none') throw rejected('unsigned tokens (alg none) are not accepted');
+  if (alg.startsWith('HS')) throw rejected('symmetric (HMAC) token algorithms are not accepted');
+  throw rejected('token signing algorithm is not supported');
+}
+
+function keysForKid(set: KeySet, kid: string | undefined): readonly StoredKey[] {
+  return kid === undefined ? set.keys : set.keys.filter((k) => k.kid === kid);
+}
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const { keySource, issuer, metrics } = options;
+  const rules = { issuer, audience: options.audience ?? TOKEN_VERIFIER_DEFAULTS.audience };
+  const clock = options.clock ?? systemClock;
+  const pool = createSignaturePool({
+    workers: options.workers,
+    maxQueue: options.maxQueue ?? TOKEN_VERIFIER_DEFAULTS.maxQueue,
+    metrics,
+  });
+  // Pre-bound children: no label lookup per verification.
+  const counters = new Map(
+    RESULT_LABELS.map((label) => [label, metrics?.tokenVerifications.labels(label)] as const),
+  );
+
+  async function currentKeys(): Promise<KeySet> {
+    let set = keySource.current();
+    if (!set) {
+      await keySource.refreshForUnknownKey();
+      set = keySource.current();
+    }
+    if (!set) throw new AgentError('KeysUnavailable', 'token signing keys are not available yet');
+    return set;
+  }
+
+  async function candidateKeys(kid: string | undefined, alg: string): Promise<StoredKey[]> {
+    let named = keysForKid(await currentKeys(), kid);
+    if (named.length === 0 && kid !== undefined) {
+      // Possibly a key rotated in since the last refresh (rate-limited inside the key source).
+      await keySource.refreshForUnknownKey();
+      named = keysForKid(await currentKeys(), kid);
+      if (named.length === 0) throw rejected('token signing key (kid) is not known to the trusted issuer');
+    }
+    const fitting = named.filter((k) => keyFitsAlgorithm(k.jwk, alg)).slice(0, MAX_KEYS_WITHOUT_KID);
+    if (fitting.length === 0) throw rejected('token algorithm does not match the signing key');
+    return fitting;
+  }
+
+  async function check(token: string): Promise<VerifiedIdentity> {
+    const decoded = decodeToken(token);
+    const claims = readTokenClaims(decoded.payload, Math.floor(clock.now() / 1000));
+    checkAlgorithm(decoded.alg);
+    if (decoded.signature.length === 0) throw rejected('token has no signature');
+    const identity = identityFromClaims(claims, rules);
+    for (const key of await candidateKeys(decoded.kid, decoded.alg)) {
+      const result = await pool.run({
+        alg: decoded.alg,
+        keyId: key.keyId,
+        jwk: key.jwk,
+        signingInput: decoded.signingInput,
+        signature: decoded.signature,
+      });
+      if (result === 'valid') return identity;
+    }
+    throw rejected('token signature is invalid');
+  }
+
+  return {
+    async verify(token) {
+      try {
+        const identity = await check(token);
+        counters.get('valid')?.inc();
+        return identity;
+      } catch (err) {
+        const e = toAgentError(err);
+        counters.get(e.code)?.inc();
+        throw e;
+      }
+    },
+    close: () => pool.close(),
+  };
+}
