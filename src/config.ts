@@ -1,5 +1,22 @@
 // Flags + environment -> one frozen Config. The only module that reads argv or process.env.
-// (Skeleton: the interface is the contract other modules rely on; the parser is being written.)
+import { availableParallelism } from 'node:os';
+import { parseFlags, type RawFlags } from './argv.ts';
+import { ConfigError, showValue } from './config-error.ts';
+import { SERVER_FLAGS, type ServerFlagName } from './config-flags.ts';
+import {
+  toChoice,
+  toClusterName,
+  toDurationMs,
+  toHost,
+  toHttpUrl,
+  toInteger,
+  toLogLevel,
+  toNumber,
+  toPort,
+} from './config-values.ts';
+
+export { ConfigError } from './config-error.ts';
+export { SERVER_FLAGS } from './config-flags.ts';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 export type VerifyMode = 'off' | 'claims' | 'signature';
@@ -66,17 +83,166 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+export interface ParseServerConfigOptions {
+  /** CPU cores for the default worker count; defaults to what the runtime reports. */
+  readonly availableCores?: number;
+}
+
+const VERIFY_MODES: readonly VerifyMode[] = ['off', 'claims', 'signature'];
+const TEN_MINUTES_MS = 600_000;
+const ONE_HOUR_MS = 3_600_000;
+/** Go's time.Duration maximum, the public agent's only bound on the retention. */
+const MAX_GO_DURATION_MS = 9_223_372_036_854;
+const REGION = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** Default pool size: leave one core to the event loop, keep at least one thread, cap at 4. */
+export function defaultWorkers(availableCores: number): number {
+  return Math.max(1, Math.min(4, Math.floor(availableCores) - 1));
+}
+
+function runtimeCores(): number {
+  return globalThis.navigator?.hardwareConcurrency ?? availableParallelism();
+}
+
+/** The region SigV4 signs for: AWS_REGION, then AWS_DEFAULT_REGION (an empty variable counts as unset). */
+function readRegion(env: Record<string, string | undefined>): string {
+  const [name, value] = env['AWS_REGION']
+    ? ['AWS_REGION', env['AWS_REGION']]
+    : ['AWS_DEFAULT_REGION', env['AWS_DEFAULT_REGION'] ?? ''];
+  if (value === '') throw new ConfigError('missing region: set AWS_REGION or AWS_DEFAULT_REGION');
+  if (value.length > 64 || !REGION.test(value)) {
+    throw new ConfigError(
+      `invalid value ${showValue(value)} for ${name}: expected a region such as us-east-1`,
+    );
   }
+  return value;
 }
 
 /** Parses `server` flags and environment into a frozen Config. Throws ConfigError with one clear line. */
 export function parseServerConfig(
-  _argv: readonly string[],
-  _env: Record<string, string | undefined>,
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  options: ParseServerConfigOptions = {},
 ): Config {
-  throw new ConfigError('config parser not implemented yet');
+  const flags: RawFlags = parseFlags(argv, SERVER_FLAGS);
+  const given = (name: ServerFlagName): string | undefined => flags.get(name)?.at(-1);
+  /** The user's value, else the table's default: one parse path for both. */
+  const raw = (name: ServerFlagName): string => {
+    const value = given(name);
+    if (value !== undefined) return value;
+    const spec = SERVER_FLAGS.find((s) => s.name === name);
+    const dflt = spec && 'default' in spec ? spec.default : undefined;
+    if (typeof dflt !== 'string') throw new Error(`flag table has no default for --${name}`);
+    return dflt;
+  };
+  const f = (name: ServerFlagName) => `--${name}`;
+
+  const clusterRaw = given('cluster-name');
+  if (clusterRaw === undefined) throw new ConfigError('missing required flag --cluster-name (-c)');
+
+  const bindRaw = flags.get('bind-hosts') ?? SERVER_FLAGS.find((s) => s.name === 'bind-hosts')!.default;
+  const bindHosts = [...new Set(bindRaw.map((h) => toHost(f('bind-hosts'), h)))];
+
+  // A flag beats the environment variable, like the SDKs' own endpoint resolution.
+  const endpointFlag = given('endpoint');
+  const endpointEnv = env['AWS_ENDPOINT_URL_EKS_AUTH'] || undefined;
+  const endpoint =
+    endpointFlag !== undefined
+      ? toHttpUrl(f('endpoint'), endpointFlag)
+      : endpointEnv !== undefined
+        ? toHttpUrl('AWS_ENDPOINT_URL_EKS_AUTH', endpointEnv)
+        : undefined;
+
+  const tokenIssuer = optional(given('token-issuer'), (v) => toHttpUrl(f('token-issuer'), v));
+  const jwksUrl = optional(given('jwks-url'), (v) => toHttpUrl(f('jwks-url'), v));
+  const jwksFile = optional(given('jwks-file'), (v) => {
+    if (v.trim() === '') throw new ConfigError('invalid value "" for --jwks-file: expected a file path');
+    return v;
+  });
+  if (jwksUrl !== undefined && jwksFile !== undefined) {
+    throw new ConfigError('--jwks-url and --jwks-file both name the signing keys: give only one');
+  }
+  const hasKeySource = tokenIssuer !== undefined || jwksUrl !== undefined || jwksFile !== undefined;
+  const verifyRaw = given('verify-tokens');
+  const verifyTokens =
+    verifyRaw === undefined
+      ? hasKeySource
+        ? 'signature'
+        : 'claims'
+      : toChoice(f('verify-tokens'), verifyRaw, VERIFY_MODES);
+  if (verifyTokens === 'signature' && !hasKeySource) {
+    throw new ConfigError(
+      '--verify-tokens=signature needs a key source: --token-issuer, --jwks-url or --jwks-file',
+    );
+  }
+
+  const workersRaw = given('workers');
+  const workers =
+    workersRaw === undefined
+      ? defaultWorkers(options.availableCores ?? runtimeCores())
+      : toInteger(f('workers'), workersRaw, 0, 64);
+
+  const config: Config = {
+    clusterName: toClusterName(f('cluster-name'), clusterRaw),
+    port: toPort(f('port'), raw('port')),
+    bindHosts: Object.freeze(bindHosts),
+    probePort: toPort(f('probe-port'), raw('probe-port')),
+    metricsAddress: toHost(f('metrics-address'), raw('metrics-address')),
+    metricsPort: toPort(f('metrics-port'), raw('metrics-port')),
+    maxCredentialRetentionMs: toDurationMs(
+      f('max-credential-retention-before-renewal'),
+      raw('max-credential-retention-before-renewal'),
+      { allowZero: true, maxMs: MAX_GO_DURATION_MS },
+    ),
+    maxCacheSize: toInteger(f('max-cache-size'), raw('max-cache-size'), 0, 1_000_000),
+    maxServiceQps: toNumber(f('max-service-qps'), raw('max-service-qps'), {
+      min: 0,
+      minExclusive: true,
+      max: 10_000,
+    }),
+    rotateCredentials: raw('rotate-credentials') === 'true',
+    endpoint,
+    logLevel: toLogLevel(f('verbosity'), raw('verbosity')),
+    region: readRegion(env),
+    probeAddress: toHost(f('probe-address'), raw('probe-address')),
+    verifyTokens,
+    tokenIssuer,
+    jwksUrl,
+    jwksFile,
+    workers,
+    strictBind: raw('strict-bind') === 'true',
+    auditLog: raw('audit-log') === 'true',
+    upstreamTimeoutMs: toDurationMs(f('upstream-timeout'), raw('upstream-timeout'), {
+      allowZero: false,
+      maxMs: TEN_MINUTES_MS,
+    }),
+    upstreamConnectTimeoutMs: toDurationMs(f('upstream-connect-timeout'), raw('upstream-connect-timeout'), {
+      allowZero: false,
+      maxMs: TEN_MINUTES_MS,
+    }),
+    maxUpstreamConcurrency: toInteger(
+      f('max-upstream-concurrency'),
+      raw('max-upstream-concurrency'),
+      1,
+      1024,
+    ),
+    clientPatienceMs: toDurationMs(f('client-patience'), raw('client-patience'), {
+      allowZero: false,
+      maxMs: TEN_MINUTES_MS,
+    }),
+    rateLimitPerClient: toNumber(f('rate-limit-per-client'), raw('rate-limit-per-client'), {
+      min: 0,
+      max: 1_000_000,
+    }),
+    rateLimitGlobal: toNumber(f('rate-limit-global'), raw('rate-limit-global'), { min: 0, max: 1_000_000 }),
+    shutdownTimeoutMs: toDurationMs(f('shutdown-timeout'), raw('shutdown-timeout'), {
+      allowZero: true,
+      maxMs: ONE_HOUR_MS,
+    }),
+  };
+  return Object.freeze(config);
+}
+
+function optional<T>(value: string | undefined, convert: (v: string) => T): T | undefined {
+  return value === undefined ? undefined : convert(value);
 }

@@ -1,0 +1,102 @@
+// Go `time.ParseDuration` syntax ("3h", "1h30m", "1.5h", "500ms") for flags shared with the public agent.
+//
+// Parsing is exact: integer nanoseconds in BigInt, like Go's int64, so "1.1s" is exactly 1100 ms and the
+// same out-of-range inputs fail. Results are milliseconds as a JS number (fractional below 1 ms).
+
+const NS_PER_UNIT: Readonly<Record<string, bigint>> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n, // U+00B5 micro sign, what Go prints
+  μs: 1_000n, // U+03BC Greek mu, which Go also accepts
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
+
+const NS_PER_MS = 1_000_000n;
+/** Go's time.Duration is an int64 of nanoseconds (~292 years). */
+const MAX_NS = 2n ** 63n - 1n;
+/** Longer inputs are not durations anyone means; the bound keeps parsing cheap. */
+const MAX_INPUT_LENGTH = 64;
+
+/** One "<number><unit>" term: integer part, optional fraction, unit letters. */
+const TERM = /^(\d*)(?:\.(\d*))?([a-zµμ]+)/;
+
+export class DurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DurationError';
+  }
+}
+
+function fail(input: string, why: string): never {
+  const shown = input.length > MAX_INPUT_LENGTH ? `${input.slice(0, MAX_INPUT_LENGTH)}...` : input;
+  throw new DurationError(`invalid duration ${JSON.stringify(shown)}: ${why}`);
+}
+
+/** Integer nanoseconds for a Go duration string; throws DurationError on anything Go would reject. */
+export function parseGoDurationNs(input: string): bigint {
+  if (typeof input !== 'string' || input.length === 0) fail(String(input ?? ''), 'empty');
+  if (input.length > MAX_INPUT_LENGTH) fail(input, 'too long');
+  let rest = input;
+  let negative = false;
+  if (rest[0] === '-' || rest[0] === '+') {
+    negative = rest[0] === '-';
+    rest = rest.slice(1);
+  }
+  // Go special-cases a bare zero; every other number needs a unit.
+  if (rest === '0') return 0n;
+  if (rest === '') fail(input, 'missing number');
+  let total = 0n;
+  while (rest !== '') {
+    const m = TERM.exec(rest);
+    if (!m) fail(input, 'expected a number followed by a unit (ns, us, ms, s, m, h)');
+    const [whole, intPart = '', fracPart = '', unitName = ''] = m;
+    if (intPart === '' && fracPart === '') fail(input, 'missing number');
+    const unit = NS_PER_UNIT[unitName];
+    if (unit === undefined) fail(input, `unknown unit "${unitName}" (use ns, us, ms, s, m, h)`);
+    let ns = BigInt(intPart || '0') * unit;
+    if (fracPart !== '') {
+      // Like Go, digits finer than a nanosecond are truncated.
+      ns += (BigInt(fracPart) * unit) / 10n ** BigInt(fracPart.length);
+    }
+    total += ns;
+    if (total > MAX_NS) fail(input, 'out of range');
+    rest = rest.slice(whole.length);
+  }
+  return negative ? -total : total;
+}
+
+/** Milliseconds for a Go duration string ("90m" -> 5_400_000); fractional below 1 ms ("1ns" -> 0.000001). */
+export function parseGoDuration(input: string): number {
+  const ns = parseGoDurationNs(input);
+  const wholeMs = ns / NS_PER_MS;
+  return Number(wholeMs) + Number(ns - wholeMs * NS_PER_MS) / 1e6;
+}
+
+/** Go's fixed-point rendering of a fraction: `digits` places, trailing zeros removed. */
+function fraction(value: bigint, digits: number): string {
+  const text = value.toString().padStart(digits, '0').replace(/0+$/, '');
+  return text === '' ? '' : `.${text}`;
+}
+
+/** Formats milliseconds the way Go's Duration.String does: "3h0m0s", "1h30m0s", "500ms", "1.5µs", "0s". */
+export function formatGoDuration(ms: number): string {
+  if (!Number.isFinite(ms)) throw new DurationError(`cannot format non-finite duration ${ms}`);
+  // Whole and fractional milliseconds apart, so long durations keep nanosecond precision.
+  const wholeMs = Math.trunc(ms);
+  let ns = BigInt(wholeMs) * NS_PER_MS + BigInt(Math.round((ms - wholeMs) * 1e6));
+  const sign = ns < 0n ? '-' : '';
+  if (ns < 0n) ns = -ns;
+  if (ns === 0n) return '0s';
+  if (ns < 1_000n) return `${sign}${ns}ns`;
+  if (ns < 1_000_000n) return `${sign}${ns / 1_000n}${fraction(ns % 1_000n, 3)}µs`;
+  if (ns < 1_000_000_000n) return `${sign}${ns / NS_PER_MS}${fraction(ns % NS_PER_MS, 6)}ms`;
+  const hours = ns / 3_600_000_000_000n;
+  const minutes = (ns / 60_000_000_000n) % 60n;
+  const seconds = `${(ns / 1_000_000_000n) % 60n}${fraction(ns % 1_000_000_000n, 9)}s`;
+  if (hours > 0n) return `${sign}${hours}h${minutes}m${seconds}`;
+  if (minutes > 0n) return `${sign}${minutes}m${seconds}`;
+  return `${sign}${seconds}`;
+}
