@@ -1,0 +1,91 @@
+// Turns every way an EKS Auth attempt can fail into one EksAuthError. The only place upstream failures are
+// interpreted; everything downstream (cache, refresher, HTTP layer) reads code, status and retryable.
+import type { ErrorCode } from '../errors.ts';
+import { EksAuthError } from './errors.ts';
+import { sanitizeUpstreamMessage } from './sanitize-message.ts';
+
+/** The nine modelled EKS Auth errors; each maps to the same-named agent error code. */
+const MODELLED_CODES = new Set<string>([
+  'AccessDeniedException',
+  'ExpiredTokenException',
+  'InvalidTokenException',
+  'ResourceNotFoundException',
+  'InvalidParameterException',
+  'InvalidRequestException',
+  'ThrottlingException',
+  'InternalServerException',
+  'ServiceUnavailableException',
+]);
+
+const MAX_CODE_CHARS = 64;
+const SAFE_CODE = /^[A-Za-z0-9_.]+$/;
+
+/** `x-amzn-errortype` may carry `:http://internal.amazon.com/...`; `__type` may carry `namespace#`. */
+function normaliseCode(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  let code = raw;
+  const colon = code.indexOf(':');
+  if (colon >= 0) code = code.slice(0, colon);
+  const hash = code.lastIndexOf('#');
+  if (hash >= 0) code = code.slice(hash + 1);
+  code = code.trim();
+  if (code === '' || code.length > MAX_CODE_CHARS || !SAFE_CODE.test(code)) return undefined;
+  return code;
+}
+
+function parseBody(bodyText: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(bodyText);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Classifies a non-2xx answer from EKS Auth. */
+export function classifyErrorResponse(status: number, headers: Headers, bodyText: string): EksAuthError {
+  const requestId = headers.get('x-amzn-requestid') ?? undefined;
+  const body = parseBody(bodyText);
+  const code = normaliseCode(headers.get('x-amzn-errortype')) ?? normaliseCode(body['__type']) ?? normaliseCode(body['code']);
+  const rawMessage = body['message'] ?? body['Message'];
+  const detail = typeof rawMessage === 'string' ? sanitizeUpstreamMessage(rawMessage) : '';
+  const suffix = detail === '' ? '' : `: ${detail}`;
+
+  if (code !== undefined && MODELLED_CODES.has(code)) {
+    return new EksAuthError(code as ErrorCode, `EKS Auth ${code} (HTTP ${status})${suffix}`, {
+      kind: 'modelled',
+      requestId,
+      upstreamStatus: status,
+    });
+  }
+  // Unknown or missing code: trust the status. 429 and 5xx are worth retrying, other 4xx are not.
+  const retryable = status === 429 || status >= 500;
+  const named = code === undefined ? '' : ` ${code}`;
+  return new EksAuthError('UpstreamHttpError', `EKS Auth answered HTTP ${status}${named}${suffix}`, {
+    kind: 'http',
+    requestId,
+    upstreamStatus: status,
+    retryable,
+  });
+}
+
+/** Classifies a fetch that produced no complete answer. `timedOut` is decided by the caller's own timer. */
+export function classifyTransportFailure(err: unknown, timedOut: boolean, timeoutMs: number): EksAuthError {
+  if (timedOut) {
+    return new EksAuthError('UpstreamTimeout', `EKS Auth did not answer within ${timeoutMs} ms`, {
+      kind: 'timeout',
+      cause: err,
+    });
+  }
+  // Bun's fetch errors carry a short `code` (ECONNREFUSED, ConnectionClosed, ...); their messages may quote
+  // the URL but never the request body, still they pass through the sanitiser like any upstream text.
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  const what = typeof code === 'string' && code !== '' ? `${code}: ${message}` : message;
+  return new EksAuthError('UpstreamUnreachable', `EKS Auth unreachable: ${sanitizeUpstreamMessage(what)}`, {
+    kind: 'network',
+    cause: err,
+  });
+}
