@@ -131,18 +131,34 @@ function describeDefault(spec: FlagSpec): string {
   return typeof spec.default === 'string' ? spec.default : spec.default.join(', ');
 }
 
-/** Help lines for every flag of a table: forms, placeholder, meaning and default. */
+const HELP_INDENT = '        ';
+const HELP_WIDTH = 100;
+
+/** Greedy word wrap so help reads in an 100-column terminal. */
+function wrap(text: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && HELP_INDENT.length + line.length + 1 + word.length > HELP_WIDTH) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Help for every flag of a table: forms and placeholder on one line, then meaning and default. */
 export function formatFlagsHelp(specs: readonly FlagSpec[]): string {
-  const left = specs.map((s) => {
-    const forms = `${s.short ? `-${s.short}, ` : '    '}--${s.name}`;
-    return s.kind === 'boolean' ? forms : `${forms} ${s.valueName ?? 'VALUE'}`;
-  });
-  const width = Math.max(...left.map((l) => l.length)) + 2;
   return specs
-    .map((s, i) => {
+    .map((s) => {
+      const forms = `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.kind === 'boolean' ? '' : ` ${s.valueName ?? 'VALUE'}`}`;
       const dflt = describeDefault(s);
       const more = s.kind === 'list' ? ' Repeatable; commas also separate values.' : '';
-      return `  ${left[i]!.padEnd(width)}${s.help}${more}${dflt ? ` (default: ${dflt})` : ''}`;
+      const text = `${s.help}${more}${dflt ? ` (default: ${dflt})` : ''}`;
+      return [`  ${forms}`, ...wrap(text).map((l) => HELP_INDENT + l)].join('\n');
     })
     .join('\n');
 }

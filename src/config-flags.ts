@@ -9,8 +9,7 @@ export const SERVER_FLAGS = [
     short: 'c',
     kind: 'value',
     valueName: 'NAME',
-    defaultText: 'required',
-    help: 'Name of the EKS cluster the agent runs on.',
+    help: 'Name of the EKS cluster the agent runs on (required).',
   },
   {
     name: 'port',
