@@ -46,34 +46,30 @@ export function installProcessMetrics(registry: Registry, options: ProcessMetric
   const registers = [registry];
   const names: string[] = [];
 
-  // CPU: counters advanced by the delta since the previous scrape (process.cpuUsage is cumulative µs).
-  let last = { user: 0, system: 0 };
-  const cpuUser = new Counter({
-    name: 'process_cpu_user_seconds_total',
-    help: 'User CPU time spent, in seconds.',
-    registers,
-  });
-  const cpuSystem = new Counter({
-    name: 'process_cpu_system_seconds_total',
-    help: 'System CPU time spent, in seconds.',
-    registers,
-  });
-  new Counter({
-    name: 'process_cpu_seconds_total',
-    help: 'Total user and system CPU time spent, in seconds.',
-    registers,
-    collect() {
-      safely(() => {
-        const now = process.cpuUsage();
-        const userUs = Math.max(0, now.user - last.user);
-        const systemUs = Math.max(0, now.system - last.system);
-        last = now;
-        cpuUser.inc(userUs / 1e6);
-        cpuSystem.inc(systemUs / 1e6);
-        this.inc((userUs + systemUs) / 1e6);
-      });
-    },
-  });
+  // CPU: counters advanced by the delta since their own previous scrape (process.cpuUsage is cumulative µs).
+  // Each keeps its own baseline so any one of them can be collected alone and stay exact.
+  const cpuCounter = (name: string, help: string, pick: (u: NodeJS.CpuUsage) => number) => {
+    let lastUs = 0;
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        safely(() => {
+          const nowUs = pick(process.cpuUsage());
+          if (nowUs > lastUs) this.inc((nowUs - lastUs) / 1e6);
+          lastUs = Math.max(lastUs, nowUs);
+        });
+      },
+    });
+  };
+  cpuCounter('process_cpu_user_seconds_total', 'User CPU time spent, in seconds.', (u) => u.user);
+  cpuCounter('process_cpu_system_seconds_total', 'System CPU time spent, in seconds.', (u) => u.system);
+  cpuCounter(
+    'process_cpu_seconds_total',
+    'Total user and system CPU time spent, in seconds.',
+    (u) => u.user + u.system,
+  );
   names.push(
     'process_cpu_user_seconds_total',
     'process_cpu_system_seconds_total',
@@ -95,21 +91,20 @@ export function installProcessMetrics(registry: Registry, options: ProcessMetric
       safely(() => this.set(process.memoryUsage.rss()));
     },
   });
-  const heapTotal = new Gauge({
+  new Gauge({
     name: 'nodejs_heap_size_total_bytes',
     help: 'JavaScript heap size in bytes (JavaScriptCore under Bun).',
     registers,
+    collect() {
+      safely(() => this.set(process.memoryUsage().heapTotal));
+    },
   });
   new Gauge({
     name: 'nodejs_heap_size_used_bytes',
     help: 'JavaScript heap used in bytes (JavaScriptCore under Bun).',
     registers,
     collect() {
-      safely(() => {
-        const usage = process.memoryUsage();
-        this.set(usage.heapUsed);
-        heapTotal.set(usage.heapTotal);
-      });
+      safely(() => this.set(process.memoryUsage().heapUsed));
     },
   });
   names.push(
