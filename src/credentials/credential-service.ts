@@ -1,0 +1,195 @@
+// Answers "credentials for this token": a synchronous cache lookup for hits, and for misses one shared
+// upstream call per key (single-flight) that finishes on its own and fills the cache, whoever still waits.
+import type { Clock } from '../clock.ts';
+import type { VerifyMode } from '../config.ts';
+import type { EksAuthClient } from '../eks-auth/types.ts';
+import { AgentError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { parseTokenClaims } from '../request/token-claims.ts';
+import type { TokenVerifier, VerifiedIdentity } from '../request/types.ts';
+import type { CredentialCache } from './cache.ts';
+import { type CredentialEntry, createEntry } from './entry.ts';
+import { createSingleFlight } from './single-flight.ts';
+
+/** How long a request's upstream call may keep retrying (it outlives the request: see clientPatienceMs). */
+export const REQUEST_UPSTREAM_DEADLINE_MS = 5_000;
+/** The same for background renewals, which nobody waits for. */
+export const REFRESH_UPSTREAM_DEADLINE_MS = 10_000;
+
+export interface CredentialServiceOptions {
+  client: EksAuthClient;
+  cache: CredentialCache;
+  verifyMode: VerifyMode;
+  /** Required when verifyMode is 'signature'; the cache is then keyed by verified pod identity. */
+  verifier?: TokenVerifier;
+  retentionMs: number;
+  /** How long a request waits for a miss before a retryable error (the call itself goes on). */
+  clientPatienceMs: number;
+  clock: Clock;
+  metrics: Metrics;
+  logger: Logger;
+  random?: () => number;
+}
+
+export interface CredentialService {
+  /** Hot path: the entry to serve for this token now, or undefined. Synchronous, no allocation. */
+  lookup(token: string): CredentialEntry | undefined;
+  /** Slow path: checks the token, then shares or starts the upstream call. */
+  resolve(token: string): Promise<CredentialEntry>;
+  /** Renews an entry in the background (the refresher's call); never throws. */
+  renew(entry: CredentialEntry): Promise<'success' | 'recoverable_error' | 'evicted'>;
+  /** Upstream calls in flight. */
+  readonly inFlight: number;
+}
+
+/** Cache key of a verified pod: its UID makes it unique; namespace and service account make it readable. */
+export function identityKey(id: VerifiedIdentity): string {
+  return `${id.namespace}/${id.serviceAccount}/${id.podUid}`;
+}
+
+export function createCredentialService(options: CredentialServiceOptions): CredentialService {
+  const { client, cache, verifier, retentionMs, clientPatienceMs, clock, metrics, logger } = options;
+  const random = options.random ?? Math.random;
+  const flights = createSingleFlight<CredentialEntry>();
+  const checkClaims = options.verifyMode !== 'off';
+  if (options.verifyMode === 'signature' && !verifier) {
+    throw new Error("verifyMode 'signature' needs a token verifier");
+  }
+  const hit = metrics.hot.hit;
+
+  async function fetchAndStore(
+    key: string,
+    token: string,
+    tokenExpiresAtMs: number,
+    reason: 'request' | 'refresh',
+  ): Promise<CredentialEntry> {
+    const deadline = reason === 'request' ? REQUEST_UPSTREAM_DEADLINE_MS : REFRESH_UPSTREAM_DEADLINE_MS;
+    try {
+      const result = await client.assumeRoleForPodIdentity(token, {
+        deadlineMs: clock.now() + deadline,
+        reason,
+      });
+      const nowMs = clock.now();
+      const entry = createEntry(key, token, tokenExpiresAtMs, result, {
+        nowMs,
+        retentionMs,
+        random: random(),
+      });
+      if (entry.servableUntilMs <= nowMs) {
+        throw new AgentError(
+          'UpstreamMalformedResponse',
+          'EKS Auth returned credentials that expire within 15 s',
+        );
+      }
+      cache.set(entry);
+      metrics.cacheEntries.set(cache.size);
+      return entry;
+    } catch (err) {
+      const e =
+        err instanceof AgentError ? err : new AgentError('InternalError', 'internal error', { cause: err });
+      metrics.cacheErrors.labels(e.retryable ? 'Recoverable' : 'NonRecoverable', e.code).inc();
+      if (!e.retryable && cache.delete(key)) {
+        metrics.hot.evicted.inc();
+        metrics.cacheEntries.set(cache.size);
+      }
+      throw e;
+    }
+  }
+
+  function startFlight(key: string, token: string, tokenExpiresAtMs: number, reason: 'request' | 'refresh') {
+    const flight = flights.run(key, () => fetchAndStore(key, token, tokenExpiresAtMs, reason));
+    if (flight.shared) metrics.singleFlightShared.inc();
+    // Nobody may be waiting any more when it fails; the failure is already counted and logged.
+    flight.promise.catch(() => {});
+    return flight.promise;
+  }
+
+  function waitWithPatience(promise: Promise<CredentialEntry>): Promise<CredentialEntry> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const patience = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new AgentError(
+              'UpstreamTimeout',
+              `EKS Auth has not answered within ${clientPatienceMs} ms; the call goes on and a retry will be served from the cache`,
+            ),
+          ),
+        clientPatienceMs,
+      );
+    });
+    return Promise.race([promise, patience]).finally(() => clearTimeout(timer));
+  }
+
+  return {
+    lookup(token) {
+      const entry = cache.lookup(token, clock.now());
+      if (entry !== undefined) {
+        entry.accessed = true;
+        hit.inc();
+      }
+      return entry;
+    },
+
+    async resolve(token) {
+      metrics.hot.miss.inc();
+      const nowMs = clock.now();
+      let key = token;
+      let tokenExpiresAtMs = Number.POSITIVE_INFINITY;
+      if (checkClaims) tokenExpiresAtMs = parseTokenClaims(token, Math.floor(nowMs / 1000)).exp * 1000;
+      if (verifier) {
+        const identity = await verifier.verify(token);
+        key = identityKey(identity);
+        tokenExpiresAtMs = identity.exp * 1000;
+        cache.indexToken(token, key, tokenExpiresAtMs);
+      }
+      const previous = cache.peek(key);
+      if (previous !== undefined) {
+        // A newer token for the same verified pod: renewals use it from now on.
+        if (tokenExpiresAtMs > previous.tokenExpiresAtMs) {
+          previous.token = token;
+          previous.tokenExpiresAtMs = tokenExpiresAtMs;
+        }
+        if (clock.now() < previous.freshUntilMs) {
+          previous.accessed = true;
+          return previous;
+        }
+      }
+      try {
+        return await waitWithPatience(startFlight(key, token, tokenExpiresAtMs, 'request'));
+      } catch (err) {
+        // Keep serving the credentials we still hold while EKS Auth is slow or failing.
+        if (
+          err instanceof AgentError &&
+          err.retryable &&
+          previous !== undefined &&
+          clock.now() < previous.servableUntilMs &&
+          cache.peek(key) === previous
+        ) {
+          logger.debug({ code: err.code }, 'serving cached credentials while EKS Auth fails');
+          return previous;
+        }
+        throw err;
+      }
+    },
+
+    async renew(entry) {
+      try {
+        await startFlight(entry.key, entry.token, entry.tokenExpiresAtMs, 'refresh');
+        return 'success';
+      } catch (err) {
+        if (err instanceof AgentError && err.retryable) {
+          // The public agent's schedule: about a minute, plus up to a minute of jitter.
+          entry.renewAtMs = clock.now() + 60_000 + random() * 60_000;
+          return 'recoverable_error';
+        }
+        return 'evicted';
+      }
+    },
+
+    get inFlight() {
+      return flights.size;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+// A cached credential: the response body serialised once, and the times that decide serving and renewal.
+import type { AssumeRoleForPodIdentityResult } from '../eks-auth/types.ts';
+
+/**
+ * Never serve credentials with less than this left. The public agent uses the same bound; an SDK that
+ * receives them has time for at least one signed call before they expire.
+ */
+export const MIN_REMAINING_VALIDITY_MS = 15_000;
+
+/**
+ * A cache hit with less than this left is renewed on the request path first (old credentials are the
+ * fallback if EKS Auth fails). botocore refreshes 15 min before expiry and would otherwise ask on every call.
+ * For short-lived credentials (tests) it shrinks to a fifth of the lifetime.
+ */
+export const FRESH_REMAINING_MS = 20 * 60_000;
+
+/** Share of the credential lifetime after which the background refresher renews an entry. */
+export const RENEW_AT_LIFETIME_FRACTION = 0.75;
+
+/** Renewal times are spread by up to this share of the interval, so a pod-start storm does not renew in lockstep. */
+export const RENEW_JITTER_FRACTION = 0.1;
+
+export interface CredentialEntry {
+  readonly key: string;
+  /** The exact 200 body served on a hit. */
+  readonly body: string;
+  readonly fetchedAtMs: number;
+  readonly expiresAtMs: number;
+  /** Hits before this are served at once; after it the request renews first. */
+  readonly freshUntilMs: number;
+  /** After this the entry is never served. */
+  readonly servableUntilMs: number;
+  /** When the background refresher should renew it (moved on recoverable errors). */
+  renewAtMs: number;
+  /** The newest token seen for this key: what a renewal sends upstream. */
+  token: string;
+  /** Expiry of that token (epoch ms): past it, renewal is pointless and the entry is dropped. */
+  tokenExpiresAtMs: number;
+  /** Set by hits; cleared when renewed. Entries nobody asked for since their last fetch are not renewed. */
+  accessed: boolean;
+  /** Set once the refresher skipped it as idle, so the skip is counted once. */
+  idleCounted: boolean;
+}
+
+export interface EntryTiming {
+  readonly nowMs: number;
+  readonly retentionMs: number;
+  /** 0..1, for the renewal jitter. */
+  readonly random: number;
+}
+
+/** The container-credentials body every SDK accepts: Expiration in RFC 3339 UTC with a literal Z. */
+export function serialiseCredentials(result: AssumeRoleForPodIdentityResult): string {
+  const c = result.credentials;
+  return JSON.stringify({
+    AccessKeyId: c.accessKeyId,
+    SecretAccessKey: c.secretAccessKey,
+    Token: c.sessionToken,
+    AccountId: result.accountId,
+    Expiration: c.expiration.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  });
+}
+
+export function createEntry(
+  key: string,
+  token: string,
+  tokenExpiresAtMs: number,
+  result: AssumeRoleForPodIdentityResult,
+  timing: EntryTiming,
+): CredentialEntry {
+  const { nowMs, retentionMs, random } = timing;
+  const expiresAtMs = result.credentials.expiration.getTime();
+  const lifetimeMs = Math.max(0, expiresAtMs - nowMs);
+  const renewAfterMs = Math.min(retentionMs, lifetimeMs * RENEW_AT_LIFETIME_FRACTION);
+  return {
+    key,
+    body: serialiseCredentials(result),
+    fetchedAtMs: nowMs,
+    expiresAtMs,
+    freshUntilMs: expiresAtMs - Math.min(FRESH_REMAINING_MS, lifetimeMs / 5),
+    servableUntilMs: expiresAtMs - MIN_REMAINING_VALIDITY_MS,
+    renewAtMs: nowMs + renewAfterMs * (1 - RENEW_JITTER_FRACTION * random),
+    token,
+    tokenExpiresAtMs,
+    accessed: false,
+    idleCounted: false,
+  };
+}

@@ -1,0 +1,100 @@
+// Background renewal: entries are renewed before they age out, at most --max-service-qps calls per second,
+// oldest-due first. Dead pods cost nothing: entries whose token has expired are dropped, and entries nobody
+// asked for since their last fetch are skipped, not renewed (they stay servable until their credentials age out).
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { CredentialCache } from './cache.ts';
+import type { CredentialService } from './credential-service.ts';
+import type { CredentialEntry } from './entry.ts';
+
+export interface RefresherOptions {
+  cache: CredentialCache;
+  service: CredentialService;
+  /** --max-service-qps: renewals started per second (also the burst). */
+  maxServiceQps: number;
+  clock: Clock;
+  metrics: Metrics;
+  logger: Logger;
+  /** How often due entries are looked for. */
+  intervalMs?: number;
+}
+
+export interface Refresher {
+  /** One scan: drops dead entries and starts the renewals the rate allows. Resolves when they settle. */
+  tick(): Promise<void>;
+  start(): void;
+  stop(): void;
+}
+
+export function createRefresher(options: RefresherOptions): Refresher {
+  const { cache, service, clock, metrics, logger } = options;
+  const intervalMs = options.intervalMs ?? 1_000;
+  const qps = options.maxServiceQps;
+  const burst = Math.max(1, qps);
+  let tokens = burst;
+  let lastRefillMs = clock.now();
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  function refill(nowMs: number) {
+    tokens = Math.min(burst, tokens + ((nowMs - lastRefillMs) / 1000) * qps);
+    lastRefillMs = nowMs;
+  }
+
+  function drop(entry: CredentialEntry, result: 'dropped_token_expired' | 'dropped_credentials_expired') {
+    cache.delete(entry.key);
+    metrics.refreshes.labels(result).inc();
+  }
+
+  async function renew(entry: CredentialEntry) {
+    const due = entry.renewAtMs;
+    // Not picked again while in flight; a recoverable failure sets the next attempt.
+    entry.renewAtMs = Number.POSITIVE_INFINITY;
+    const result = await service.renew(entry);
+    metrics.refreshes.labels(result).inc();
+    if (result !== 'success')
+      logger.debug({ result, overdueMs: clock.now() - due }, 'credential renewal failed');
+  }
+
+  async function tick() {
+    const nowMs = clock.now();
+    refill(nowMs);
+    const due: CredentialEntry[] = [];
+    for (const entry of cache.entries()) {
+      if (nowMs >= entry.servableUntilMs) drop(entry, 'dropped_credentials_expired');
+      else if (entry.renewAtMs > nowMs) continue;
+      else if (entry.tokenExpiresAtMs <= nowMs) drop(entry, 'dropped_token_expired');
+      else if (!entry.accessed) {
+        if (!entry.idleCounted) {
+          entry.idleCounted = true;
+          metrics.refreshes.labels('skipped_idle').inc();
+        }
+      } else due.push(entry);
+    }
+    metrics.cacheEntries.set(cache.size);
+    if (due.length === 0 || tokens < 1) return;
+    due.sort((a, b) => a.renewAtMs - b.renewAtMs);
+    const started: Promise<void>[] = [];
+    for (const entry of due) {
+      if (tokens < 1) break;
+      tokens -= 1;
+      started.push(renew(entry));
+    }
+    await Promise.all(started);
+  }
+
+  return {
+    tick,
+    start() {
+      if (timer) return;
+      timer = setInterval(() => {
+        tick().catch((err) => logger.error({ err }, 'refresher tick failed'));
+      }, intervalMs);
+      timer.unref?.();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

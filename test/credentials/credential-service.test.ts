@@ -1,0 +1,180 @@
+import { describe, expect, test } from 'bun:test';
+import { identityKey } from '../../src/credentials/credential-service.ts';
+import { AgentError } from '../../src/errors.ts';
+import type { TokenVerifier, VerifiedIdentity } from '../../src/request/types.ts';
+import { deferred } from '../helpers/fake-eks-auth.ts';
+import { createServiceFixture, metricValue } from '../helpers/service-fixture.ts';
+import { unsignedToken } from '../helpers/tokens.ts';
+
+describe('credential service', () => {
+  test('200 concurrent misses for one token make one upstream call and all get the same body', async () => {
+    const f = createServiceFixture();
+    const gate = deferred<void>();
+    const normal = f.upstream.behaviour;
+    f.upstream.behaviour = async (call, n) => {
+      await gate.promise;
+      return normal(call, n);
+    };
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
+    const all = Array.from({ length: 200 }, () => f.service.resolve(token));
+    await Promise.resolve();
+    gate.resolve();
+    const entries = await Promise.all(all);
+    expect(f.upstream.calls).toHaveLength(1);
+    expect(new Set(entries.map((e) => e.body)).size).toBe(1);
+    expect(await metricValue(f.metrics, 'pod_identity_single_flight_shared_total')).toBe(199);
+    expect(f.service.lookup(token)?.body).toBe(entries[0]!.body);
+  });
+
+  test('a hit is served from the cache without an upstream call', async () => {
+    const f = createServiceFixture();
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
+    expect(f.service.lookup(token)).toBeUndefined();
+    await f.service.resolve(token);
+    const hit = f.service.lookup(token);
+    expect(hit).toBeDefined();
+    expect(hit!.accessed).toBe(true);
+    expect(f.upstream.calls).toHaveLength(1);
+    expect(await metricValue(f.metrics, 'pod_identity_cache_state', { state: 'hit' })).toBe(1);
+    expect(await metricValue(f.metrics, 'pod_identity_cache_state', { state: 'miss' })).toBe(1);
+  });
+
+  test('a waiter that runs out of patience gets a retryable error; the call goes on and fills the cache', async () => {
+    const f = createServiceFixture({ clientPatienceMs: 20 });
+    const gate = deferred<void>();
+    const normal = f.upstream.behaviour;
+    f.upstream.behaviour = async (call, n) => {
+      await gate.promise;
+      return normal(call, n);
+    };
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
+    const err = await f.service.resolve(token).catch((e) => e);
+    expect(err).toBeInstanceOf(AgentError);
+    expect(err.code).toBe('UpstreamTimeout');
+    expect(err.retryable).toBe(true);
+    expect(err.status).toBe(504);
+    expect(f.service.inFlight).toBe(1);
+    gate.resolve();
+    await Bun.sleep(0);
+    await Bun.sleep(0);
+    expect(f.service.lookup(token)).toBeDefined();
+    expect(f.upstream.calls).toHaveLength(1);
+  });
+
+  test('errors are not cached: the next request calls upstream again', async () => {
+    const f = createServiceFixture();
+    f.upstream.behaviour = async () => {
+      throw new AgentError('ServiceUnavailableException', 'down');
+    };
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
+    await expect(f.service.resolve(token)).rejects.toMatchObject({ code: 'ServiceUnavailableException' });
+    await expect(f.service.resolve(token)).rejects.toMatchObject({ code: 'ServiceUnavailableException' });
+    expect(f.upstream.calls).toHaveLength(2);
+    expect(await metricValue(f.metrics, 'pod_identity_cache_errors', { type: 'Recoverable' })).toBe(2);
+  });
+
+  test('an aged entry is renewed on the request path, and kept as fallback if EKS Auth fails', async () => {
+    const f = createServiceFixture();
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
+    const first = await f.service.resolve(token);
+    f.clock.set(first.freshUntilMs + 1);
+    expect(f.service.lookup(token)).toBeUndefined();
+    f.upstream.behaviour = async () => {
+      throw new AgentError('ThrottlingException', 'slow down');
+    };
+    expect((await f.service.resolve(token)).body).toBe(first.body);
+    f.clock.set(first.servableUntilMs);
+    await expect(f.service.resolve(token)).rejects.toMatchObject({ code: 'ThrottlingException' });
+  });
+
+  test('an irrecoverable error evicts the entry', async () => {
+    const f = createServiceFixture();
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
+    const first = await f.service.resolve(token);
+    f.clock.set(first.freshUntilMs + 1);
+    f.upstream.behaviour = async () => {
+      throw new AgentError('AccessDeniedException', 'association removed');
+    };
+    await expect(f.service.resolve(token)).rejects.toMatchObject({
+      code: 'AccessDeniedException',
+      status: 403,
+    });
+    expect(f.cache.peek(token)).toBeUndefined();
+    expect(await metricValue(f.metrics, 'pod_identity_cache_state', { state: 'evicted' })).toBe(1);
+    expect(await metricValue(f.metrics, 'pod_identity_cache_errors', { type: 'NonRecoverable' })).toBe(1);
+  });
+
+  test.each([
+    ['not a JWT', 'abc'],
+    ['expired', unsignedToken({ expSeconds: 1 })],
+  ])('a bad token (%s) is refused before any upstream call', async (_name, token) => {
+    const f = createServiceFixture();
+    await expect(f.service.resolve(token)).rejects.toMatchObject({ code: 'InvalidToken', status: 400 });
+    expect(f.upstream.calls).toHaveLength(0);
+  });
+
+  test('with caching disabled every request calls upstream, but concurrent ones still share', async () => {
+    const f = createServiceFixture({ maxEntries: 0 });
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
+    await Promise.all([f.service.resolve(token), f.service.resolve(token)]);
+    await f.service.resolve(token);
+    expect(f.service.lookup(token)).toBeUndefined();
+    expect(f.upstream.calls).toHaveLength(2);
+  });
+
+  test('the LRU bound holds', async () => {
+    const f = createServiceFixture({ maxEntries: 5 });
+    for (let i = 0; i < 12; i++)
+      await f.service.resolve(unsignedToken({ expSeconds: f.nowSeconds() + 3600 }));
+    expect(f.cache.size).toBe(5);
+    expect(await metricValue(f.metrics, 'pod_identity_cache_state', { state: 'evicted' })).toBe(7);
+  });
+});
+
+describe('credential service keyed by verified identity', () => {
+  function fakeVerifier(): TokenVerifier & { calls: number } {
+    const v = {
+      calls: 0,
+      async verify(token: string): Promise<VerifiedIdentity> {
+        v.calls += 1;
+        const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+        const k = payload['kubernetes.io'];
+        return {
+          namespace: k.namespace,
+          serviceAccount: k.serviceaccount.name,
+          podName: k.pod.name,
+          podUid: k.pod.uid,
+          exp: payload.exp,
+        };
+      },
+      async close() {},
+    };
+    return v;
+  }
+
+  test('a rotated token for the same pod hits the entry, even while EKS Auth is down', async () => {
+    const verifier = fakeVerifier();
+    const f = createServiceFixture({ verifier });
+    const first = unsignedToken({ expSeconds: f.nowSeconds() + 3600, podUid: 'pod-a' });
+    const entry = await f.service.resolve(first);
+    expect(entry.key).toBe('default/app/pod-a');
+    f.upstream.behaviour = async () => {
+      throw new AgentError('ServiceUnavailableException', 'outage');
+    };
+    const rotated = unsignedToken({ expSeconds: f.nowSeconds() + 7200, podUid: 'pod-a' });
+    expect(f.service.lookup(rotated)).toBeUndefined();
+    expect((await f.service.resolve(rotated)).body).toBe(entry.body);
+    expect(f.service.lookup(rotated)?.body).toBe(entry.body);
+    expect(entry.token).toBe(rotated);
+    expect(f.upstream.calls).toHaveLength(1);
+
+    const otherPod = unsignedToken({ expSeconds: f.nowSeconds() + 7200, podUid: 'pod-b' });
+    await expect(f.service.resolve(otherPod)).rejects.toMatchObject({ code: 'ServiceUnavailableException' });
+    expect(f.upstream.calls).toHaveLength(2);
+  });
+
+  test('identityKey separates pods of one service account', () => {
+    const base = { namespace: 'n', serviceAccount: 's', podName: 'p', exp: 1 };
+    expect(identityKey({ ...base, podUid: 'u1' })).not.toBe(identityKey({ ...base, podUid: 'u2' }));
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, test } from 'bun:test';
+import { AgentError } from '../../src/errors.ts';
+import { createServiceFixture, metricValue } from '../helpers/service-fixture.ts';
+import { unsignedToken } from '../helpers/tokens.ts';
+
+/** Caches `n` entries for distinct tokens, each accessed once after its fetch. */
+async function fill(f: ReturnType<typeof createServiceFixture>, n: number, tokenTtlSeconds = 86400) {
+  const tokens = Array.from({ length: n }, () =>
+    unsignedToken({ expSeconds: f.nowSeconds() + tokenTtlSeconds }),
+  );
+  for (const t of tokens) {
+    await f.service.resolve(t);
+    f.service.lookup(t);
+  }
+  return tokens;
+}
+
+describe('refresher', () => {
+  test('renews accessed entries before they age out, with new credentials', async () => {
+    const f = createServiceFixture();
+    const [token] = await fill(f, 1);
+    const before = f.cache.peek(token!)!;
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(1);
+    f.clock.set(before.renewAtMs);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(2);
+    expect(f.upstream.calls[1]!.options?.reason).toBe('refresh');
+    const after = f.cache.peek(token!)!;
+    expect(after.body).not.toBe(before.body);
+    expect(after.expiresAtMs).toBeGreaterThan(before.expiresAtMs);
+    expect(f.clock.now()).toBeLessThan(before.freshUntilMs);
+    expect(await metricValue(f.metrics, 'pod_identity_refreshes_total', { result: 'success' })).toBe(1);
+  });
+
+  test('respects --max-service-qps: at most qps renewals per second, the rest wait', async () => {
+    const f = createServiceFixture({ maxServiceQps: 3 });
+    const tokens = await fill(f, 10);
+    const latest = Math.max(...tokens.map((t) => f.cache.peek(t)!.renewAtMs));
+    f.clock.set(latest);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(10 + 3);
+    await f.refresher.tick(); // no time passed: no new budget
+    expect(f.upstream.calls).toHaveLength(13);
+    f.clock.advance(1000);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(16);
+    f.clock.advance(2000);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(19); // burst capped at qps
+    f.clock.advance(1000);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(20);
+    f.clock.advance(5000);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(20);
+  });
+
+  test('irrecoverable errors evict; recoverable errors keep the credentials and retry about a minute later', async () => {
+    const f = createServiceFixture();
+    const [denied, throttled] = await fill(f, 2);
+    const keep = f.cache.peek(throttled!)!;
+    f.upstream.behaviour = async (call) => {
+      if (call.token === denied) throw new AgentError('AccessDeniedException', 'no');
+      throw new AgentError('ThrottlingException', 'slow down');
+    };
+    const due = Math.max(f.cache.peek(denied!)!.renewAtMs, keep.renewAtMs);
+    f.clock.set(due);
+    await f.refresher.tick();
+    expect(f.cache.peek(denied!)).toBeUndefined();
+    expect(f.cache.peek(throttled!)).toBe(keep);
+    expect(f.service.lookup(throttled!)?.body).toBe(keep.body);
+    expect(keep.renewAtMs - due).toBeGreaterThanOrEqual(60_000);
+    expect(keep.renewAtMs - due).toBeLessThanOrEqual(120_000);
+    expect(await metricValue(f.metrics, 'pod_identity_refreshes_total', { result: 'evicted' })).toBe(1);
+    expect(
+      await metricValue(f.metrics, 'pod_identity_refreshes_total', { result: 'recoverable_error' }),
+    ).toBe(1);
+    const calls = f.upstream.calls.length;
+    f.clock.advance(30_000);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(calls);
+    f.clock.set(keep.renewAtMs);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(calls + 1);
+  });
+
+  test('dead pods cost nothing: idle entries are skipped, expired-token entries dropped', async () => {
+    const f = createServiceFixture();
+    const idle = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
+    await f.service.resolve(idle); // fetched, never asked for again
+    const [shortToken] = await fill(f, 1, 3600); // accessed, but its token expires before renewal
+    const idleEntry = f.cache.peek(idle)!;
+    f.clock.set(Math.max(idleEntry.renewAtMs, f.cache.peek(shortToken!)!.renewAtMs));
+    await f.refresher.tick();
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(2);
+    expect(f.cache.peek(shortToken!)).toBeUndefined();
+    expect(f.cache.peek(idle)).toBe(idleEntry); // still servable until its credentials age out
+    expect(await metricValue(f.metrics, 'pod_identity_refreshes_total', { result: 'skipped_idle' })).toBe(1);
+    expect(
+      await metricValue(f.metrics, 'pod_identity_refreshes_total', { result: 'dropped_token_expired' }),
+    ).toBe(1);
+    f.clock.set(idleEntry.servableUntilMs);
+    await f.refresher.tick();
+    expect(f.cache.peek(idle)).toBeUndefined();
+    expect(await metricValue(f.metrics, 'pod_identity_cache_entries')).toBe(0);
+  });
+
+  test('an idle entry asked for again is renewed at the next scan', async () => {
+    const f = createServiceFixture();
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
+    const entry = await f.service.resolve(token);
+    f.clock.set(entry.renewAtMs);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(1);
+    expect(f.service.lookup(token)).toBe(entry);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(2);
+  });
+});

@@ -1,0 +1,65 @@
+// A fake EKS Auth client for unit tests of the credential layer: counts calls, answers from a script.
+import type { Clock } from '../../src/clock.ts';
+import type {
+  AssumeRoleForPodIdentityResult,
+  AssumeRoleOptions,
+  EksAuthClient,
+} from '../../src/eks-auth/types.ts';
+
+export interface FakeCall {
+  token: string;
+  options: AssumeRoleOptions | undefined;
+}
+
+export interface FakeEksAuth extends EksAuthClient {
+  readonly calls: FakeCall[];
+  /** Next calls answer with this (an error to throw, or a function deciding per call). */
+  behaviour: (call: FakeCall, n: number) => Promise<AssumeRoleForPodIdentityResult>;
+  lifetimeMs: number;
+  success(call: FakeCall, n: number): AssumeRoleForPodIdentityResult;
+}
+
+export function createFakeEksAuth(clock: Clock, lifetimeMs = 6 * 3600_000): FakeEksAuth {
+  const fake: FakeEksAuth = {
+    calls: [],
+    lifetimeMs,
+    success(_call, n) {
+      return {
+        credentials: {
+          accessKeyId: `ASIAFAKE${String(n).padStart(12, '0')}`,
+          secretAccessKey: `secret-${n}`,
+          sessionToken: `session-${n}`,
+          expiration: new Date(clock.now() + fake.lifetimeMs),
+        },
+        accountId: '111122223333',
+        assumedRoleUser: { arn: 'arn:aws:sts::111122223333:assumed-role/r/s', assumeRoleId: 'AROA:s' },
+        podIdentityAssociation: {
+          associationArn: 'arn:aws:eks:us-west-2:111122223333:a',
+          associationId: 'a-1',
+        },
+        subject: { namespace: 'ns', serviceAccount: 'sa' },
+        audience: 'pods.eks.amazonaws.com',
+        requestId: `req-${n}`,
+      };
+    },
+    behaviour: async (call, n) => fake.success(call, n),
+    async assumeRoleForPodIdentity(token, options) {
+      const call = { token, options };
+      fake.calls.push(call);
+      return fake.behaviour(call, fake.calls.length);
+    },
+    close() {},
+  };
+  return fake;
+}
+
+/** A promise with its resolve/reject exposed. */
+export function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
