@@ -1,0 +1,152 @@
+// POST /clusters/{clusterName}/assume-role-for-pod-identity: faults, SigV4, token, association, answer.
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { AssociationStore } from './associations.ts';
+import { buildAssumeRoleOutput, buildMalformedOutput } from './assume-role-response.ts';
+import { AwsError, awsErrorResponse, isAwsErrorCode, jsonResponse } from './aws-error.ts';
+import { parseJsonBytes, readBoundedBody } from './bounded-body.ts';
+import type { FaultState } from './faults.ts';
+import type { SignedRequest, VerifiedSignature } from './sigv4-verifier.ts';
+import type { StatsRecorder } from './stats.ts';
+import type { VerifiedToken } from './token-verifier.ts';
+import { waitOrAbort } from './wait.ts';
+
+export const MAX_API_BODY_BYTES = 8192;
+/** Requests held open at once by a 'hang' outage; beyond it they get a 503 so sockets stay bounded. */
+export const MAX_HANGING_REQUESTS = 1024;
+const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/;
+
+export interface AssumeRoleHandlerOptions {
+  clock: Clock;
+  credentialTtlSeconds: number;
+  verifySigV4: (req: SignedRequest) => VerifiedSignature;
+  verifyToken: (token: unknown, nowMs: number) => VerifiedToken;
+  associations: AssociationStore;
+  faults: FaultState;
+  stats: StatsRecorder;
+  /** Aborted when the emulator stops: ends latency waits and hangs. */
+  stopSignal: AbortSignal;
+  /** Lifts the server's idle timeout for a request that is meant to stay open. */
+  keepOpen: (request: Request) => void;
+}
+
+export type AssumeRoleHandler = (request: Request, url: URL, rawClusterName: string) => Promise<Response>;
+
+function decodeClusterName(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return '';
+  }
+}
+
+export function createAssumeRoleHandler(options: AssumeRoleHandlerOptions): AssumeRoleHandler {
+  const { clock, verifySigV4, verifyToken, associations, faults, stats, stopSignal, keepOpen } = options;
+  let hanging = 0;
+
+  function fail(err: AwsError, requestId: string): Response {
+    stats.failure(err.code, err.status);
+    return awsErrorResponse(err, requestId);
+  }
+
+  async function hang(request: Request, requestId: string): Promise<Response> {
+    if (hanging >= MAX_HANGING_REQUESTS) {
+      return fail(new AwsError('ServiceUnavailableException', 'Service unavailable (hang limit)'), requestId);
+    }
+    stats.failure('Hang', 0);
+    hanging++;
+    keepOpen(request);
+    await waitOrAbort(undefined, [request.signal, stopSignal]);
+    hanging--;
+    // Nobody reads this: the client has gone or the server is closing its connections.
+    return new Response(null, { status: 503 });
+  }
+
+  async function answer(
+    request: Request,
+    url: URL,
+    rawClusterName: string,
+    requestId: string,
+  ): Promise<Response> {
+    const clusterName = decodeClusterName(rawClusterName);
+    if (!CLUSTER_NAME.test(clusterName)) {
+      throw new AwsError(
+        'InvalidParameterException',
+        'clusterName must match [0-9A-Za-z][A-Za-z0-9\\-_]* (1-100)',
+      );
+    }
+    const body = await readBoundedBody(request, MAX_API_BODY_BYTES);
+    if (!body)
+      throw new AwsError(
+        'InvalidRequestException',
+        `Request body is larger than ${MAX_API_BODY_BYTES} bytes`,
+      );
+    const signature = verifySigV4({
+      method: request.method,
+      rawPath: url.pathname,
+      rawQuery: url.search.slice(1),
+      headers: request.headers,
+      body,
+      nowMs: clock.now(),
+    });
+    const decision = faults.admit();
+    if (decision.kind === 'error' && isAwsErrorCode(decision.code)) {
+      throw new AwsError(decision.code, `Injected fault: ${decision.code}`);
+    }
+    if (decision.kind === 'malformed') {
+      stats.failure('MalformedResponse', 200);
+      return jsonResponse(200, buildMalformedOutput(), requestId);
+    }
+    if (decision.kind === 'http-error') {
+      stats.failure('HttpError', 502);
+      return new Response('<html><body><h1>502 Bad Gateway</h1></body></html>', {
+        status: 502,
+        headers: { 'content-type': 'text/html', 'x-amzn-requestid': requestId },
+      });
+    }
+    const parsed = parseJsonBytes(body);
+    const input = parsed?.value;
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw new AwsError('InvalidRequestException', 'Request body must be a JSON object {"token": "..."}');
+    }
+    const nowMs = clock.now();
+    const identity = verifyToken((input as { token?: unknown }).token, nowMs);
+    const association = associations.lookup(identity.namespace, identity.serviceAccount);
+    if (!association) {
+      throw new AwsError(
+        'ResourceNotFoundException',
+        `No Pod Identity Association for service account ${identity.namespace}/${identity.serviceAccount} in cluster ${clusterName}`,
+      );
+    }
+    const output = buildAssumeRoleOutput(identity, association, {
+      clusterName,
+      region: signature.region,
+      nowMs,
+      credentialTtlSeconds: options.credentialTtlSeconds,
+    });
+    stats.success();
+    return jsonResponse(200, output, requestId);
+  }
+
+  return async function handleAssumeRole(request, url, rawClusterName) {
+    const requestId = randomUUID();
+    stats.call();
+    const outage = faults.outage();
+    if (outage.kind === 'hang') return hang(request, requestId);
+    if (outage.kind === 'error' && isAwsErrorCode(outage.code)) {
+      return fail(new AwsError(outage.code, 'Service unavailable (injected outage)'), requestId);
+    }
+    const latencyMs = faults.latencyMs();
+    if (latencyMs > 0) {
+      keepOpen(request);
+      await waitOrAbort(latencyMs, [request.signal, stopSignal]);
+    }
+    try {
+      return await answer(request, url, rawClusterName, requestId);
+    } catch (err) {
+      if (err instanceof AwsError) return fail(err, requestId);
+      // A bug in the emulator: answer like the service's own 500, without details that could hold secrets.
+      return fail(new AwsError('InternalServerException', 'Internal server error'), requestId);
+    }
+  };
+}

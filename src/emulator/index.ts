@@ -1,0 +1,154 @@
+// Local stand-in for AWS EKS Auth (real REST-JSON protocol, SigV4 checked) plus a service-account token
+// issuer, for `local` mode, integration tests and benchmarks.
+import { randomUUID } from 'node:crypto';
+import { systemClock } from '../clock.ts';
+import { ADMIN_PREFIX, createAdminApi, MAX_ADMIN_BODY_BYTES } from './admin-api.ts';
+import { createAssociationStore } from './associations.ts';
+import { createAssumeRoleHandler } from './assume-role-handler.ts';
+import { AwsError, awsErrorResponse } from './aws-error.ts';
+import { createFaultState } from './faults.ts';
+import {
+  InputError,
+  integerIn,
+  parseAssociations,
+  parseFaults,
+  parseTokenRequest,
+} from './input-validation.ts';
+import { createSigV4Verifier } from './sigv4-verifier.ts';
+import { createStats } from './stats.ts';
+import { createTokenIssuer, JWKS_PATH } from './token-issuer.ts';
+import { createTokenVerifier } from './token-verifier.ts';
+import type { Association, Emulator, EmulatorOptions } from './types.ts';
+
+export { InputError } from './input-validation.ts';
+export type {
+  Association,
+  Emulator,
+  EmulatorFaults,
+  EmulatorOptions,
+  EmulatorStats,
+  FailWithCode,
+  TokenRequest,
+} from './types.ts';
+
+export const DEFAULT_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+export const DEFAULT_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+export const DEFAULT_CREDENTIAL_TTL_SECONDS = 21_600;
+export const EKS_AUTH_SIGNING_NAME = 'eks-auth';
+const ASSUME_ROLE_PATH = /^\/clusters\/([^/]+)\/assume-role-for-pod-identity$/;
+const OPENID_CONFIGURATION_PATH = '/.well-known/openid-configuration';
+
+/** The base URL clients use: a wildcard bind address is reached through loopback. */
+function baseUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+function nonEmpty(value: string | undefined, fallback: string, name: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.length === 0)
+    throw new InputError(`${name} must be a non-empty string`);
+  return value;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const clock = options.clock ?? systemClock;
+  const port = integerIn(options.port ?? 0, 0, 65_535, 'port');
+  const host = nonEmpty(options.host, '127.0.0.1', 'host');
+  const credentialTtlSeconds = integerIn(
+    options.credentialTtlSeconds ?? DEFAULT_CREDENTIAL_TTL_SECONDS,
+    1,
+    7 * 86_400,
+    'credentialTtlSeconds',
+  );
+  const verifySigV4 = createSigV4Verifier({
+    accessKeyId: nonEmpty(options.accessKeyId, DEFAULT_ACCESS_KEY_ID, 'accessKeyId'),
+    secretAccessKey: nonEmpty(options.secretAccessKey, DEFAULT_SECRET_ACCESS_KEY, 'secretAccessKey'),
+    sessionToken: options.sessionToken,
+    service: EKS_AUTH_SIGNING_NAME,
+  });
+  const stats = createStats();
+  const faults = createFaultState({ clock, random: options.random ?? Math.random });
+  const associations = createAssociationStore();
+  let explicitAssociations: Association[] | null = null;
+  const setAssociations = (list: Association[] | null) => {
+    explicitAssociations = list === null ? null : parseAssociations(list);
+    associations.set(explicitAssociations);
+  };
+  const stopController = new AbortController();
+
+  // The issuer URL depends on the bound port, so the routes are installed once the port is known.
+  let route: (request: Request) => Response | Promise<Response> = () =>
+    new Response('starting', { status: 503 });
+  const server = Bun.serve({
+    port,
+    hostname: host,
+    development: false,
+    maxRequestBodySize: MAX_ADMIN_BODY_BYTES,
+    fetch: (request) => route(request),
+    error: () =>
+      awsErrorResponse(new AwsError('InternalServerException', 'Internal server error'), randomUUID()),
+  });
+  const boundPort = server.port ?? port;
+  const url = baseUrl(host, boundPort);
+  let issuer: Awaited<ReturnType<typeof createTokenIssuer>>;
+  try {
+    issuer = await createTokenIssuer({ issuer: url, clock });
+  } catch (err) {
+    await server.stop(true);
+    throw err;
+  }
+  const assumeRole = createAssumeRoleHandler({
+    clock,
+    credentialTtlSeconds,
+    verifySigV4,
+    verifyToken: createTokenVerifier({ issuer: url, kid: issuer.kid, publicKey: issuer.publicKey }),
+    associations,
+    faults,
+    stats,
+    stopSignal: stopController.signal,
+    keepOpen: (request) => server.timeout(request, 0),
+  });
+  const admin = createAdminApi({
+    issuer,
+    stats,
+    faults,
+    setAssociations,
+    getAssociations: () => explicitAssociations,
+  });
+  const json = (body: unknown) => Response.json(body);
+
+  route = (request) => {
+    const parsed = new URL(request.url);
+    const path = parsed.pathname;
+    const match = ASSUME_ROLE_PATH.exec(path);
+    if (match && request.method === 'POST') return assumeRole(request, parsed, match[1]!);
+    if (path.startsWith(ADMIN_PREFIX)) return admin(request, path);
+    if (request.method === 'GET' && path === OPENID_CONFIGURATION_PATH)
+      return json(issuer.openidConfiguration());
+    if (request.method === 'GET' && path === JWKS_PATH) return json(issuer.jwks());
+    const what = match
+      ? `${request.method} is not supported on ${path}`
+      : `No operation at ${request.method} ${path}`;
+    return awsErrorResponse(new AwsError('UnknownOperationException', what), randomUUID());
+  };
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port: boundPort,
+    issueToken: async (req) => issuer.issue(parseTokenRequest(req)),
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    setFaults: (f) => faults.set(parseFaults(f)),
+    resetFaults: () => faults.reset(),
+    setAssociations,
+    stop() {
+      stopped ??= (async () => {
+        stopController.abort();
+        await server.stop(true);
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// The emulator's service-account token issuer: one RSA key made at start, tokens shaped like projected
+// Kubernetes service-account tokens, and the OIDC discovery documents that publish the key.
+import { createHash, generateKeyPair, type KeyObject, randomUUID, sign } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { TokenRequest } from './types.ts';
+
+export const POD_IDENTITY_AUDIENCE = 'pods.eks.amazonaws.com';
+export const JWKS_PATH = '/openid/v1/jwks';
+export const DEFAULT_TOKEN_TTL_SECONDS = 86_400;
+
+export interface TokenIssuerOptions {
+  /** The `iss` claim and the discovery document's issuer: the emulator's base URL. */
+  issuer: string;
+  clock: Clock;
+}
+
+export interface TokenIssuer {
+  readonly issuer: string;
+  readonly kid: string;
+  readonly publicKey: KeyObject;
+  /** Signs a token for an already validated request (see parseTokenRequest). */
+  issue(req: TokenRequest): string;
+  jwks(): { keys: Record<string, string>[] };
+  openidConfiguration(): Record<string, unknown>;
+}
+
+function base64url(data: string | Buffer): string {
+  return Buffer.from(data).toString('base64url');
+}
+
+/** Deterministic UUID-shaped id, so one service account keeps one uid across tokens (as in a cluster). */
+function stableUid(...parts: string[]): string {
+  const h = createHash('sha256').update(parts.join('\0')).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+function randomSuffix(length: number): string {
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return out;
+}
+
+function generateRsaKeyPair(): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
+  return new Promise((resolve, reject) => {
+    generateKeyPair('rsa', { modulusLength: 2048 }, (err, publicKey, privateKey) =>
+      err ? reject(err) : resolve({ publicKey, privateKey }),
+    );
+  });
+}
+
+export async function createTokenIssuer(options: TokenIssuerOptions): Promise<TokenIssuer> {
+  const { issuer, clock } = options;
+  const { publicKey, privateKey } = await generateRsaKeyPair();
+  const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
+  // RFC 7638 thumbprint: members in lexicographic order, no whitespace.
+  const kid = base64url(
+    createHash('sha256')
+      .update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n }))
+      .digest(),
+  );
+  const headerSegment = base64url(JSON.stringify({ alg: 'RS256', kid, typ: 'JWT' }));
+  const nodeName = 'ip-10-0-0-1.emulator.internal';
+  const nodeUid = randomUUID();
+
+  return {
+    issuer,
+    kid,
+    publicKey,
+    issue(req) {
+      const nowSeconds = Math.floor(clock.now() / 1000);
+      const iat = nowSeconds + (req.issuedAtOffsetSeconds ?? 0);
+      const nbf = req.notBeforeOffsetSeconds === undefined ? iat : nowSeconds + req.notBeforeOffsetSeconds;
+      const podName = req.podName ?? `${req.serviceAccount}-${randomSuffix(5)}`;
+      const claims = {
+        aud: req.audience === undefined ? [POD_IDENTITY_AUDIENCE] : [req.audience].flat(),
+        exp: iat + (req.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS),
+        iat,
+        iss: issuer,
+        jti: randomUUID(),
+        'kubernetes.io': {
+          namespace: req.namespace,
+          node: { name: nodeName, uid: nodeUid },
+          pod: { name: podName, uid: req.podUid ?? randomUUID() },
+          serviceaccount: { name: req.serviceAccount, uid: stableUid(req.namespace, req.serviceAccount) },
+        },
+        nbf,
+        sub: `system:serviceaccount:${req.namespace}:${req.serviceAccount}`,
+      };
+      const signingInput = `${headerSegment}.${base64url(JSON.stringify(claims))}`;
+      const signature = sign('sha256', Buffer.from(signingInput), privateKey);
+      return `${signingInput}.${base64url(signature)}`;
+    },
+    jwks() {
+      return { keys: [{ kty: 'RSA', alg: 'RS256', use: 'sig', kid, n: jwk.n, e: jwk.e }] };
+    },
+    openidConfiguration() {
+      return {
+        issuer,
+        jwks_uri: issuer + JWKS_PATH,
+        response_types_supported: ['id_token'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['RS256'],
+      };
+    },
+  };
+}

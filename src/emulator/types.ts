@@ -1,0 +1,100 @@
+// Public shapes of the local EKS Auth emulator (re-exported by index.ts; teammates code against these).
+import type { Clock } from '../clock.ts';
+
+export interface EmulatorOptions {
+  /** Default 0: a random free port. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Lifetime of returned credentials, default 21600 (6 h). */
+  credentialTtlSeconds?: number;
+  /** The one accepted node key pair; default the AWS documentation example pair. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  /** When set, signed requests must carry exactly this x-amz-security-token; when unset any (or none) is accepted. */
+  sessionToken?: string;
+  /** Used for token iat/exp, credential expiry, the SigV4 date check and the maxTps window. */
+  clock?: Clock;
+  /** Source of randomness for failRate, in [0, 1); default Math.random. Tests inject a sequence. */
+  random?: () => number;
+}
+
+export interface TokenRequest {
+  namespace: string;
+  serviceAccount: string;
+  /** Default `<serviceAccount>-<5 random chars>`. */
+  podName?: string;
+  /** Default a random UUID. */
+  podUid?: string;
+  /** exp = iat + ttlSeconds; default 86400. */
+  ttlSeconds?: number;
+  /** Default 'pods.eks.amazonaws.com'. */
+  audience?: string | string[];
+  /** nbf = now + notBeforeOffsetSeconds; default: nbf = iat. */
+  notBeforeOffsetSeconds?: number;
+  /** iat = now + issuedAtOffsetSeconds; default 0. A negative value with a short ttl makes an expired token. */
+  issuedAtOffsetSeconds?: number;
+}
+
+/** Codes `failWith` accepts: the modelled EKS Auth errors, two auth errors, and two non-modelled failures. */
+export type FailWithCode =
+  | 'AccessDeniedException'
+  | 'ExpiredTokenException'
+  | 'InvalidTokenException'
+  | 'ResourceNotFoundException'
+  | 'InvalidParameterException'
+  | 'InvalidRequestException'
+  | 'ThrottlingException'
+  | 'InternalServerException'
+  | 'ServiceUnavailableException'
+  | 'UnrecognizedClientException'
+  | 'InvalidSignatureException'
+  /** 200 with a JSON body missing the required `credentials` and `assumedRoleUser` members. */
+  | 'MalformedResponse'
+  /** 502 text/html without an error code, like a proxy in the way. */
+  | 'HttpError';
+
+export interface EmulatorFaults {
+  /** Delay before every AssumeRoleForPodIdentity answer (real time). */
+  latencyMs?: number;
+  failWith?: FailWithCode | string;
+  /** 0..1, default 1 when failWith is set. */
+  failRate?: number;
+  /** Requests per second (by the emulator's clock) beyond which calls get 429 ThrottlingException. */
+  maxTps?: number;
+  /** true = 'unavailable': every call 503 ServiceUnavailableException; 'hang': never answer until the client gives up. */
+  outage?: boolean | 'unavailable' | 'hang';
+}
+
+export interface EmulatorStats {
+  /** Every AssumeRoleForPodIdentity request that reached the handler, failed or not. */
+  assumeRoleCalls: number;
+  succeeded: number;
+  /** Answered with an error (or hung, or sent a malformed 200). */
+  failed: number;
+  /** Answered 429 ThrottlingException (maxTps or failWith). */
+  throttled: number;
+  /** Failures by code ('MalformedResponse', 'HttpError' and 'Hang' included). */
+  byCode: Record<string, number>;
+}
+
+export interface Association {
+  namespace: string;
+  serviceAccount: string;
+  roleArn: string;
+}
+
+export interface Emulator {
+  /** Base URL, e.g. http://127.0.0.1:PORT (also the token issuer `iss`). */
+  readonly url: string;
+  readonly port: number;
+  issueToken(req: TokenRequest): Promise<string>;
+  stats(): EmulatorStats;
+  resetStats(): void;
+  /** Replaces the current faults (not a merge). Throws InputError (clear message) on bad input. */
+  setFaults(f: EmulatorFaults): void;
+  resetFaults(): void;
+  /** null = default: every service account maps to arn:aws:iam::111122223333:role/eks-pod-identity-<ns>-<sa>. */
+  setAssociations(list: Association[] | null): void;
+  stop(): Promise<void>;
+}
