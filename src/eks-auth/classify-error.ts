@@ -48,7 +48,10 @@ function parseBody(bodyText: string): Record<string, unknown> {
 export function classifyErrorResponse(status: number, headers: Headers, bodyText: string): EksAuthError {
   const requestId = headers.get('x-amzn-requestid') ?? undefined;
   const body = parseBody(bodyText);
-  const code = normaliseCode(headers.get('x-amzn-errortype')) ?? normaliseCode(body['__type']) ?? normaliseCode(body['code']);
+  const code =
+    normaliseCode(headers.get('x-amzn-errortype')) ??
+    normaliseCode(body['__type']) ??
+    normaliseCode(body['code']);
   const rawMessage = body['message'] ?? body['Message'];
   const detail = typeof rawMessage === 'string' ? sanitizeUpstreamMessage(rawMessage) : '';
   const suffix = detail === '' ? '' : `: ${detail}`;

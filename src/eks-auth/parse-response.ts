@@ -68,7 +68,8 @@ export function parseAssumeRoleResponse(
   const arn = user && text('assumedRoleUser', user, 'arn');
   const assumeRoleId = user && text('assumedRoleUser', user, 'assumeRoleId');
   const accountId = arn ? ARN.exec(arn)?.[1] : undefined;
-  if (arn && accountId === undefined) problems.push('assumedRoleUser.arn (not an ARN with a 12-digit account)');
+  if (arn && accountId === undefined)
+    problems.push('assumedRoleUser.arn (not an ARN with a 12-digit account)');
   const creds = section('credentials');
   const accessKeyId = creds && text('credentials', creds, 'accessKeyId');
   const secretAccessKey = creds && text('credentials', creds, 'secretAccessKey');
@@ -89,7 +90,10 @@ export function parseAssumeRoleResponse(
     },
     accountId: accountId as string,
     assumedRoleUser: { arn: arn as string, assumeRoleId: assumeRoleId as string },
-    podIdentityAssociation: { associationArn: associationArn as string, associationId: associationId as string },
+    podIdentityAssociation: {
+      associationArn: associationArn as string,
+      associationId: associationId as string,
+    },
     subject: { namespace: namespace as string, serviceAccount: serviceAccount as string },
     audience: audience as string,
     requestId,

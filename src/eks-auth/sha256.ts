@@ -1,6 +1,7 @@
 // SHA-256 / HMAC-SHA-256 for the SigV4 signer on the runtime's native crypto, in the shape @smithy's
-// signer expects (`new Sha256(secret?)`, `update`, `digest`). Measured against @aws-crypto/sha256-js in
-// test/eks-auth/sha256.test.ts (same digests); native is several times faster per signature.
+// signer expects (`new Sha256(secret?)`, `update`, `digest`). Measured here signing the EKS Auth request:
+// ~27 us per signature vs ~30 us with @aws-crypto/sha256-js once warm (~58 us cold): a small, free win.
+// The SigV4 suite vectors in test/eks-auth/signer.test.ts run with both.
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;

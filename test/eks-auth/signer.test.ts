@@ -5,7 +5,10 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { createRequestSigner } from '../../src/eks-auth/signer.ts';
 
 // The AWS SigV4 test suite's credentials and date (aws-sig-v4-test-suite, "get-vanilla"/"post-vanilla").
-const SUITE_CREDS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+const SUITE_CREDS = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+};
 const SUITE_DATE = new Date(Date.UTC(2015, 7, 30, 12, 36, 0));
 
 function signatureOf(authorization: string | undefined): string | undefined {
@@ -22,7 +25,10 @@ describe('SigV4 test-suite vectors', () => {
         credentials: async () => SUITE_CREDS,
         sha256: hash,
       });
-      const headers = await sign({ method: 'GET', url: new URL('https://example.amazonaws.com/'), headers: {} }, SUITE_DATE);
+      const headers = await sign(
+        { method: 'GET', url: new URL('https://example.amazonaws.com/'), headers: {} },
+        SUITE_DATE,
+      );
       expect(headers['x-amz-date']).toBe('20150830T123600Z');
       expect(headers['authorization']).toBe(
         'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ' +
@@ -37,7 +43,10 @@ describe('SigV4 test-suite vectors', () => {
         credentials: async () => SUITE_CREDS,
         sha256: hash,
       });
-      const headers = await sign({ method: 'POST', url: new URL('https://example.amazonaws.com/'), headers: {} }, SUITE_DATE);
+      const headers = await sign(
+        { method: 'POST', url: new URL('https://example.amazonaws.com/'), headers: {} },
+        SUITE_DATE,
+      );
       expect(signatureOf(headers['authorization'])).toBe(
         '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b',
       );
@@ -58,7 +67,10 @@ function referenceSign(opts: {
   secretAccessKey: string;
   date: Date;
 }): string {
-  const amzDate = opts.date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = opts.date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
   const all: Record<string, string> = { ...opts.headers, host: opts.host, 'x-amz-date': amzDate };
   const names = Object.keys(all)
@@ -72,7 +84,9 @@ function referenceSign(opts: {
     .map((s) => encodeURIComponent(s))
     .join('/');
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-  const canonical = [opts.method, canonicalPath, '', canonicalHeaders, names.join(';'), sha(opts.body)].join('\n');
+  const canonical = [opts.method, canonicalPath, '', canonicalHeaders, names.join(';'), sha(opts.body)].join(
+    '\n',
+  );
   const scope = `${day}/${opts.region}/${opts.service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha(canonical)].join('\n');
   const hmac = (key: string | Buffer, s: string) => createHmac('sha256', key).update(s).digest();
@@ -83,20 +97,32 @@ function referenceSign(opts: {
 }
 
 describe('EKS Auth request signing', () => {
-  const creds = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+  const creds = {
+    accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  };
   const body = JSON.stringify({ token: 'aaa.bbb.ccc' });
 
   const cases = [
-    { name: 'default endpoint', url: 'https://eks-auth.us-west-2.api.aws/clusters/my-cluster/assume-role-for-pod-identity' },
+    {
+      name: 'default endpoint',
+      url: 'https://eks-auth.us-west-2.api.aws/clusters/my-cluster/assume-role-for-pod-identity',
+    },
     { name: 'loopback with port', url: 'http://127.0.0.1:45678/clusters/c_1/assume-role-for-pod-identity' },
-    { name: 'encoded cluster name', url: `http://localhost:8080/clusters/${encodeURIComponent('a b%')}/assume-role-for-pod-identity` },
+    {
+      name: 'encoded cluster name',
+      url: `http://localhost:8080/clusters/${encodeURIComponent('a b%')}/assume-role-for-pod-identity`,
+    },
   ];
   for (const c of cases) {
     test(`matches the independent signer: ${c.name}`, async () => {
       const date = new Date(Date.UTC(2026, 10, 28, 12, 34, 56));
       const sign = createRequestSigner({ region: 'us-west-2', credentials: async () => creds });
       const url = new URL(c.url);
-      const headers = await sign({ method: 'POST', url, headers: { 'content-type': 'application/json' }, body }, date);
+      const headers = await sign(
+        { method: 'POST', url, headers: { 'content-type': 'application/json' }, body },
+        date,
+      );
       expect(headers['authorization']).toBe(
         referenceSign({
           method: 'POST',
@@ -120,7 +146,10 @@ describe('EKS Auth request signing', () => {
     const temp = { ...creds, sessionToken: 'node-session-token' };
     const sign = createRequestSigner({ region: 'eu-west-1', credentials: async () => temp });
     const url = new URL('https://eks-auth.eu-west-1.api.aws/clusters/x/assume-role-for-pod-identity');
-    const headers = await sign({ method: 'POST', url, headers: { 'content-type': 'application/json' }, body }, date);
+    const headers = await sign(
+      { method: 'POST', url, headers: { 'content-type': 'application/json' }, body },
+      date,
+    );
     expect(headers['x-amz-security-token']).toBe('node-session-token');
     expect(headers['authorization']).toBe(
       referenceSign({

@@ -1,0 +1,206 @@
+// createEksAuthClient: AssumeRoleForPodIdentity over REST-JSON with SigV4, bounded concurrency, retries with
+// full-jitter backoff under a caller deadline, and one log line and metric sample per attempt.
+import { type Clock, systemClock } from '../clock.ts';
+import { AgentError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { VERSION } from '../version.ts';
+import { fullJitterBackoffMs } from './backoff.ts';
+import { classifyErrorResponse } from './classify-error.ts';
+import { createConcurrencyLimiter } from './concurrency-limiter.ts';
+import { EksAuthError } from './errors.ts';
+import { type CredentialsProvider, createNodeCredentials } from './node-credentials.ts';
+import { parseAssumeRoleResponse } from './parse-response.ts';
+import { type ProxyEnv, resolveProxy } from './proxy.ts';
+import { createRequestSigner } from './signer.ts';
+import { sendAttempt, shuttingDown } from './transport.ts';
+import type { AssumeRoleForPodIdentityResult, AssumeRoleOptions, EksAuthClient } from './types.ts';
+import { createUpstreamObserver } from './upstream-observer.ts';
+
+export interface EksAuthClientOptions {
+  readonly region: string;
+  readonly clusterName: string;
+  /** Default https://eks-auth.{region}.api.aws. */
+  readonly endpoint?: string | undefined;
+  /** Node credentials; default the SDK node chain, or the shared credentials file with rotateCredentials. */
+  readonly credentials?: CredentialsProvider;
+  readonly rotateCredentials?: boolean;
+  /** One attempt, connect included (see transport.ts for why there is no separate connect timeout). */
+  readonly requestTimeoutMs?: number;
+  readonly maxAttempts?: number;
+  readonly baseBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Attempts in flight at once; more wait in a queue of maxQueue, beyond it: Overloaded. */
+  readonly maxConcurrency?: number;
+  readonly maxQueue?: number;
+  readonly maxResponseBytes?: number;
+  readonly maxTokenChars?: number;
+  readonly metrics?: Metrics;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Uniform in [0, 1), for backoff jitter. */
+  readonly random?: () => number;
+  /** Waits between attempts; injectable so tests never really wait. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Where HTTPS_PROXY/HTTP_PROXY/NO_PROXY are read from; default process.env. */
+  readonly proxyEnv?: ProxyEnv;
+}
+
+export const EKS_AUTH_CLIENT_DEFAULTS = {
+  requestTimeoutMs: 1000,
+  maxAttempts: 3,
+  baseBackoffMs: 100,
+  maxBackoffMs: 2000,
+  maxConcurrency: 32,
+  maxQueue: 1024,
+  maxResponseBytes: 64 * 1024,
+  maxTokenChars: 16 * 1024,
+} as const;
+
+function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function endpointUrl(region: string, clusterName: string, endpoint?: string): URL {
+  const base = endpoint ?? `https://eks-auth.${region}.api.aws`;
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new TypeError(`EKS Auth endpoint is not a URL: ${JSON.stringify(base)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`EKS Auth endpoint must be http(s): ${JSON.stringify(base)}`);
+  }
+  const prefix = url.pathname.replace(/\/+$/, '');
+  url.pathname = `${prefix}/clusters/${encodeURIComponent(clusterName)}/assume-role-for-pod-identity`;
+  url.search = '';
+  return url;
+}
+
+export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClient {
+  const d = EKS_AUTH_CLIENT_DEFAULTS;
+  if (!options.region) throw new TypeError('EKS Auth client needs a region');
+  if (!options.clusterName || options.clusterName.length > 100) {
+    throw new TypeError('EKS Auth client needs a cluster name of 1 to 100 characters');
+  }
+  const url = endpointUrl(options.region, options.clusterName, options.endpoint);
+  const requestTimeoutMs = options.requestTimeoutMs ?? d.requestTimeoutMs;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? d.maxAttempts);
+  const backoff = {
+    baseBackoffMs: options.baseBackoffMs ?? d.baseBackoffMs,
+    maxBackoffMs: options.maxBackoffMs ?? d.maxBackoffMs,
+    random: options.random ?? Math.random,
+  };
+  const maxResponseBytes = options.maxResponseBytes ?? d.maxResponseBytes;
+  const maxTokenChars = options.maxTokenChars ?? d.maxTokenChars;
+  const clock = options.clock ?? systemClock;
+  const sleep = options.sleep ?? realSleep;
+  const proxy = resolveProxy(url, options.proxyEnv ?? process.env);
+  const limiter = createConcurrencyLimiter({
+    maxConcurrency: options.maxConcurrency ?? d.maxConcurrency,
+    maxQueue: options.maxQueue ?? d.maxQueue,
+  });
+  const credentials = createNodeCredentials({
+    credentials: options.credentials,
+    rotateCredentials: options.rotateCredentials,
+    clock,
+    logger: options.logger,
+  });
+  const sign = createRequestSigner({ region: options.region, credentials });
+  const observe = createUpstreamObserver({ metrics: options.metrics, logger: options.logger });
+  const shutdown = new AbortController();
+  const baseHeaders = {
+    'content-type': 'application/json',
+    'user-agent': `eks-pod-identity-agent/${VERSION}`,
+  };
+
+  async function attempt(body: string, signal: AbortSignal): Promise<AssumeRoleForPodIdentityResult> {
+    const signed = await sign({ method: 'POST', url, headers: baseHeaders, body }, new Date(clock.now()));
+    const res = await sendAttempt({
+      url,
+      headers: signed,
+      body,
+      proxy,
+      requestTimeoutMs,
+      maxResponseBytes,
+      signal,
+    });
+    const requestId = res.headers.get('x-amzn-requestid') ?? undefined;
+    if (res.status < 200 || res.status > 299)
+      throw classifyErrorResponse(res.status, res.headers, res.bodyText);
+    if (res.truncated) {
+      throw new EksAuthError(
+        'UpstreamMalformedResponse',
+        `EKS Auth response larger than ${maxResponseBytes} bytes`,
+        {
+          kind: 'malformed',
+          requestId,
+          upstreamStatus: res.status,
+        },
+      );
+    }
+    return parseAssumeRoleResponse(res.bodyText, requestId);
+  }
+
+  return {
+    async assumeRoleForPodIdentity(token, callOptions: AssumeRoleOptions = {}) {
+      if (shutdown.signal.aborted) throw shuttingDown(undefined);
+      if (typeof token !== 'string' || token === '' || token.length > maxTokenChars) {
+        throw new AgentError(
+          'InvalidToken',
+          `token must be a non-empty string of at most ${maxTokenChars} characters`,
+        );
+      }
+      const signal = callOptions.signal
+        ? AbortSignal.any([callOptions.signal, shutdown.signal])
+        : shutdown.signal;
+      const reason = callOptions.reason ?? 'request';
+      const body = JSON.stringify({ token });
+      for (let n = 1; ; n++) {
+        let release: () => void;
+        try {
+          release = await limiter.acquire(signal);
+        } catch (err) {
+          throw signal.aborted ? shuttingDown(err) : err;
+        }
+        const startedAt = performance.now();
+        const done = observe.start(reason, n);
+        let failure: unknown;
+        try {
+          const result = await attempt(body, signal);
+          done.success(result.requestId, performance.now() - startedAt);
+          return result;
+        } catch (err) {
+          failure = err;
+          done.failure(err, performance.now() - startedAt);
+        } finally {
+          release();
+        }
+        if (!(failure instanceof EksAuthError) || !failure.retryable || n >= maxAttempts) throw failure;
+        const delayMs = fullJitterBackoffMs(n, backoff);
+        if (callOptions.deadlineMs !== undefined && clock.now() + delayMs >= callOptions.deadlineMs)
+          throw failure;
+        try {
+          await sleep(delayMs, signal);
+        } catch (err) {
+          throw shuttingDown(err);
+        }
+      }
+    },
+    close() {
+      shutdown.abort(new Error('EKS Auth client closed'));
+    },
+  };
+}

@@ -1,0 +1,96 @@
+// The node's own AWS credentials, used to sign EKS Auth calls. Default: the SDK's node provider chain
+// (env, shared file, IMDSv2, container). With rotateCredentials the shared credentials file is re-read at
+// least every rotationIntervalMs (hybrid nodes rewrite it). Loads are single-flight and memoised; a failed
+// re-read keeps the last good credentials while they are still valid.
+import { fromIni } from '@aws-sdk/credential-provider-ini';
+import { defaultProvider as nodeProviderChain } from '@aws-sdk/credential-provider-node';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { type Clock, systemClock } from '../clock.ts';
+import type { Logger } from '../observability/logger.ts';
+import { EksAuthError } from './errors.ts';
+import { sanitizeUpstreamMessage } from './sanitize-message.ts';
+
+export type CredentialsProvider = () => Promise<AwsCredentialIdentity>;
+
+export interface NodeCredentialsOptions {
+  /** Injected provider (tests, or a caller with its own chain). Default depends on rotateCredentials. */
+  readonly credentials?: CredentialsProvider;
+  readonly rotateCredentials?: boolean;
+  readonly rotationIntervalMs?: number;
+  /** Refresh temporary credentials this long before they expire. */
+  readonly refreshBeforeExpiryMs?: number;
+  /** After a failed re-read that kept old credentials, wait this long before trying again. */
+  readonly retryAfterFailureMs?: number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+export const NODE_CREDENTIALS_DEFAULTS = {
+  rotationIntervalMs: 60_000,
+  refreshBeforeExpiryMs: 5 * 60_000,
+  retryAfterFailureMs: 5_000,
+} as const;
+
+function chooseProvider(rotate: boolean): CredentialsProvider {
+  // ignoreCache: the SDK caches parsed ini files per process; rotation needs the file's current content.
+  if (rotate) return () => fromIni({ ignoreCache: true })();
+  return nodeProviderChain();
+}
+
+export function createNodeCredentials(options: NodeCredentialsOptions = {}): CredentialsProvider {
+  const rotate = options.rotateCredentials ?? false;
+  const provider = options.credentials ?? chooseProvider(rotate);
+  const rotationIntervalMs = options.rotationIntervalMs ?? NODE_CREDENTIALS_DEFAULTS.rotationIntervalMs;
+  const refreshBeforeExpiryMs =
+    options.refreshBeforeExpiryMs ?? NODE_CREDENTIALS_DEFAULTS.refreshBeforeExpiryMs;
+  const retryAfterFailureMs = options.retryAfterFailureMs ?? NODE_CREDENTIALS_DEFAULTS.retryAfterFailureMs;
+  const clock = options.clock ?? systemClock;
+
+  let current: AwsCredentialIdentity | undefined;
+  let nextLoadAtMs = 0;
+  let loading: Promise<AwsCredentialIdentity> | undefined;
+
+  const stillUsable = (creds: AwsCredentialIdentity, now: number) =>
+    creds.expiration === undefined || creds.expiration.getTime() > now;
+
+  const scheduleNext = (creds: AwsCredentialIdentity, now: number) => {
+    let next = rotate ? now + rotationIntervalMs : Number.POSITIVE_INFINITY;
+    if (creds.expiration !== undefined)
+      next = Math.min(next, creds.expiration.getTime() - refreshBeforeExpiryMs);
+    nextLoadAtMs = next;
+  };
+
+  const load = async (): Promise<AwsCredentialIdentity> => {
+    try {
+      const creds = await provider();
+      current = creds;
+      scheduleNext(creds, clock.now());
+      return creds;
+    } catch (err) {
+      const now = clock.now();
+      const why = sanitizeUpstreamMessage(err instanceof Error ? err.message : String(err));
+      if (current !== undefined && stillUsable(current, now)) {
+        nextLoadAtMs = now + retryAfterFailureMs;
+        options.logger?.warn({ reason: why }, 'node credentials reload failed; keeping the previous ones');
+        return current;
+      }
+      throw new EksAuthError('InternalError', `node AWS credentials unavailable: ${why}`, {
+        kind: 'credentials',
+        retryable: true,
+        cause: err,
+      });
+    }
+  };
+
+  return function nodeCredentials() {
+    const now = clock.now();
+    if (current !== undefined && now < nextLoadAtMs && stillUsable(current, now))
+      return Promise.resolve(current);
+    // Cleared after settling (not inside load) so a provider that throws synchronously cannot leave a
+    // settled promise behind as "in flight".
+    loading ??= load().finally(() => {
+      loading = undefined;
+    });
+    return loading;
+  };
+}

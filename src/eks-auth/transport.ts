@@ -1,0 +1,76 @@
+// One HTTP exchange with EKS Auth over Bun's fetch: explicit proxy choice, a per-attempt deadline covering
+// connect, request and reading the body, and a bounded body read.
+//
+// Why no separate connect timeout: Bun's fetch has no connect-phase hook (its `timeout` option is a coarse
+// idle timer that also fires while the server thinks). node:http in Bun does emit the socket 'connect'
+// event, but it ignores HTTPS_PROXY, so it would need our own CONNECT tunnelling and TLS over it. fetch
+// gives proxies, NO_PROXY, TLS and a keep-alive pool (a connect happens once per pooled connection), so
+// the connect phase is bounded by the attempt's requestTimeoutMs instead.
+import { AgentError } from '../errors.ts';
+import { classifyTransportFailure } from './classify-error.ts';
+
+export interface AttemptRequest {
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  /** Proxy URL, or undefined to connect directly (environment variables are never consulted here). */
+  readonly proxy: string | undefined;
+  readonly requestTimeoutMs: number;
+  readonly maxResponseBytes: number;
+  /** Shutdown only. */
+  readonly signal: AbortSignal | undefined;
+}
+
+export interface AttemptResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly bodyText: string;
+  /** True when the body exceeded maxResponseBytes and was cut. */
+  readonly truncated: boolean;
+}
+
+async function readBounded(
+  response: Response,
+  maxBytes: number,
+): Promise<{ text: string; truncated: boolean }> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return { text: '', truncated: false };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > maxBytes) {
+      chunks.push(value.subarray(0, maxBytes - size));
+      await reader.cancel().catch(() => {});
+      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+}
+
+export function shuttingDown(cause: unknown): AgentError {
+  return new AgentError('ShuttingDown', 'EKS Auth call cancelled: the agent is shutting down', { cause });
+}
+
+export async function sendAttempt(request: AttemptRequest): Promise<AttemptResponse> {
+  const timeout = AbortSignal.timeout(request.requestTimeoutMs);
+  const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
+  try {
+    const response = await fetch(request.url, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal,
+      redirect: 'manual',
+      proxy: request.proxy === undefined ? false : { url: request.proxy, respectNoProxy: false },
+    });
+    const { text, truncated } = await readBounded(response, request.maxResponseBytes);
+    return { status: response.status, headers: response.headers, bodyText: text, truncated };
+  } catch (err) {
+    if (request.signal?.aborted) throw shuttingDown(err);
+    throw classifyTransportFailure(err, timeout.aborted, request.requestTimeoutMs);
+  }
+}
