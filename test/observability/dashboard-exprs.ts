@@ -37,10 +37,38 @@ export function substituteGrafanaVariables(expr: string): string {
 }
 
 const PROMQL_WORDS = new Set([
-  'sum', 'min', 'max', 'avg', 'count', 'by', 'without', 'rate', 'irate', 'increase', 'histogram_quantile',
-  'clamp_min', 'clamp_max', 'label_values', 'and', 'or', 'unless', 'on', 'ignoring', 'group_left', 'group_right',
-  'topk', 'bottomk', 'delta', 'deriv', 'time', 'vector', 'scalar', 'abs', 'offset', 'bool',
-]); // biome-ignore format: a word list reads better packed
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'count',
+  'by',
+  'without',
+  'rate',
+  'irate',
+  'increase',
+  'histogram_quantile',
+  'clamp_min',
+  'clamp_max',
+  'label_values',
+  'and',
+  'or',
+  'unless',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'topk',
+  'bottomk',
+  'delta',
+  'deriv',
+  'time',
+  'vector',
+  'scalar',
+  'abs',
+  'offset',
+  'bool',
+]);
 
 /**
  * Metric names used by an expression: identifiers left after removing label matchers, quoted strings,
