@@ -1,8 +1,294 @@
-// Builds the agent's parts from a Config and runs them: start/stop lifecycle, SIGTERM drain.
-// (Skeleton: being written.)
+// Builds the agent's parts from a Config and runs them: start, readiness, SIGTERM drain, stop.
+import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
+import { type CredentialCache, createCredentialCache } from './credentials/cache.ts';
+import { type CredentialService, createCredentialService } from './credentials/credential-service.ts';
+import { createRefresher, type Refresher } from './credentials/refresher.ts';
+import { createEksAuthClient } from './eks-auth/client.ts';
+import type { EksAuthClient } from './eks-auth/types.ts';
+import { createCredentialsHandler } from './http/credentials-handler.ts';
+import { createDataApp } from './http/data-app.ts';
+import { createHostCheck } from './http/host-check.ts';
+import { type DataListeners, type ListenerStatus, startDataListeners } from './http/listeners.ts';
+import { type RunningServer, startMetricsServer, startProbeServer } from './http/metrics-server.ts';
+import { setBuildInfo } from './observability/build-info.ts';
+import { createEventLoopMonitor } from './observability/event-loop-monitor.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import type { ProbeChecks, ProbeResult } from './observability/probe-result.ts';
+import { installProcessMetrics } from './observability/process-metrics.ts';
+import { createKeySource } from './request/jwks.ts';
+import { createTokenVerifier } from './request/token-verifier.ts';
+import type { TokenVerifier } from './request/types.ts';
+
+/** Parts a test or the `local` mode may supply instead of the defaults built from the Config. */
+export interface AgentDeps {
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: Metrics;
+  client?: EksAuthClient;
+  verifier?: TokenVerifier;
+  random?: () => number;
+  /** Refresher scan interval (tests use a long one and call tick themselves). */
+  refreshIntervalMs?: number;
+  /** Static node credentials instead of the SDK default chain (local mode, tests). */
+  nodeCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Skip the probe and metrics listeners (unit tests of the data path). */
+  withoutSideListeners?: boolean;
+}
+
+export interface Agent {
+  readonly config: Config;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly cache: CredentialCache;
+  readonly service: CredentialService;
+  readonly refresher: Refresher;
+  readonly listeners: DataListeners;
+  readonly probes: ProbeChecks;
+  /** The metrics listener (/metrics, /healthz, /readyz), unless withoutSideListeners. */
+  readonly metricsServer: RunningServer | undefined;
+  /** The probe listener (/healthz, /readyz on --probe-address), unless withoutSideListeners. */
+  readonly probeServer: RunningServer | undefined;
+  /** Base URL of the first bound data listener, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  /** Stops accepting, waits for in-flight requests (bounded), then stops everything. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<Agent> {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const metrics = deps.metrics ?? createMetrics();
+  const client =
+    deps.client ??
+    createEksAuthClient({
+      region: config.region,
+      clusterName: config.clusterName,
+      endpoint: config.endpoint,
+      rotateCredentials: config.rotateCredentials,
+      credentials: deps.nodeCredentials ? async () => deps.nodeCredentials! : undefined,
+      requestTimeoutMs: config.upstreamTimeoutMs,
+      maxConcurrency: config.maxUpstreamConcurrency,
+      metrics,
+      logger,
+      clock,
+    });
+  const verifier =
+    deps.verifier ??
+    (config.verifyTokens === 'signature' ? await buildVerifier(config, clock, logger, metrics) : undefined);
+
+  const cachingEnabled = config.maxCacheSize > 0 && config.maxCredentialRetentionMs > 0;
+  const cache = createCredentialCache({
+    maxEntries: cachingEnabled ? config.maxCacheSize : 0,
+    keyByIdentity: verifier !== undefined,
+    onEvict: () => metrics.hot.evicted.inc(),
+  });
+  const service = createCredentialService({
+    client,
+    cache,
+    verifyMode: config.verifyTokens,
+    verifier,
+    retentionMs: config.maxCredentialRetentionMs,
+    clientPatienceMs: config.clientPatienceMs,
+    clock,
+    metrics,
+    logger,
+    random: deps.random,
+  });
+  const refresher = createRefresher({
+    cache,
+    service,
+    maxServiceQps: config.maxServiceQps,
+    clock,
+    metrics,
+    logger,
+    intervalMs: deps.refreshIntervalMs,
+  });
+
+  let draining = false;
+  const handler = createCredentialsHandler({
+    service,
+    hostCheck: createHostCheck(config.bindHosts, config.port),
+    metrics,
+    logger,
+    isDraining: () => draining,
+  });
+  const dataApp = createDataApp();
+  const listeners = startDataListeners({
+    bindHosts: config.bindHosts,
+    port: config.port,
+    credentials: handler,
+    fallback: dataApp.fetch,
+    strictBind: config.strictBind,
+    logger,
+    metrics,
+  });
+  const loopMonitor = createEventLoopMonitor();
+  const probes = createProbes(listeners, loopMonitor.check);
+  let metricsServer: RunningServer | undefined;
+  let probeServer: RunningServer | undefined;
+  if (!deps.withoutSideListeners) {
+    if (!deps.metrics) installProcessMetrics(metrics.registry, { eventLoopMonitor: loopMonitor });
+    setBuildInfo(metrics);
+    try {
+      metricsServer = startMetricsServer({
+        hostname: config.metricsAddress,
+        port: config.metricsPort,
+        registry: metrics.registry,
+        probes,
+      });
+      probeServer = startProbeServer({ hostname: config.probeAddress, port: config.probePort, probes });
+    } catch (err) {
+      await metricsServer?.stop();
+      await listeners.stop(true);
+      loopMonitor.stop();
+      throw err;
+    }
+  }
+  if (cachingEnabled) refresher.start();
+  const firstBound = listeners.statuses().find((s) => s.bound);
+  logger.info(
+    {
+      clusterName: config.clusterName,
+      listeners: listeners.statuses(),
+      verifyTokens: config.verifyTokens,
+      cache: cachingEnabled ? config.maxCacheSize : 'disabled',
+    },
+    'agent started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  async function drain(): Promise<void> {
+    draining = true;
+    refresher.stop();
+    const graceful = listeners.stop(false);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs);
+    });
+    const outcome = await Promise.race([graceful.then(() => 'drained' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      logger.warn(
+        { timeoutMs: config.shutdownTimeoutMs },
+        'shutdown timeout reached; closing open connections',
+      );
+      await listeners.stop(true);
+    }
+    await Promise.all([metricsServer?.stop(), probeServer?.stop()]);
+    loopMonitor.stop();
+    await verifier?.close();
+    client.close();
+    logger.info('agent stopped');
+  }
+
+  return {
+    config,
+    metrics,
+    logger,
+    cache,
+    service,
+    refresher,
+    listeners,
+    probes,
+    metricsServer,
+    probeServer,
+    url: firstBound?.url ?? '',
+    stop() {
+      stopping ??= drain();
+      return stopping;
+    },
+  };
+}
+
+/** How long readiness waits for a data listener to answer its own `/`. */
+const READINESS_REQUEST_TIMEOUT_MS = 1_000;
+
+/**
+ * Liveness: the event loop is responsive and a listener is open; never EKS Auth, so an AWS outage does not
+ * restart agents and wipe their caches. Readiness: every bound listener answers `/` with 404, like the
+ * public agent's check, and the detail names listeners that could not be bound (IPv6 fallback).
+ */
+function createProbes(listeners: DataListeners, loopCheck: () => ProbeResult): ProbeChecks {
+  return {
+    liveness() {
+      const loop = loopCheck();
+      const statuses = listeners.statuses();
+      const open = statuses.some((s) => s.bound);
+      return { ok: loop.ok && open, detail: { ...loop.detail, listeners: statuses.map(describe) } };
+    },
+    async readiness() {
+      const statuses = listeners.statuses();
+      const checks = await Promise.all(
+        statuses
+          .filter((s) => s.bound)
+          .map(async (s) => {
+            try {
+              const res = await fetch(`${s.url}/`, {
+                signal: AbortSignal.timeout(READINESS_REQUEST_TIMEOUT_MS),
+              });
+              await res.arrayBuffer();
+              return { url: s.url, ok: res.status === 404 };
+            } catch {
+              return { url: s.url, ok: false };
+            }
+          }),
+      );
+      const ok = checks.length > 0 && checks.every((c) => c.ok);
+      return { ok, detail: { listeners: statuses.map(describe), answering: checks } };
+    },
+  };
+}
+
+function describe(s: ListenerStatus) {
+  return s.error === undefined
+    ? { host: s.host, bound: s.bound }
+    : { host: s.host, bound: false, error: s.error };
+}
+
+/** Key source + verifier for --verify-tokens signature; the first key load is awaited (it never throws). */
+async function buildVerifier(
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+  metrics: Metrics,
+): Promise<TokenVerifier> {
+  const keySource = createKeySource({
+    tokenIssuer: config.tokenIssuer,
+    jwksUrl: config.jwksUrl,
+    jwksFile: config.jwksFile,
+    clock,
+    logger,
+  });
+  await keySource.start();
+  const verifier = createTokenVerifier({
+    keySource,
+    issuer: config.tokenIssuer,
+    workers: config.workers,
+    clock,
+    metrics,
+  });
+  return {
+    verify: (token) => verifier.verify(token),
+    async close() {
+      keySource.close();
+      await verifier.close();
+    },
+  };
+}
 
 /** Runs `server` until SIGTERM/SIGINT; resolves with the process exit code. */
-export async function runServer(_config: Config): Promise<number> {
-  throw new Error('server not implemented yet');
+export async function runServer(config: Config): Promise<number> {
+  const agent = await startAgent(config);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      agent.logger.info({ signal }, 'signal received; draining');
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await agent.stop();
+  return 0;
 }

@@ -1,6 +1,180 @@
-// `local` mode (behind `npm start`): emulator + agent on loopback, a demo token, printed instructions.
-// (Skeleton: being written.)
+// `local` mode (behind `npm start`): the EKS Auth emulator and the agent on loopback, a demo token written
+// to a file (renewed hourly, as the kubelet does), and printed instructions that work when pasted.
+// No root, no port 80, no AWS account: the agent runs exactly as in `server`, pointed at the emulator.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type Agent, startAgent } from './agent.ts';
+import { parseFlags } from './argv.ts';
+import { type Config, ConfigError, parseServerConfig } from './config.ts';
+import {
+  DEFAULT_ACCESS_KEY_ID,
+  DEFAULT_SECRET_ACCESS_KEY,
+  type Emulator,
+  startEmulator,
+} from './emulator/index.ts';
 
-export async function runLocal(_argv: readonly string[]): Promise<number> {
-  throw new Error('local mode not implemented yet');
+export const LOCAL_FLAGS = [
+  {
+    name: 'port',
+    kind: 'value',
+    valueName: 'PORT',
+    default: '2780',
+    help: 'credentials listener port on 127.0.0.1',
+  },
+  {
+    name: 'metrics-port',
+    kind: 'value',
+    valueName: 'PORT',
+    default: '2785',
+    help: 'metrics listener port on 127.0.0.1',
+  },
+  {
+    name: 'probe-port',
+    kind: 'value',
+    valueName: 'PORT',
+    default: '2783',
+    help: 'probe listener port on 127.0.0.1',
+  },
+  {
+    name: 'emulator-port',
+    kind: 'value',
+    valueName: 'PORT',
+    default: '0',
+    help: 'emulator port (0: any free port)',
+  },
+  {
+    name: 'token-file',
+    kind: 'value',
+    valueName: 'PATH',
+    default: join(tmpdir(), 'eks-pod-identity-agent-local', 'eks-pod-identity-token'),
+    help: 'where the demo service-account token is written',
+  },
+  { name: 'verbosity', short: 'v', kind: 'value', valueName: 'LEVEL', default: 'info', help: 'log level' },
+  { name: 'help', short: 'h', kind: 'boolean', help: 'show this help' },
+] as const;
+
+/** The kubelet renews projected tokens well before they expire; so does local mode. */
+const TOKEN_RENEW_INTERVAL_MS = 3_600_000;
+
+export interface LocalRun {
+  agent: Agent;
+  emulator: Emulator;
+  tokenFile: string;
+  instructions: string;
+  stop(): Promise<void>;
+}
+
+function writeTokenFile(path: string, token: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // Write-then-rename so an SDK reading the file never sees half a token.
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, token, { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+function instructionsFor(agent: Agent, emulator: Emulator, tokenFile: string): string {
+  const url = `${agent.url}/v1/credentials`;
+  return [
+    '',
+    'EKS Pod Identity Agent is running in local mode (EKS Auth is emulated; nothing leaves this machine).',
+    `  credentials  ${url}`,
+    `  metrics      ${agent.metricsServer?.url ?? '(off)'}/metrics`,
+    `  probes       ${agent.probeServer?.url ?? '(off)'}/readyz`,
+    `  EKS Auth     ${emulator.url} (emulator; also the token issuer)`,
+    '',
+    'Point any AWS SDK at it (pod "demo-pod", service account default/demo):',
+    `  export AWS_CONTAINER_CREDENTIALS_FULL_URI=${url}`,
+    `  export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=${tokenFile}`,
+    '',
+    'Or try it by hand:',
+    `  curl -s -H "Authorization: $(cat ${tokenFile})" ${url}`,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}
+
+/** Starts emulator and agent; the caller owns stopping them. */
+export async function startLocal(argv: readonly string[]): Promise<LocalRun> {
+  const flags = parseFlags(argv, LOCAL_FLAGS);
+  const get = (name: (typeof LOCAL_FLAGS)[number]['name']): string => {
+    const value = flags.get(name)?.at(-1);
+    if (value !== undefined) return value;
+    const spec = LOCAL_FLAGS.find((s) => s.name === name);
+    return spec && 'default' in spec ? spec.default : '';
+  };
+  const emulatorPort = Number(get('emulator-port'));
+  if (!Number.isInteger(emulatorPort) || emulatorPort < 0 || emulatorPort > 65_535) {
+    throw new ConfigError(`invalid value for --emulator-port: expected a port number`);
+  }
+  const emulator = await startEmulator({ port: emulatorPort });
+  try {
+    const tokenFile = get('token-file');
+    const config: Config = parseServerConfig(
+      [
+        '--cluster-name=local',
+        '--bind-hosts=127.0.0.1',
+        `--port=${get('port')}`,
+        '--metrics-address=127.0.0.1',
+        `--metrics-port=${get('metrics-port')}`,
+        '--probe-address=127.0.0.1',
+        `--probe-port=${get('probe-port')}`,
+        `--endpoint=${emulator.url}`,
+        `--token-issuer=${emulator.url}`,
+        `-v=${get('verbosity')}`,
+      ],
+      {
+        AWS_REGION: 'us-west-2',
+        // The emulator accepts the AWS documentation example key pair; the SDK chain reads it from here.
+        AWS_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: DEFAULT_SECRET_ACCESS_KEY,
+      },
+    );
+    const renewToken = async () => {
+      writeTokenFile(
+        tokenFile,
+        await emulator.issueToken({ namespace: 'default', serviceAccount: 'demo', podName: 'demo-pod' }),
+      );
+    };
+    await renewToken();
+    const timer = setInterval(() => void renewToken().catch(() => {}), TOKEN_RENEW_INTERVAL_MS);
+    timer.unref();
+    const agent = await startAgent(config, {
+      nodeCredentials: { accessKeyId: DEFAULT_ACCESS_KEY_ID, secretAccessKey: DEFAULT_SECRET_ACCESS_KEY },
+    });
+    return {
+      agent,
+      emulator,
+      tokenFile,
+      instructions: instructionsFor(agent, emulator, tokenFile),
+      async stop() {
+        clearInterval(timer);
+        await agent.stop();
+        await emulator.stop();
+      },
+    };
+  } catch (err) {
+    await emulator.stop();
+    throw err;
+  }
+}
+
+export async function runLocal(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    const lines = LOCAL_FLAGS.map((f) => {
+      const d = 'default' in f ? ` (default ${f.default})` : '';
+      return `  ${'short' in f ? `-${f.short}, ` : '    '}--${f.name}  ${f.help}${d}`;
+    });
+    process.stdout.write(`Usage: eks-pod-identity-agent local [flags]\n\n${lines.join('\n')}\n`);
+    return 0;
+  }
+  const run = await startLocal(argv);
+  process.stdout.write(run.instructions);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await run.stop();
+  return 0;
 }
