@@ -8,12 +8,23 @@ export class ConfigError extends Error {
 }
 
 const MAX_SHOWN_CHARS = 60;
-/** JWT-shaped (base64url JSON header) or URL with userinfo: bearer secrets that must not reach stderr. */
-const SECRET_LOOKING = /^eyJ[\w-]*\.|^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i;
+/** A JWT (base64url JSON header) anywhere, URL userinfo, or a secret-named query parameter. */
+const SECRET_SHAPED =
+  /eyJ[\w-]*\.[\w-]+|:\/\/[^/?#\s]*@|(token|signature|credential|password|secret)[^=&]*=/i;
+/** A long base64 run mixing cases and digits: the shape of an AWS secret key or a session token. */
+const LONG_BASE64_RUN = /[A-Za-z0-9+/]{32,}/g;
+
+function looksSecret(value: string): boolean {
+  if (SECRET_SHAPED.test(value)) return true;
+  for (const [run] of value.matchAll(LONG_BASE64_RUN)) {
+    if (/[a-z]/.test(run) && /[A-Z]/.test(run) && /\d/.test(run)) return true;
+  }
+  return false;
+}
 
 /** A user-supplied value as it may appear in an error: quoted, truncated, never a secret-looking one. */
 export function showValue(value: string): string {
-  if (SECRET_LOOKING.test(value)) return '<redacted>';
+  if (looksSecret(value)) return '<redacted>';
   const cut = value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS)}...` : value;
   // JSON quoting makes control characters visible and keeps the message on one line.
   return JSON.stringify(cut);

@@ -1,7 +1,8 @@
 // Go `time.ParseDuration` syntax ("3h", "1h30m", "1.5h", "500ms") for flags shared with the public agent.
 //
-// Parsing is exact: integer nanoseconds in BigInt, like Go's int64, so "1.1s" is exactly 1100 ms and the
-// same out-of-range inputs fail. Results are milliseconds as a JS number (fractional below 1 ms).
+// Parsing follows Go's algorithm: integer nanoseconds in BigInt (Go's int64, so the same inputs overflow),
+// fractions scaled through a double exactly as Go does, so every input gives Go's nanosecond count.
+// Results are milliseconds as a JS number (fractional below 1 ms).
 
 const NS_PER_UNIT: Readonly<Record<string, bigint>> = {
   ns: 1n,
@@ -20,8 +21,10 @@ const MAX_NS = 2n ** 63n - 1n;
 /** Longer inputs are not durations anyone means; the bound keeps parsing cheap. */
 const MAX_INPUT_LENGTH = 64;
 
-/** One "<number><unit>" term: integer part, optional fraction, unit letters. */
-const TERM = /^(\d*)(?:\.(\d*))?([a-zµμ]+)/;
+/** One "<number><unit>" term: integer part, optional fraction, then everything up to the next number. */
+const TERM = /^(\d*)(?:\.(\d*))?([^\d.]*)/;
+/** Go stops accumulating fraction digits before its uint64 would overflow. */
+const MAX_FRACTION_ACCUMULATOR = (2n ** 63n - 1n) / 10n;
 
 export class DurationError extends Error {
   constructor(message: string) {
@@ -51,21 +54,32 @@ export function parseGoDurationNs(input: string): bigint {
   let total = 0n;
   while (rest !== '') {
     const m = TERM.exec(rest);
-    if (!m) fail(input, 'expected a number followed by a unit (ns, us, ms, s, m, h)');
-    const [whole, intPart = '', fracPart = '', unitName = ''] = m;
-    if (intPart === '' && fracPart === '') fail(input, 'missing number');
+    const [whole = '', intPart = '', fracPart, unitName = ''] = m ?? [];
+    if (intPart === '' && !fracPart)
+      fail(input, 'expected a number followed by a unit (ns, us, ms, s, m, h)');
+    if (unitName === '') fail(input, 'missing unit (ns, us, ms, s, m, h)');
     const unit = NS_PER_UNIT[unitName];
-    if (unit === undefined) fail(input, `unknown unit "${unitName}" (use ns, us, ms, s, m, h)`);
+    if (unit === undefined) fail(input, `unknown unit ${JSON.stringify(unitName)} (use ns, us, ms, s, m, h)`);
     let ns = BigInt(intPart || '0') * unit;
-    if (fracPart !== '') {
-      // Like Go, digits finer than a nanosecond are truncated.
-      ns += (BigInt(fracPart) * unit) / 10n ** BigInt(fracPart.length);
-    }
+    if (fracPart) ns += fractionNs(fracPart, unit);
     total += ns;
-    if (total > MAX_NS) fail(input, 'out of range');
+    if (total > MAX_NS + 1n) fail(input, 'out of range');
     rest = rest.slice(whole.length);
   }
+  if (!negative && total > MAX_NS) fail(input, 'out of range');
   return negative ? -total : total;
+}
+
+/** Go's fraction step: accumulate digits while they fit, then scale through a double and truncate. */
+function fractionNs(digits: string, unit: bigint): bigint {
+  let value = 0n;
+  let scale = 1;
+  for (const digit of digits) {
+    if (value > MAX_FRACTION_ACCUMULATOR) break;
+    value = value * 10n + BigInt(digit);
+    scale *= 10;
+  }
+  return BigInt(Math.trunc(Number(value) * (Number(unit) / scale)));
 }
 
 /** Milliseconds for a Go duration string ("90m" -> 5_400_000); fractional below 1 ms ("1ns" -> 0.000001). */
