@@ -17,6 +17,22 @@ const MODELLED_CODES = new Set<string>([
   'ServiceUnavailableException',
 ]);
 
+/**
+ * AWS-wide authentication failures of the node's own signature (bad key, clock skew, expired node session).
+ * Not modelled by EKS Auth and 4xx, but the fault is the agent's credentials, not the pod's token: they
+ * stay retryable so the refresher keeps serving cached credentials instead of evicting every entry while
+ * the node's credentials are being fixed or rotated.
+ */
+const NODE_AUTH_CODES = new Set<string>([
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'IncompleteSignatureException',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'MissingAuthenticationTokenException',
+  'RequestExpired',
+]);
+
 const MAX_CODE_CHARS = 64;
 const SAFE_CODE = /^[A-Za-z0-9_.]+$/;
 
@@ -64,7 +80,7 @@ export function classifyErrorResponse(status: number, headers: Headers, bodyText
     });
   }
   // Unknown or missing code: trust the status. 429 and 5xx are worth retrying, other 4xx are not.
-  const retryable = status === 429 || status >= 500;
+  const retryable = status === 429 || status >= 500 || (code !== undefined && NODE_AUTH_CODES.has(code));
   const named = code === undefined ? '' : ` ${code}`;
   return new EksAuthError('UpstreamHttpError', `EKS Auth answered HTTP ${status}${named}${suffix}`, {
     kind: 'http',

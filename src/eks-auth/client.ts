@@ -25,6 +25,8 @@ export interface EksAuthClientOptions {
   /** Node credentials; default the SDK node chain, or the shared credentials file with rotateCredentials. */
   readonly credentials?: CredentialsProvider;
   readonly rotateCredentials?: boolean;
+  /** Shared credentials file re-read with rotateCredentials; default AWS_SHARED_CREDENTIALS_FILE. */
+  readonly credentialsFile?: string | undefined;
   /** One attempt, connect included (see transport.ts for why there is no separate connect timeout). */
   readonly requestTimeoutMs?: number;
   readonly maxAttempts?: number;
@@ -115,6 +117,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
   const credentials = createNodeCredentials({
     credentials: options.credentials,
     rotateCredentials: options.rotateCredentials,
+    credentialsFile: options.credentialsFile,
     clock,
     logger: options.logger,
   });

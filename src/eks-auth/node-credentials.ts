@@ -16,6 +16,8 @@ export interface NodeCredentialsOptions {
   /** Injected provider (tests, or a caller with its own chain). Default depends on rotateCredentials. */
   readonly credentials?: CredentialsProvider;
   readonly rotateCredentials?: boolean;
+  /** Shared credentials file for rotateCredentials; default AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials. */
+  readonly credentialsFile?: string | undefined;
   readonly rotationIntervalMs?: number;
   /** Refresh temporary credentials this long before they expire. */
   readonly refreshBeforeExpiryMs?: number;
@@ -31,15 +33,15 @@ export const NODE_CREDENTIALS_DEFAULTS = {
   retryAfterFailureMs: 5_000,
 } as const;
 
-function chooseProvider(rotate: boolean): CredentialsProvider {
+function chooseProvider(rotate: boolean, filepath: string | undefined): CredentialsProvider {
   // ignoreCache: the SDK caches parsed ini files per process; rotation needs the file's current content.
-  if (rotate) return () => fromIni({ ignoreCache: true })();
+  if (rotate) return () => fromIni({ ignoreCache: true, ...(filepath === undefined ? {} : { filepath }) })();
   return nodeProviderChain();
 }
 
 export function createNodeCredentials(options: NodeCredentialsOptions = {}): CredentialsProvider {
   const rotate = options.rotateCredentials ?? false;
-  const provider = options.credentials ?? chooseProvider(rotate);
+  const provider = options.credentials ?? chooseProvider(rotate, options.credentialsFile);
   const rotationIntervalMs = options.rotationIntervalMs ?? NODE_CREDENTIALS_DEFAULTS.rotationIntervalMs;
   const refreshBeforeExpiryMs =
     options.refreshBeforeExpiryMs ?? NODE_CREDENTIALS_DEFAULTS.refreshBeforeExpiryMs;

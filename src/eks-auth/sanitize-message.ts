@@ -3,8 +3,11 @@
 
 export const MAX_UPSTREAM_MESSAGE_CHARS = 256;
 
-// Three base64url segments joined by dots (a JWS/JWT); the third may be empty (unsigned tokens).
-const JWT_SHAPED = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+// Three base64url segments joined by dots (a JWS/JWT). A JSON header always encodes to `eyJ...`, and then
+// the signature may be empty (unsigned tokens); otherwise require long segments so that hostnames such as
+// eks-auth.us-west-2.api.aws survive.
+const JWT_SHAPED =
+  /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*|[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g;
 // Long base64 runs: session tokens, secret keys, a lone JWT segment.
 const LONG_BASE64 = /[A-Za-z0-9+/=_-]{40,}/g;
 // Control characters (including newlines) would let a message forge extra log lines.

@@ -1,0 +1,293 @@
+// Error classification of EKS Auth answers and transport failures, and message sanitising, table-driven.
+import { describe, expect, test } from 'bun:test';
+import { classifyErrorResponse, classifyTransportFailure } from '../../src/eks-auth/classify-error.ts';
+import { EksAuthError } from '../../src/eks-auth/errors.ts';
+import { sanitizeUpstreamMessage } from '../../src/eks-auth/sanitize-message.ts';
+import { AgentError } from '../../src/errors.ts';
+
+const JWT =
+  'eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYyJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDpteS1zYSJ9.c2lnbmF0dXJlLWJ5dGVzLWhlcmU';
+
+const h = (entries: Record<string, string> = {}) => new Headers(entries);
+
+describe('classifyErrorResponse', () => {
+  const rows: Array<{
+    name: string;
+    status: number;
+    headers?: Record<string, string>;
+    body?: string;
+    code: string;
+    httpStatus: number;
+    retryable: boolean;
+    kind: string;
+    message?: string;
+  }> = [
+    {
+      name: 'header code with :http suffix',
+      status: 400,
+      headers: {
+        'x-amzn-errortype': 'InvalidTokenException:http://internal.amazon.com/coral/com.amazonaws.eksauth/',
+      },
+      body: '{"message":"bad token"}',
+      code: 'InvalidTokenException',
+      httpStatus: 400,
+      retryable: false,
+      kind: 'modelled',
+      message: 'bad token',
+    },
+    {
+      name: 'body __type with namespace',
+      status: 400,
+      body: '{"__type":"com.amazonaws.eksauth#ExpiredTokenException","Message":"expired"}',
+      code: 'ExpiredTokenException',
+      httpStatus: 400,
+      retryable: false,
+      kind: 'modelled',
+      message: 'expired',
+    },
+    {
+      name: 'body code field',
+      status: 403,
+      body: '{"code":"AccessDeniedException","message":"denied"}',
+      code: 'AccessDeniedException',
+      httpStatus: 403,
+      retryable: false,
+      kind: 'modelled',
+    },
+    {
+      name: 'not found (mapped to 400 for SDKs)',
+      status: 404,
+      body: '{"__type":"ResourceNotFoundException"}',
+      code: 'ResourceNotFoundException',
+      httpStatus: 400,
+      retryable: false,
+      kind: 'modelled',
+    },
+    {
+      name: 'invalid parameter',
+      status: 400,
+      headers: { 'x-amzn-errortype': 'InvalidParameterException' },
+      code: 'InvalidParameterException',
+      httpStatus: 400,
+      retryable: false,
+      kind: 'modelled',
+    },
+    {
+      name: 'invalid request',
+      status: 400,
+      headers: { 'x-amzn-errortype': 'InvalidRequestException' },
+      code: 'InvalidRequestException',
+      httpStatus: 400,
+      retryable: false,
+      kind: 'modelled',
+    },
+    {
+      name: 'throttling',
+      status: 429,
+      headers: { 'x-amzn-errortype': 'ThrottlingException' },
+      code: 'ThrottlingException',
+      httpStatus: 429,
+      retryable: true,
+      kind: 'modelled',
+    },
+    {
+      name: 'internal server',
+      status: 500,
+      body: '{"__type":"InternalServerException"}',
+      code: 'InternalServerException',
+      httpStatus: 502,
+      retryable: true,
+      kind: 'modelled',
+    },
+    {
+      name: 'service unavailable',
+      status: 503,
+      body: '{"__type":"ServiceUnavailableException"}',
+      code: 'ServiceUnavailableException',
+      httpStatus: 503,
+      retryable: true,
+      kind: 'modelled',
+    },
+    {
+      name: 'header wins over body',
+      status: 429,
+      headers: { 'x-amzn-errortype': 'ThrottlingException' },
+      body: '{"__type":"InvalidTokenException"}',
+      code: 'ThrottlingException',
+      httpStatus: 429,
+      retryable: true,
+      kind: 'modelled',
+    },
+    {
+      name: 'unknown code 4xx',
+      status: 400,
+      body: '{"__type":"SomethingNewException"}',
+      code: 'UpstreamHttpError',
+      httpStatus: 502,
+      retryable: false,
+      kind: 'http',
+    },
+    {
+      name: 'unknown code 5xx',
+      status: 500,
+      body: '{"__type":"SomethingNewException"}',
+      code: 'UpstreamHttpError',
+      httpStatus: 502,
+      retryable: true,
+      kind: 'http',
+    },
+    {
+      name: 'no code 502 html',
+      status: 502,
+      body: '<html>bad gateway</html>',
+      code: 'UpstreamHttpError',
+      httpStatus: 502,
+      retryable: true,
+      kind: 'http',
+    },
+    {
+      name: 'no code 429',
+      status: 429,
+      body: '',
+      code: 'UpstreamHttpError',
+      httpStatus: 502,
+      retryable: true,
+      kind: 'http',
+    },
+    {
+      name: 'no code 403',
+      status: 403,
+      body: 'nope',
+      code: 'UpstreamHttpError',
+      httpStatus: 502,
+      retryable: false,
+      kind: 'http',
+    },
+    {
+      name: 'redirect',
+      status: 302,
+      body: '',
+      code: 'UpstreamHttpError',
+      httpStatus: 502,
+      retryable: false,
+      kind: 'http',
+    },
+    {
+      name: 'node signature error stays retryable',
+      status: 403,
+      headers: { 'x-amzn-errortype': 'InvalidSignatureException' },
+      body: '{"message":"The request signature we calculated does not match"}',
+      code: 'UpstreamHttpError',
+      httpStatus: 502,
+      retryable: true,
+      kind: 'http',
+    },
+    {
+      name: 'unknown node key stays retryable',
+      status: 403,
+      body: '{"__type":"UnrecognizedClientException"}',
+      code: 'UpstreamHttpError',
+      httpStatus: 502,
+      retryable: true,
+      kind: 'http',
+    },
+    {
+      name: 'garbage code ignored',
+      status: 400,
+      headers: { 'x-amzn-errortype': 'bad code <script>' },
+      code: 'UpstreamHttpError',
+      httpStatus: 502,
+      retryable: false,
+      kind: 'http',
+    },
+  ];
+  for (const r of rows) {
+    test(r.name, () => {
+      const err = classifyErrorResponse(
+        r.status,
+        h({ 'x-amzn-requestid': 'req-1', ...r.headers }),
+        r.body ?? '',
+      );
+      expect(err).toBeInstanceOf(EksAuthError);
+      expect(err).toBeInstanceOf(AgentError);
+      expect(err.code).toBe(r.code as never);
+      expect(err.status).toBe(r.httpStatus);
+      expect(err.retryable).toBe(r.retryable);
+      expect(err.kind).toBe(r.kind as never);
+      expect(err.upstreamStatus).toBe(r.status);
+      expect(err.requestId).toBe('req-1');
+      expect(err.message).toContain(`HTTP ${r.status}`);
+      if (r.message) expect(err.message).toContain(r.message);
+    });
+  }
+
+  test('a token echoed in the upstream message is removed', () => {
+    const err = classifyErrorResponse(
+      400,
+      h({ 'x-amzn-errortype': 'InvalidTokenException' }),
+      JSON.stringify({ message: `token ${JWT} is invalid` }),
+    );
+    expect(err.message).not.toContain(JWT);
+    expect(err.message).not.toContain(JWT.split('.')[1]!);
+    expect(err.message).toContain('[redacted]');
+    expect(err.message).toContain('is invalid');
+  });
+
+  test('missing request id is undefined, not a string', () => {
+    expect(classifyErrorResponse(500, h(), '').requestId).toBeUndefined();
+  });
+});
+
+describe('classifyTransportFailure', () => {
+  test('timeout', () => {
+    const err = classifyTransportFailure(new DOMException('timed out', 'TimeoutError'), true, 1000);
+    expect([err.code, err.kind, err.status, err.retryable]).toEqual([
+      'UpstreamTimeout',
+      'timeout',
+      504,
+      true,
+    ]);
+    expect(err.message).toContain('1000 ms');
+  });
+  test('network error keeps its code', () => {
+    const cause = Object.assign(new Error('Unable to connect'), { code: 'ECONNREFUSED' });
+    const err = classifyTransportFailure(cause, false, 1000);
+    expect([err.code, err.kind, err.status, err.retryable]).toEqual([
+      'UpstreamUnreachable',
+      'network',
+      503,
+      true,
+    ]);
+    expect(err.message).toContain('ECONNREFUSED');
+    expect(err.cause).toBe(cause);
+    expect(err.upstreamStatus).toBeUndefined();
+  });
+});
+
+describe('sanitizeUpstreamMessage', () => {
+  const rows: Array<[string, string, string]> = [
+    ['plain text kept', 'Token is expired', 'Token is expired'],
+    ['jwt removed', `bad ${JWT}!`, 'bad [redacted]!'],
+    ['unsigned jwt removed', 'x eyJhbGciOiJub25lIn0.eyJzdWIiOiJhYmMifQ. y', 'x [redacted] y'],
+    ['long base64 removed', `key ${'A'.repeat(30)}/${'b'.repeat(20)}= end`, 'key [redacted] end'],
+    ['newlines flattened', 'line1\nline2\r\nline3', 'line1 line2 line3'],
+    [
+      'hostnames kept',
+      'could not reach eks-auth.us-west-2.api.aws',
+      'could not reach eks-auth.us-west-2.api.aws',
+    ],
+  ];
+  for (const [name, input, expected] of rows) {
+    test(name, () => expect(sanitizeUpstreamMessage(input)).toBe(expected));
+  }
+  test('bounded length', () => {
+    const out = sanitizeUpstreamMessage('word '.repeat(1000));
+    expect(out.length).toBe(256);
+    expect(out.endsWith('...')).toBe(true);
+  });
+});
+
+test('sanitizeUpstreamMessage: a token without the eyJ header prefix is removed when its segments are long', () => {
+  const opaque = `${'a'.repeat(20)}.${'b'.repeat(30)}.${'c'.repeat(20)}`;
+  expect(sanitizeUpstreamMessage(`t=${opaque};`)).toBe('t=[redacted];');
+});
