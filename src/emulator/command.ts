@@ -1,6 +1,71 @@
-// `emulator` subcommand: parses its flags and runs the local EKS Auth emulator until a signal.
-// (Skeleton: being written.)
+// `emulator` subcommand: parses its flags and runs the local EKS Auth emulator until SIGINT/SIGTERM.
+import { EMULATOR_USAGE, parseEmulatorArgs } from './command-args.ts';
+import { type Emulator, InputError, startEmulator } from './index.ts';
 
-export async function runEmulatorCommand(_argv: readonly string[]): Promise<number> {
-  throw new Error('emulator not implemented yet');
+export interface EmulatorCommandIo {
+  /** One line to stdout; default process.stdout. */
+  out?: (line: string) => void;
+  /** One line to stderr; default process.stderr. */
+  err?: (line: string) => void;
+  /** Resolves when the command should stop; default the first SIGINT or SIGTERM. */
+  stopRequested?: Promise<unknown>;
+  /** Called once the emulator listens (tests use it to reach the running instance). */
+  onStarted?: (emulator: Emulator) => void;
+}
+
+/** The first SIGINT/SIGTERM; `cancel` removes the handlers so the default signal behaviour returns. */
+function waitForSignal(): { signalled: Promise<unknown>; cancel: () => void } {
+  let cancel = () => {};
+  const signalled = new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      cancel();
+      resolve(signal);
+    };
+    cancel = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  return { signalled, cancel };
+}
+
+/** Exit codes: 0 after a clean stop, 2 for bad flags or config, 1 when the emulator cannot start. */
+export async function runEmulatorCommand(
+  argv: readonly string[],
+  io: EmulatorCommandIo = {},
+): Promise<number> {
+  const out = io.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const err = io.err ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let settings: ReturnType<typeof parseEmulatorArgs>;
+  try {
+    settings = parseEmulatorArgs(argv);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    err(`emulator: ${e.message} (see --help)`);
+    return 2;
+  }
+  if (settings.help) {
+    out(EMULATOR_USAGE);
+    return 0;
+  }
+  // Listen for signals before starting, so a signal during start-up is not lost.
+  const signals = io.stopRequested ? undefined : waitForSignal();
+  const stopRequested = io.stopRequested ?? signals!.signalled;
+  let emulator: Emulator;
+  try {
+    emulator = await startEmulator(settings.options);
+  } catch (e) {
+    signals?.cancel();
+    err(`emulator: cannot start: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  if (settings.associations) emulator.setAssociations(settings.associations);
+  if (settings.faults) emulator.setFaults(settings.faults);
+  out(JSON.stringify({ url: emulator.url, port: emulator.port }));
+  io.onStarted?.(emulator);
+  await stopRequested;
+  await emulator.stop();
+  return 0;
 }

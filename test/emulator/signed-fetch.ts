@@ -55,3 +55,13 @@ export async function callAssumeRole(
     body: o.tamperBody ? o.tamperBody(body) : body,
   });
 }
+
+/** The parts of an error answer a client reads. */
+export async function errorOf(res: Response): Promise<{ status: number; code: string | null; body: any }> {
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: res.status, code: res.headers.get('x-amzn-errortype'), body };
+}
