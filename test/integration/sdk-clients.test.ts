@@ -1,0 +1,108 @@
+// Real AWS SDK credential providers against the running agent (backed by the EKS Auth emulator).
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromHttp } from '@aws-sdk/credential-provider-http';
+import { type Stack, startStack } from '../helpers/stack.ts';
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.stop());
+
+/** fromHttp reads its configuration from process.env, as it does in a pod. */
+async function withSdkEnv<T>(tokenPath: string, fn: () => Promise<T>): Promise<T> {
+  const saved = {
+    uri: process.env['AWS_CONTAINER_CREDENTIALS_FULL_URI'],
+    file: process.env['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'],
+  };
+  process.env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] = stack.credentialsUrl;
+  process.env['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'] = tokenPath;
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of [
+      ['AWS_CONTAINER_CREDENTIALS_FULL_URI', saved.uri],
+      ['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', saved.file],
+    ] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+async function botocore(tokenPath: string): Promise<Record<string, unknown>> {
+  const proc = Bun.spawn(['python3', join(import.meta.dir, 'botocore_container_credentials.py')], {
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: process.env['HOME'] ?? '/tmp',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: stack.credentialsUrl,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenPath,
+    },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  if (code !== 0) throw new Error(`botocore script exited ${code}: ${err}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+describe('JS SDK v3 fromHttp', () => {
+  test('gets valid credentials with an expiration', async () => {
+    const { path } = await stack.tokenFile({ podName: 'js-pod' });
+    const creds = await withSdkEnv(path, () => fromHttp({ maxRetries: 0 })());
+    expect(creds.accessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
+    expect(creds.secretAccessKey.length).toBeGreaterThan(20);
+    expect(creds.sessionToken?.length).toBeGreaterThan(20);
+    expect(creds.expiration).toBeInstanceOf(Date);
+    expect(creds.expiration!.getTime()).toBeGreaterThan(Date.now() + 60 * 60_000);
+    // This fromHttp version does not map AccountId; newer ones do, and the agent sends it (see the botocore test).
+    if (creds.accountId !== undefined) expect(creds.accountId).toBe('111122223333');
+  });
+
+  test('sees a clear error for a bad token', async () => {
+    const path = join(stack.dir, 'bad-token-js');
+    writeFileSync(path, 'definitely-not-a-jwt');
+    const calls = stack.emulator.stats().assumeRoleCalls;
+    const err = (await withSdkEnv(path, () => fromHttp({ maxRetries: 0 })()).catch((e) => e)) as Error & {
+      Code?: string;
+      Message?: string;
+    };
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toContain('400');
+    // fromHttp attaches the body's capitalised Code and Message to the error it throws.
+    expect(err.Code).toBe('InvalidToken');
+    expect(err.Message).toContain('not a JWT');
+    expect(stack.emulator.stats().assumeRoleCalls).toBe(calls);
+  });
+});
+
+describe('botocore ContainerProvider (AWS CLI, boto3)', () => {
+  test('gets valid credentials with a zoned expiry', async () => {
+    const { path } = await stack.tokenFile({ podName: 'py-pod' });
+    const result = await botocore(path);
+    expect(result).toMatchObject({ ok: true, hasSecret: true, hasToken: true, expiryHasZone: true });
+    expect(String(result['accessKeyId'])).toMatch(/^ASIA/);
+    expect(Date.parse(String(result['expiry']))).toBeGreaterThan(Date.now() + 60 * 60_000);
+  });
+
+  test('sees a clear error for a token signed by someone else', async () => {
+    const { token } = await stack.tokenFile();
+    const [h, p] = token.split('.');
+    const forged = `${h}.${p}.${Buffer.from('not-the-signature').toString('base64url')}`;
+    const path = join(stack.dir, 'forged-token-py');
+    writeFileSync(path, forged);
+    const calls = stack.emulator.stats().assumeRoleCalls;
+    const result = await botocore(path);
+    expect(result['ok']).toBe(false);
+    expect(String(result['message'])).toContain('TokenRejected');
+    expect(String(result['message'])).not.toContain(p!);
+    expect(stack.emulator.stats().assumeRoleCalls).toBe(calls);
+  });
+});
