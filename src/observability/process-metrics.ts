@@ -1,6 +1,6 @@
 // Process metrics that are true under Bun: CPU, resident memory, JS heap, start time, file descriptors,
 // event-loop lag. Our own collectors rather than prom-client's collectDefaultMetrics: on Bun 1.4.5 that
-// one reports V8 heap spaces that JavaScriptCore does not have (all zero), a Node version Bun only
+// one reports V8 heap spaces that JavaScriptCore does not have (nearly all zero), a Node version Bun only
 // imitates, and starts a perf_hooks histogram and GC observer per call that nothing can stop.
 // Names follow the Prometheus client conventions so standard dashboards work.
 import { readdirSync, readFileSync } from 'node:fs';

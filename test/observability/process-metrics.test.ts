@@ -35,9 +35,8 @@ describe('process metrics', () => {
 
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(1024 * 1024);
     expect(sample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
-    expect(sample(text, 'nodejs_heap_size_total_bytes')).toBeGreaterThanOrEqual(
-      sample(text, 'nodejs_heap_size_used_bytes'),
-    );
+    // Read separately (and equal to heapUsed under JavaScriptCore), so no ordering between the two.
+    expect(sample(text, 'nodejs_heap_size_total_bytes')).toBeGreaterThan(0);
     const cpu = sample(text, 'process_cpu_seconds_total');
     expect(cpu).toBeGreaterThan(0);
     // Collected one after the other (user, system, total), so the total can only be ahead of the parts.
