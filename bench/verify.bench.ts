@@ -1,0 +1,81 @@
+// Token verification costs, as ratios to our node:crypto signature check measured in the same run.
+// Run: npx bun bench/verify.bench.ts [iterations]
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+import { createManualClock } from '../src/clock.ts';
+import type { KeySource } from '../src/request/jwks.ts';
+import { parseTokenClaims } from '../src/request/token-claims.ts';
+import { createTokenVerifier } from '../src/request/token-verifier.ts';
+import { type PublicJwk, verifySignature } from '../src/request/verify-signature.ts';
+
+const iterations = Number(process.argv[2] ?? 5000);
+const audience = 'pods.eks.amazonaws.com';
+const issuer = 'https://issuer.bench';
+const clock = createManualClock(Date.now());
+const nowSeconds = Math.floor(clock.now() / 1000);
+
+const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
+const token = await new SignJWT({
+  sub: 'system:serviceaccount:bench:app',
+  'kubernetes.io': { namespace: 'bench', serviceaccount: { name: 'app' }, pod: { name: 'p', uid: 'u' } },
+})
+  .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
+  .setIssuer(issuer)
+  .setAudience(audience)
+  .setIssuedAt(nowSeconds)
+  .setExpirationTime(nowSeconds + 3600)
+  .sign(privateKey);
+const [h, p, s] = token.split('.');
+
+async function measure(name: string, fn: () => unknown): Promise<[string, number]> {
+  for (let i = 0; i < Math.min(500, iterations); i++) await fn();
+  const start = performance.now();
+  for (let i = 0; i < iterations; i++) await fn();
+  return [name, ((performance.now() - start) * 1000) / iterations];
+}
+
+/** Throughput with `concurrency` verifications in flight, as microseconds per verification. */
+async function measureConcurrent(name: string, fn: () => Promise<unknown>, concurrency: number) {
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < iterations) await fn();
+    }),
+  );
+  return [name, ((performance.now() - start) * 1000) / iterations] as [string, number];
+}
+
+const task = {
+  alg: 'RS256',
+  keyId: 'bench',
+  jwk: jwk as PublicJwk,
+  signingInput: `${h}.${p}`,
+  signature: s!,
+};
+const jwks = createLocalJWKSet({ keys: [jwk] });
+const keySource: KeySource = {
+  start: async () => {},
+  current: () => ({ version: 1, keys: [{ kid: 'bench', keyId: '1.0', jwk: jwk as PublicJwk }] }),
+  refresh: async () => false,
+  refreshForUnknownKey: async () => false,
+  close: () => {},
+};
+const inline = createTokenVerifier({ keySource, issuer, workers: 0, clock });
+const pooled = createTokenVerifier({ keySource, issuer, workers: 2, maxQueue: 1024, clock });
+
+const rows = [
+  await measure('node:crypto verifySignature (baseline)', () => verifySignature(task)),
+  await measure('jose jwtVerify, local JWKS', () => jwtVerify(token, jwks, { issuer, audience })),
+  await measure('parseTokenClaims (cheap checks)', () => parseTokenClaims(token, nowSeconds)),
+  await measure('verifier inline, full path', () => inline.verify(token)),
+  await measureConcurrent('verifier on 2 workers, 32 in flight', () => pooled.verify(token), 32),
+];
+await inline.close();
+await pooled.close();
+
+const baseline = rows[0]![1];
+console.log(`iterations: ${iterations}`);
+for (const [name, us] of rows) {
+  console.log(`${name.padEnd(42)} ${us.toFixed(2).padStart(9)} us/op  ${(us / baseline).toFixed(2)}x`);
+}
