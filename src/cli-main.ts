@@ -1,7 +1,8 @@
 // Subcommand dispatch for `eks-pod-identity-agent`: help, version, and lazy loading of each subcommand so
 // one subcommand's load cost (workers, AWS SDK, emulator) never lands on another.
 import { formatFlagsHelp, wantsHelp } from './argv.ts';
-import { ConfigError, parseServerConfig, SERVER_FLAGS } from './config.ts';
+import { type Config, ConfigError, parseServerConfig, SERVER_FLAGS } from './config.ts';
+import { showValue } from './config-error.ts';
 import { VERSION } from './version.ts';
 
 export const PROGRAM = 'eks-pod-identity-agent';
@@ -12,7 +13,22 @@ export interface CliIo {
   readonly env: Record<string, string | undefined>;
 }
 
-type Runner = (argv: readonly string[], io: CliIo) => Promise<number>;
+/** How each subcommand's module is loaded: dynamic imports, so only the chosen one is ever loaded. */
+export interface SubcommandLoaders {
+  readonly server: () => Promise<(config: Config) => Promise<number>>;
+  readonly local: () => Promise<(argv: readonly string[]) => Promise<number>>;
+  readonly emulator: () => Promise<(argv: readonly string[]) => Promise<number>>;
+  readonly initialize: () => Promise<(argv: readonly string[]) => Promise<number>>;
+}
+
+export const DEFAULT_LOADERS: SubcommandLoaders = {
+  server: async () => (await import('./agent.ts')).runServer,
+  local: async () => (await import('./local.ts')).runLocal,
+  emulator: async () => (await import('./emulator/command.ts')).runEmulatorCommand,
+  initialize: async () => (await import('./node/initialize.ts')).runInitialize,
+};
+
+type Runner = (argv: readonly string[], io: CliIo, load: SubcommandLoaders) => Promise<number>;
 
 interface Subcommand {
   readonly summary: string;
@@ -23,24 +39,24 @@ interface Subcommand {
 const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   server: {
     summary: 'Serve pod credentials from EKS Auth (the DaemonSet command).',
-    run: async (argv, io) => {
+    run: async (argv, io, load) => {
       if (wantsHelp(argv)) return printServerHelp(io);
+      // Parse before loading the agent, so a typo fails fast and cheaply.
       const config = parseServerConfig(argv, io.env);
-      const { runServer } = await import('./agent.ts');
-      return runServer(config);
+      return (await load.server())(config);
     },
   },
   local: {
     summary: 'Run an emulator and an agent on loopback, with a demo token (no root needed).',
-    run: async (argv) => (await import('./local.ts')).runLocal(argv),
+    run: async (argv, _io, load) => (await load.local())(argv),
   },
   emulator: {
     summary: 'Run a local EKS Auth emulator and token issuer.',
-    run: async (argv) => (await import('./emulator/command.ts')).runEmulatorCommand(argv),
+    run: async (argv, _io, load) => (await load.emulator())(argv),
   },
   initialize: {
     summary: "Give the node the agent's link-local addresses (init container, needs NET_ADMIN).",
-    run: async (argv) => (await import('./node/initialize.ts')).runInitialize(argv),
+    run: async (argv, _io, load) => (await load.initialize())(argv),
   },
   version: {
     summary: 'Print the version and runtime.',
@@ -50,7 +66,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
         return 0;
       }
       if (argv.length > 0)
-        throw new ConfigError(`version takes no arguments, got ${JSON.stringify(argv[0])}`);
+        throw new ConfigError(`version takes no arguments, got ${showValue(argv[0] ?? '')}`);
       io.stdout(`${PROGRAM} ${VERSION} (bun ${Bun.version}, ${process.platform}/${process.arch})\n`);
       return 0;
     },
@@ -82,6 +98,11 @@ function printGlobalHelp(io: CliIo): number {
   return 0;
 }
 
+/** Own properties only: `toString` or `__proto__` are not subcommands. */
+function findSubcommand(name: string): Subcommand | undefined {
+  return Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+}
+
 /** Error text for the one stderr line: first line only, bounded. */
 function oneLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
@@ -90,7 +111,11 @@ function oneLine(err: unknown): string {
 }
 
 /** Runs the CLI; resolves with the process exit code (2 for usage and config errors). */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  load: SubcommandLoaders = DEFAULT_LOADERS,
+): Promise<number> {
   const [first, ...rest] = argv;
   try {
     if (first === undefined) {
@@ -100,19 +125,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (first === 'help' || first === '--help' || first === '-h') {
       const topic = rest[0];
       if (topic === undefined) return printGlobalHelp(io);
-      const sub = SUBCOMMANDS[topic];
-      if (!sub) throw new ConfigError(`unknown subcommand ${JSON.stringify(topic)}; run '${PROGRAM} --help'`);
-      return await sub.run(['--help'], io);
+      const sub = findSubcommand(topic);
+      if (!sub) throw new ConfigError(`unknown subcommand ${showValue(topic)}; run '${PROGRAM} --help'`);
+      return await sub.run(['--help'], io, load);
     }
     // The add-on runs `server ...` explicitly; flags first (`-c my-cluster`) also mean server.
     const [name, args] = first.startsWith('-') ? ['server', argv] : [first, rest];
-    const sub = SUBCOMMANDS[name];
+    const sub = findSubcommand(name);
     if (!sub) {
-      throw new ConfigError(
-        `unknown subcommand ${JSON.stringify(name.slice(0, 60))}; run '${PROGRAM} --help'`,
-      );
+      throw new ConfigError(`unknown subcommand ${showValue(name)}; run '${PROGRAM} --help'`);
     }
-    return await sub.run(args, io);
+    return await sub.run(args, io, load);
   } catch (err) {
     io.stderr(`${PROGRAM}: ${oneLine(err)}\n`);
     return err instanceof ConfigError ? 2 : 1;
