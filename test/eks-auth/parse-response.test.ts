@@ -3,7 +3,10 @@ import { describe, expect, test } from 'bun:test';
 import { EksAuthError } from '../../src/eks-auth/errors.ts';
 import { parseAssumeRoleResponse } from '../../src/eks-auth/parse-response.ts';
 
-function valid(): Record<string, any> {
+// biome-ignore lint/suspicious/noExplicitAny: the tests below delete and retype members of a JSON document
+type Doc = Record<string, any>;
+
+function valid(): Doc {
   return {
     subject: { namespace: 'default', serviceAccount: 'my-sa' },
     audience: 'pods.eks.amazonaws.com',
@@ -71,7 +74,7 @@ describe('parseAssumeRoleResponse', () => {
     expect(parseAssumeRoleResponse(JSON.stringify(body), undefined).accountId).toBe('210987654321');
   });
 
-  const broken: Array<[string, (b: Record<string, any>) => void, string[]]> = [
+  const broken: Array<[string, (b: Doc) => void, string[]]> = [
     ['missing credentials', (b) => delete b.credentials, ['credentials']],
     ['missing assumedRoleUser', (b) => delete b.assumedRoleUser, ['assumedRoleUser']],
     ['missing subject', (b) => delete b.subject, ['subject']],

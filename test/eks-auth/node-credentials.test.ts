@@ -1,0 +1,120 @@
+// Node credentials: memoised single-flight loads, rotation of a real shared credentials file, fallback.
+import { afterAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createManualClock } from '../../src/clock.ts';
+import { EksAuthError } from '../../src/eks-auth/errors.ts';
+import { createNodeCredentials } from '../../src/eks-auth/node-credentials.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'node-creds-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function countingProvider(
+  make: (n: number) => { accessKeyId: string; secretAccessKey: string; expiration?: Date },
+) {
+  let calls = 0;
+  return {
+    provider: async () => make(++calls),
+    get calls() {
+      return calls;
+    },
+  };
+}
+
+describe('createNodeCredentials', () => {
+  test('static credentials load once; concurrent callers share one load', async () => {
+    const p = countingProvider((n) => ({ accessKeyId: `K${n}`, secretAccessKey: 's' }));
+    const get = createNodeCredentials({ credentials: p.provider, clock: createManualClock() });
+    const [a, b] = await Promise.all([get(), get()]);
+    expect(a.accessKeyId).toBe('K1');
+    expect(b.accessKeyId).toBe('K1');
+    expect((await get()).accessKeyId).toBe('K1');
+    expect(p.calls).toBe(1);
+  });
+
+  test('temporary credentials reload before they expire', async () => {
+    const clock = createManualClock();
+    const p = countingProvider((n) => ({
+      accessKeyId: `K${n}`,
+      secretAccessKey: 's',
+      expiration: new Date(clock.now() + 60 * 60_000),
+    }));
+    const get = createNodeCredentials({ credentials: p.provider, clock, refreshBeforeExpiryMs: 5 * 60_000 });
+    expect((await get()).accessKeyId).toBe('K1');
+    clock.advance(54 * 60_000);
+    expect((await get()).accessKeyId).toBe('K1');
+    clock.advance(2 * 60_000);
+    expect((await get()).accessKeyId).toBe('K2');
+  });
+
+  test('rotation re-reads at least every interval', async () => {
+    const clock = createManualClock();
+    const p = countingProvider((n) => ({ accessKeyId: `K${n}`, secretAccessKey: 's' }));
+    const get = createNodeCredentials({
+      credentials: p.provider,
+      clock,
+      rotateCredentials: true,
+      rotationIntervalMs: 60_000,
+    });
+    await get();
+    clock.advance(59_999);
+    expect((await get()).accessKeyId).toBe('K1');
+    clock.advance(1);
+    expect((await get()).accessKeyId).toBe('K2');
+  });
+
+  test('a failed reload keeps the previous credentials, then retries later', async () => {
+    const clock = createManualClock();
+    let fail = false;
+    let calls = 0;
+    const get = createNodeCredentials({
+      clock,
+      rotateCredentials: true,
+      retryAfterFailureMs: 5_000,
+      credentials: async () => {
+        calls++;
+        if (fail) throw new Error('file being rewritten');
+        return { accessKeyId: `K${calls}`, secretAccessKey: 's' };
+      },
+    });
+    expect((await get()).accessKeyId).toBe('K1');
+    fail = true;
+    clock.advance(60_000);
+    expect((await get()).accessKeyId).toBe('K1');
+    expect((await get()).accessKeyId).toBe('K1');
+    expect(calls).toBe(2);
+    fail = false;
+    clock.advance(5_000);
+    expect((await get()).accessKeyId).toBe('K3');
+  });
+
+  test('no credentials at all is an EksAuthError of kind credentials', async () => {
+    const get = createNodeCredentials({
+      credentials: () => {
+        throw new Error('Could not load credentials from any providers');
+      },
+    });
+    const err = await get().catch((e) => e);
+    expect(err).toBeInstanceOf(EksAuthError);
+    expect([err.code, err.kind, err.retryable]).toEqual(['InternalError', 'credentials', true]);
+    // A synchronous throw must not wedge the single-flight: the next call tries again.
+    expect(await get().catch((e) => e.kind)).toBe('credentials');
+  });
+
+  test('rotateCredentials re-reads a real shared credentials file (fromIni)', async () => {
+    const file = join(dir, 'credentials');
+    const write = (key: string) =>
+      writeFileSync(file, `[default]\naws_access_key_id = ${key}\naws_secret_access_key = secret-${key}\n`);
+    write('AKIAFIRST');
+    const clock = createManualClock();
+    const get = createNodeCredentials({ rotateCredentials: true, credentialsFile: file, clock });
+    expect((await get()).accessKeyId).toBe('AKIAFIRST');
+    write('AKIASECOND');
+    expect((await get()).accessKeyId).toBe('AKIAFIRST');
+    clock.advance(60_000);
+    const rotated = await get();
+    expect(rotated.accessKeyId).toBe('AKIASECOND');
+    expect(rotated.secretAccessKey).toBe('secret-AKIASECOND');
+  });
+});
