@@ -84,7 +84,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port,
     hostname: host,
     development: false,
-    maxRequestBodySize: MAX_ADMIN_BODY_BYTES,
+    // Headroom above our own limits, so oversize bodies get our clear error; far larger ones Bun's 413.
+    maxRequestBodySize: 2 * MAX_ADMIN_BODY_BYTES,
     fetch: (request) => route(request),
     error: () =>
       awsErrorResponse(new AwsError('InternalServerException', 'Internal server error'), randomUUID()),

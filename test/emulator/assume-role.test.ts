@@ -2,6 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { createManualClock } from '../../src/clock.ts';
+import type { AssumeRoleOutput } from '../../src/emulator/assume-role-response.ts';
 import { type Emulator, startEmulator } from '../../src/emulator/index.ts';
 import { callAssumeRole, errorOf } from './signed-fetch.ts';
 
@@ -25,7 +26,7 @@ describe('success', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
-    const body = (await res.json()) as any;
+    const body = (await res.json()) as AssumeRoleOutput;
     expect(Object.keys(body).sort()).toEqual([
       'assumedRoleUser',
       'audience',
@@ -42,7 +43,7 @@ describe('success', () => {
     expect(body.assumedRoleUser.arn).toMatch(
       /^arn:aws:sts::111122223333:assumed-role\/eks-pod-identity-shop-cart\/eks-prod-1-cart-7-[0-9a-f-]+$/,
     );
-    const session = body.assumedRoleUser.arn.split('/')[2];
+    const session = body.assumedRoleUser.arn.split('/')[2]!;
     expect(session.length).toBeLessThanOrEqual(64);
     expect(body.assumedRoleUser.assumeRoleId).toBe(
       `${body.assumedRoleUser.assumeRoleId.split(':')[0]}:${session}`,
@@ -54,7 +55,7 @@ describe('success', () => {
     expect(c.sessionToken.length).toBeGreaterThan(500);
     expect(c.expiration).toBe(Math.floor(clock.now() / 1000) + 3600);
 
-    const again = (await (await callAssumeRole(emu.url, token, at())).json()) as any;
+    const again = (await (await callAssumeRole(emu.url, token, at())).json()) as AssumeRoleOutput;
     expect(again.credentials.accessKeyId).not.toBe(c.accessKeyId);
     expect(again.credentials.secretAccessKey).not.toBe(c.secretAccessKey);
     expect(again.credentials.sessionToken).not.toBe(c.sessionToken);
@@ -65,7 +66,7 @@ describe('success', () => {
   test('default role names are truncated to 64 characters', async () => {
     const sa = 'a'.repeat(60);
     const token = await emu.issueToken({ namespace: 'ns', serviceAccount: sa });
-    const body = (await (await callAssumeRole(emu.url, token, at())).json()) as any;
+    const body = (await (await callAssumeRole(emu.url, token, at())).json()) as AssumeRoleOutput;
     const role = body.assumedRoleUser.arn.split('/')[1];
     expect(role).toBe(`eks-pod-identity-ns-${sa}`.slice(0, 64));
     expect(role).toHaveLength(64);
@@ -80,7 +81,7 @@ describe('success', () => {
       await emu.issueToken({ namespace: 'shop', serviceAccount: 'cart' }),
       at(),
     );
-    const body = (await ok.json()) as any;
+    const body = (await ok.json()) as AssumeRoleOutput;
     expect(body.assumedRoleUser.arn).toStartWith(
       'arn:aws:sts::444455556666:assumed-role/cart-role/eks-my-cluster-',
     );
@@ -119,7 +120,7 @@ describe('token and request failures', () => {
   const foreignKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
   async function tokenWith(
-    edit: (parts: { header: any; claims: any }) => void,
+    edit: (parts: { header: Record<string, unknown>; claims: Record<string, unknown> }) => void,
     key = foreignKey,
   ): Promise<string> {
     const good = await emu.issueToken({ namespace: 'default', serviceAccount: 'app' });

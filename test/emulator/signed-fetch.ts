@@ -57,11 +57,15 @@ export async function callAssumeRole(
 }
 
 /** The parts of an error answer a client reads. */
-export async function errorOf(res: Response): Promise<{ status: number; code: string | null; body: any }> {
+export async function errorOf(
+  res: Response,
+): Promise<{ status: number; code: string | null; body: Record<string, string> }> {
   const text = await res.text();
-  let body: unknown = text;
+  let body: Record<string, string> = {};
   try {
     body = JSON.parse(text);
-  } catch {}
+  } catch {
+    // Not JSON (e.g. the HttpError fault): callers read status and headers only.
+  }
   return { status: res.status, code: res.headers.get('x-amzn-errortype'), body };
 }

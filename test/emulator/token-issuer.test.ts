@@ -13,7 +13,23 @@ beforeAll(async () => {
 });
 afterAll(() => emu.stop());
 
-function decode(token: string): { header: Record<string, unknown>; claims: Record<string, any> } {
+interface Claims {
+  iss: string;
+  sub: string;
+  aud: string[];
+  iat: number;
+  nbf: number;
+  exp: number;
+  jti: string;
+  'kubernetes.io': {
+    namespace: string;
+    node: { name: string; uid: string };
+    pod: { name: string; uid: string };
+    serviceaccount: { name: string; uid: string };
+  };
+}
+
+function decode(token: string): { header: Record<string, unknown>; claims: Claims } {
   const [h, p] = token.split('.') as [string, string];
   return {
     header: JSON.parse(Buffer.from(h, 'base64url').toString()),
