@@ -1,9 +1,14 @@
 // Runs signature checks either inline (workers = 0) or on a bounded piscina pool.
 //
 // piscina on Bun 1.4.5: works through the package's ESM entry (`import { Piscina } from 'piscina'`);
-// importing its CJS file by path loses the named export. The worker is a .ts file Bun runs directly, and
-// is named with `new URL(..., import.meta.url)` so a `bun build --compile` executable can embed it as an
-// extra entrypoint.
+// importing its CJS file by path loses the named export. The worker is a .ts file Bun runs directly.
+//
+// Inside a `bun build --compile` executable piscina cannot start workers, even with both worker files given
+// as extra entrypoints: piscina spawns its own dist/worker.js from a path resolved at build time (the
+// build machine's node_modules), and Bun only rewrites `new URL(...)` written inside `new Worker(...)`, so
+// our task file resolves to /$bunfs/root/verify-worker.ts while it is embedded as
+// /$bunfs/root/src/request/verify-worker.js. There the pool falls back to inline checks (mode 'inline'),
+// which bench/verify.bench.ts measures as cheaper than a worker hand-off on small nodes anyway.
 import { Piscina } from 'piscina';
 import { AgentError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -18,17 +23,24 @@ export interface SignaturePoolOptions {
 }
 
 export interface SignaturePool {
+  /** 'inline' when workers = 0 or inside a compiled executable (see above). */
+  readonly mode: 'inline' | 'workers';
   run(task: SignatureTask): Promise<SignatureResult> | SignatureResult;
   close(): Promise<void>;
 }
 
 export const WORKER_URL = new URL('./verify-worker.ts', import.meta.url);
 
+/** Modules of a `bun build --compile` executable live in Bun's embedded /$bunfs/ file system. */
+export const IN_COMPILED_EXECUTABLE = import.meta.url.includes('/$bunfs/');
+
 export function createSignaturePool(options: SignaturePoolOptions): SignaturePool {
   const { workers, maxQueue, metrics } = options;
   if (!Number.isInteger(workers) || workers < 0) throw new TypeError('workers must be an integer >= 0');
   if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new TypeError('maxQueue must be an integer >= 0');
-  if (workers === 0) return { run: verifySignature, close: async () => {} };
+  if (workers === 0 || IN_COMPILED_EXECUTABLE) {
+    return { mode: 'inline', run: verifySignature, close: async () => {} };
+  }
 
   const pool = new Piscina({
     filename: WORKER_URL.href,
@@ -48,6 +60,7 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
   const depth = metrics?.verifyQueueDepth;
 
   return {
+    mode: 'workers',
     async run(task) {
       if (pending >= capacity) throw new AgentError('Overloaded', 'token verification queue is full');
       pending++;

@@ -116,6 +116,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   }
 
   return {
+    mode: pool.mode,
     async verify(token) {
       try {
         const identity = await check(token);

@@ -29,5 +29,7 @@ export interface VerifiedIdentity {
 /** Checks a token's signature and claims against the configured issuer. Rejections are AgentErrors. */
 export interface TokenVerifier {
   verify(token: string): Promise<VerifiedIdentity>;
+  /** Where signatures are checked: a worker pool, or inline on the main thread. Worth logging at start. */
+  readonly mode?: 'inline' | 'workers';
   close(): Promise<void>;
 }
