@@ -11,8 +11,9 @@ function collectLines(stream: ReadableStream<Uint8Array>) {
   let ended = false;
   const done = (async () => {
     let buffered = '';
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      buffered += decoder.decode(chunk, { stream: true });
       const parts = buffered.split('\n');
       buffered = parts.pop() ?? '';
       // Bounded: a runaway child cannot grow the test's memory without limit.
