@@ -11,6 +11,7 @@ import { createDataApp } from './http/data-app.ts';
 import { createHostCheck } from './http/host-check.ts';
 import { type DataListeners, type ListenerStatus, startDataListeners } from './http/listeners.ts';
 import { type RunningServer, startMetricsServer, startProbeServer } from './http/metrics-server.ts';
+import { createRateLimiter } from './http/rate-limiter.ts';
 import { setBuildInfo } from './observability/build-info.ts';
 import { createEventLoopMonitor } from './observability/event-loop-monitor.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -112,6 +113,12 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     hostCheck: createHostCheck(config.bindHosts, config.port),
     metrics,
     logger,
+    clock,
+    rateLimiter: createRateLimiter({
+      perClientRps: config.rateLimitPerClient,
+      globalRps: config.rateLimitGlobal,
+    }),
+    audit: config.auditLog,
     isDraining: () => draining,
   });
   const dataApp = createDataApp();
@@ -153,6 +160,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
       clusterName: config.clusterName,
       listeners: listeners.statuses(),
       verifyTokens: config.verifyTokens,
+      verification: verifier?.mode,
       cache: cachingEnabled ? config.maxCacheSize : 'disabled',
     },
     'agent started',

@@ -142,14 +142,7 @@ export const SERVER_FLAGS = [
     kind: 'value',
     valueName: 'DURATION',
     default: '1s',
-    help: 'Time limit of one EKS Auth attempt.',
-  },
-  {
-    name: 'upstream-connect-timeout',
-    kind: 'value',
-    valueName: 'DURATION',
-    default: '500ms',
-    help: 'Time limit to connect to EKS Auth.',
+    help: 'Time limit of one EKS Auth attempt, connect included (Bun fetch has no separate connect phase).',
   },
   {
     name: 'max-upstream-concurrency',

@@ -69,8 +69,6 @@ export interface Config {
   readonly auditLog: boolean;
   /** --upstream-timeout (Go duration), default 1s: one EKS Auth attempt. */
   readonly upstreamTimeoutMs: number;
-  /** --upstream-connect-timeout, default 500ms. */
-  readonly upstreamConnectTimeoutMs: number;
   /** --max-upstream-concurrency, default 32: EKS Auth calls in flight at once. */
   readonly maxUpstreamConcurrency: number;
   /** --client-patience (Go duration), default 900ms: how long a request waits for a miss before a retryable 503. */
@@ -213,10 +211,6 @@ export function parseServerConfig(
     strictBind: raw('strict-bind') === 'true',
     auditLog: raw('audit-log') === 'true',
     upstreamTimeoutMs: toDurationMs(f('upstream-timeout'), raw('upstream-timeout'), {
-      allowZero: false,
-      maxMs: TEN_MINUTES_MS,
-    }),
-    upstreamConnectTimeoutMs: toDurationMs(f('upstream-connect-timeout'), raw('upstream-connect-timeout'), {
       allowZero: false,
       maxMs: TEN_MINUTES_MS,
     }),

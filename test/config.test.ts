@@ -46,7 +46,6 @@ describe('defaults', () => {
       strictBind: false,
       auditLog: false,
       upstreamTimeoutMs: 1000,
-      upstreamConnectTimeoutMs: 500,
       maxUpstreamConcurrency: 32,
       clientPatienceMs: 900,
       rateLimitPerClient: 100,
@@ -163,8 +162,7 @@ const FLAG_CASES: [string[], keyof Config, unknown][] = [
   [['--audit-log=true'], 'auditLog', true],
   [['--upstream-timeout', '2s'], 'upstreamTimeoutMs', 2000],
   [['--upstream-timeout=1.5s'], 'upstreamTimeoutMs', 1500],
-  [['--upstream-connect-timeout', '250ms'], 'upstreamConnectTimeoutMs', 250],
-  [['--upstream-connect-timeout', '100us'], 'upstreamConnectTimeoutMs', 1],
+  [['--upstream-timeout', '100us'], 'upstreamTimeoutMs', 1],
   [['--max-upstream-concurrency', '64'], 'maxUpstreamConcurrency', 64],
   [['--client-patience', '2s'], 'clientPatienceMs', 2000],
   [['--client-patience=100ms'], 'clientPatienceMs', 100],
@@ -354,8 +352,8 @@ const BAD_INPUT: [string[], string][] = [
     'invalid value "11m" for --upstream-timeout: must be at most 600000 ms',
   ],
   [
-    [...BASE, '--upstream-connect-timeout', 'soon'],
-    'invalid value "soon" for --upstream-connect-timeout: expected a Go duration such as 500ms, 90s, 3h or 1h30m',
+    [...BASE, '--upstream-timeout', 'soon'],
+    'invalid value "soon" for --upstream-timeout: expected a Go duration such as 500ms, 90s, 3h or 1h30m',
   ],
   [[...BASE, '--client-patience', '0s'], 'invalid value "0s" for --client-patience: must be greater than 0'],
   [

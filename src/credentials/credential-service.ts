@@ -63,6 +63,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     token: string,
     tokenExpiresAtMs: number,
     reason: 'request' | 'refresh',
+    pod: string | undefined,
   ): Promise<CredentialEntry> {
     const deadline = reason === 'request' ? REQUEST_UPSTREAM_DEADLINE_MS : REFRESH_UPSTREAM_DEADLINE_MS;
     try {
@@ -71,11 +72,8 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         reason,
       });
       const nowMs = clock.now();
-      const entry = createEntry(key, token, tokenExpiresAtMs, result, {
-        nowMs,
-        retentionMs,
-        random: random(),
-      });
+      const timing = { nowMs, retentionMs, random: random() };
+      const entry = createEntry(key, token, tokenExpiresAtMs, result, timing, pod);
       if (entry.servableUntilMs <= nowMs) {
         throw new AgentError(
           'UpstreamMalformedResponse',
@@ -97,8 +95,14 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     }
   }
 
-  function startFlight(key: string, token: string, tokenExpiresAtMs: number, reason: 'request' | 'refresh') {
-    const flight = flights.run(key, () => fetchAndStore(key, token, tokenExpiresAtMs, reason));
+  function startFlight(
+    key: string,
+    token: string,
+    tokenExpiresAtMs: number,
+    reason: 'request' | 'refresh',
+    pod: string | undefined,
+  ) {
+    const flight = flights.run(key, () => fetchAndStore(key, token, tokenExpiresAtMs, reason, pod));
     if (flight.shared) metrics.singleFlightShared.inc();
     // Nobody may be waiting any more when it fails; the failure is already counted and logged.
     flight.promise.catch(() => {});
@@ -137,10 +141,12 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       const nowMs = clock.now();
       let key = token;
       let tokenExpiresAtMs = Number.POSITIVE_INFINITY;
+      let pod: string | undefined;
       if (checkClaims) tokenExpiresAtMs = parseTokenClaims(token, Math.floor(nowMs / 1000)).exp * 1000;
       if (verifier) {
         const identity = await verifier.verify(token);
         key = identityKey(identity);
+        pod = identity.podName;
         tokenExpiresAtMs = identity.exp * 1000;
         cache.indexToken(token, key, tokenExpiresAtMs);
       }
@@ -157,7 +163,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         }
       }
       try {
-        return await waitWithPatience(startFlight(key, token, tokenExpiresAtMs, 'request'));
+        return await waitWithPatience(startFlight(key, token, tokenExpiresAtMs, 'request', pod));
       } catch (err) {
         // Keep serving the credentials we still hold while EKS Auth is slow or failing.
         if (
@@ -176,7 +182,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
 
     async renew(entry) {
       try {
-        await startFlight(entry.key, entry.token, entry.tokenExpiresAtMs, 'refresh');
+        await startFlight(entry.key, entry.token, entry.tokenExpiresAtMs, 'refresh', entry.pod);
         return 'success';
       } catch (err) {
         if (err instanceof AgentError && err.retryable) {

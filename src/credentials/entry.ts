@@ -40,6 +40,10 @@ export interface CredentialEntry {
   accessed: boolean;
   /** Set once the refresher skipped it as idle, so the skip is counted once. */
   idleCounted: boolean;
+  /** `namespace/serviceAccount` as EKS Auth resolved it (authoritative; for audit lines). */
+  readonly subject: string;
+  /** Pod name from a verified token, when tokens are verified (for audit lines). */
+  readonly pod: string | undefined;
 }
 
 export interface EntryTiming {
@@ -67,6 +71,7 @@ export function createEntry(
   tokenExpiresAtMs: number,
   result: AssumeRoleForPodIdentityResult,
   timing: EntryTiming,
+  pod?: string,
 ): CredentialEntry {
   const { nowMs, retentionMs, random } = timing;
   const expiresAtMs = result.credentials.expiration.getTime();
@@ -84,5 +89,7 @@ export function createEntry(
     tokenExpiresAtMs,
     accessed: false,
     idleCounted: false,
+    subject: `${result.subject.namespace}/${result.subject.serviceAccount}`,
+    pod,
   };
 }

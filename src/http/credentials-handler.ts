@@ -1,84 +1,149 @@
 // GET /v1/credentials: the hot path. A cache hit is answered synchronously from the entry's serialised body:
 // no await, no JSON work, no label lookups, no logging. Everything else goes to the async slow path.
+import type { Server } from 'bun';
+import type { Clock } from '../clock.ts';
 import type { CredentialService } from '../credentials/credential-service.ts';
+import type { CredentialEntry } from '../credentials/entry.ts';
 import { AgentError, errorResponse, toAgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { MAX_TOKEN_LENGTH } from '../request/token-claims.ts';
 import type { HostCheck } from './host-check.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+const RETRY_AFTER_HEADERS = { 'retry-after': '1' } as const;
 
 export interface CredentialsHandlerOptions {
   service: CredentialService;
   hostCheck: HostCheck;
   metrics: Metrics;
   logger: Logger;
-  /** Called when the agent is draining: new requests get a retryable 503. */
+  clock: Clock;
+  /** Per-client and global limits; undefined when both are off. */
+  rateLimiter?: RateLimiter | undefined;
+  /** --audit-log: one info line per request (status, client, subject, hit or miss, latency). */
+  audit?: boolean;
+  /** Called when the agent is draining: new requests that need EKS Auth get a retryable 503. */
   isDraining?: () => boolean;
 }
 
-export type CredentialsHandler = (req: Request) => Response | Promise<Response>;
+export type CredentialsHandler = (req: Request, server: Server<undefined>) => Response | Promise<Response>;
+
+type Outcome = 'hit' | 'miss' | 'error';
+type AuditSink = (
+  req: Request,
+  server: Server<undefined>,
+  status: number,
+  outcome: Outcome,
+  startedAt: number,
+  entry?: CredentialEntry,
+) => void;
+
+function clientAddress(req: Request, server: Server<undefined>): string {
+  return server.requestIP(req)?.address ?? 'unknown';
+}
 
 export function createCredentialsHandler(options: CredentialsHandlerOptions): CredentialsHandler {
-  const { service, hostCheck, metrics, logger } = options;
+  const { service, hostCheck, metrics, logger, clock, rateLimiter } = options;
   const { response200, durationHit, durationMiss, durationError } = metrics.hot;
   const isDraining = options.isDraining ?? (() => false);
+  const rateLimitedClient = metrics.rateLimited.labels('client');
+  const rateLimitedGlobal = metrics.rateLimited.labels('global');
+  // Chosen once: without --audit-log the hot path never builds an audit record.
+  const audit: AuditSink | undefined = options.audit
+    ? (req, server, status, outcome, startedAt, entry) =>
+        logger.info(
+          {
+            audit: true,
+            status,
+            client: clientAddress(req, server),
+            subject: entry?.subject,
+            pod: entry?.pod,
+            cache: outcome,
+            latencyMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
+          },
+          'credentials request',
+        )
+    : undefined;
 
-  function fail(err: unknown, startedAt: number): Response {
+  function fail(
+    req: Request,
+    server: Server<undefined>,
+    err: unknown,
+    startedAt: number,
+    extra?: Record<string, string>,
+  ) {
     const e = toAgentError(err);
     if (e.code === 'InternalError')
       logger.error({ err: e.cause }, 'unexpected error answering a credentials request');
     else logger.debug({ code: e.code, status: e.status }, 'credentials request failed');
     metrics.httpResponse.labels(String(e.status)).inc();
     durationError.observe((performance.now() - startedAt) / 1000);
-    return errorResponse(e);
+    audit?.(req, server, e.status, 'error', startedAt);
+    return errorResponse(e, extra);
   }
 
-  async function slowPath(token: string, startedAt: number): Promise<Response> {
+  async function slowPath(req: Request, server: Server<undefined>, token: string, startedAt: number) {
     metrics.requestsInFlight.inc();
     try {
       const entry = await service.resolve(token);
       response200.inc();
       durationMiss.observe((performance.now() - startedAt) / 1000);
+      audit?.(req, server, 200, 'miss', startedAt, entry);
       return new Response(entry.body, { headers: JSON_HEADERS });
     } catch (err) {
-      return fail(err, startedAt);
+      return fail(req, server, err, startedAt);
     } finally {
       metrics.requestsInFlight.dec();
     }
   }
 
-  return function credentialsHandler(req) {
+  return function credentialsHandler(req, server) {
     const startedAt = performance.now();
     const headers = req.headers;
     if (!hostCheck(headers.get('host'))) {
-      return fail(
-        new AgentError('InvalidHost', 'the Host header does not name an address this agent serves'),
-        startedAt,
-      );
+      const e = new AgentError('InvalidHost', 'the Host header does not name an address this agent serves');
+      return fail(req, server, e, startedAt);
+    }
+    if (rateLimiter !== undefined) {
+      const decision = rateLimiter.take(clientAddress(req, server), clock.now());
+      if (decision !== 'ok') {
+        (decision === 'client' ? rateLimitedClient : rateLimitedGlobal).inc();
+        const e = new AgentError(
+          'TooManyRequests',
+          `rate limit exceeded (${decision}); retry after a second`,
+        );
+        return fail(req, server, e, startedAt, RETRY_AFTER_HEADERS);
+      }
     }
     const token = headers.get('authorization');
     if (!token) {
       return fail(
+        req,
+        server,
         new AgentError('MissingAuthorization', 'the Authorization header is missing or empty'),
         startedAt,
       );
     }
     if (token.length > MAX_TOKEN_LENGTH) {
-      return fail(
-        new AgentError('InvalidToken', `the token is longer than ${MAX_TOKEN_LENGTH} bytes`),
-        startedAt,
-      );
+      const e = new AgentError('InvalidToken', `the token is longer than ${MAX_TOKEN_LENGTH} characters`);
+      return fail(req, server, e, startedAt);
     }
     const entry = service.lookup(token);
     if (entry !== undefined) {
       response200.inc();
       durationHit.observe((performance.now() - startedAt) / 1000);
+      audit?.(req, server, 200, 'hit', startedAt, entry);
       return new Response(entry.body, { headers: JSON_HEADERS });
     }
     if (isDraining())
-      return fail(new AgentError('ShuttingDown', 'the agent is shutting down; retry'), startedAt);
-    return slowPath(token, startedAt);
+      return fail(
+        req,
+        server,
+        new AgentError('ShuttingDown', 'the agent is shutting down; retry'),
+        startedAt,
+      );
+    return slowPath(req, server, token, startedAt);
   };
 }

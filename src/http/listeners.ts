@@ -5,6 +5,7 @@
 import type { Server } from 'bun';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { CredentialsHandler } from './credentials-handler.ts';
 import { CREDENTIALS_PATH } from './data-app.ts';
 
 /** Keep-alive connections idle longer than this are closed (SDKs reconnect; bounds idle sockets). */
@@ -24,7 +25,7 @@ export interface ListenerStatus {
 export interface DataListenersOptions {
   bindHosts: readonly string[];
   port: number;
-  credentials: (req: Request) => Response | Promise<Response>;
+  credentials: CredentialsHandler;
   fallback: (req: Request) => Response | Promise<Response>;
   strictBind: boolean;
   logger: Logger;
