@@ -65,13 +65,17 @@ export const AGENT_ENV: Record<string, string> = {
   AWS_EC2_METADATA_DISABLED: 'true',
 };
 
+/** How to run the agent: from source by default, or a compiled executable. */
+export const FROM_SOURCE: readonly string[] = [process.execPath, CLI];
+
 export function startIn(
   ns: string,
   args: readonly string[],
   env: Record<string, string> = AGENT_ENV,
+  program: readonly string[] = FROM_SOURCE,
 ): StartedProcess {
   // `ip netns exec` execs the command, so the child's pid is the agent's: SIGTERM reaches it directly.
-  const child = Bun.spawn(['ip', 'netns', 'exec', ns, process.execPath, CLI, ...args], {
+  const child = Bun.spawn(['ip', 'netns', 'exec', ns, ...program, ...args], {
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -94,8 +98,11 @@ export function startIn(
 }
 
 /** Emulator on the namespace's own 127.0.0.1 (the root namespace's loopback is not reachable from inside). */
-export async function startEmulator(ns: string): Promise<{ url: string; process: StartedProcess }> {
-  const emulator = startIn(ns, ['emulator', '--port', '0', '--host', '127.0.0.1']);
+export async function startEmulator(
+  ns: string,
+  program: readonly string[] = FROM_SOURCE,
+): Promise<{ url: string; process: StartedProcess }> {
+  const emulator = startIn(ns, ['emulator', '--port', '0', '--host', '127.0.0.1'], AGENT_ENV, program);
   const line = await emulator.stdout.waitFor((l) => l.startsWith('{') && l.includes('"url"'));
   if (line === undefined) {
     await emulator.stop();
@@ -111,27 +118,24 @@ export interface ListenerStatus {
 }
 
 /** Starts `server` against the emulator and waits for its "agent started" log line (or its exit). */
-export async function startAgent(ns: string, emulatorUrl: string) {
-  const agent = startIn(ns, [
-    'server',
-    '--cluster-name',
-    'e2e',
-    '--endpoint',
-    emulatorUrl,
-    '--token-issuer',
-    emulatorUrl,
-  ]);
+export async function startAgent(ns: string, emulatorUrl: string, program: readonly string[] = FROM_SOURCE) {
+  const flags = ['--cluster-name', 'e2e', '--endpoint', emulatorUrl, '--token-issuer', emulatorUrl];
+  const agent = startIn(ns, ['server', ...flags], AGENT_ENV, program);
   const started = await agent.stdout.waitFor((l) => l.includes('"agent started"'));
   if (started === undefined) return { agent, listeners: undefined };
   const listeners = (JSON.parse(started) as { listeners?: ListenerStatus[] }).listeners;
   return { agent, listeners };
 }
 
-export async function setUpNode(netns: Netns, ns: string, options: { ipv6: boolean }): Promise<string> {
+export async function setUpNode(
+  netns: Netns,
+  ns: string,
+  options: { ipv6: boolean; program?: readonly string[] },
+): Promise<string> {
   // Every node has lo up; a fresh namespace does not.
   await netns.exec(ns, ['ip', 'link', 'set', 'lo', 'up']);
   if (!options.ipv6) await netns.exec(ns, ['sysctl', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
-  const init = await netns.exec(ns, [process.execPath, CLI, 'initialize']);
+  const init = await netns.exec(ns, [...(options.program ?? FROM_SOURCE), 'initialize']);
   if (init.exitCode !== 0) throw new Error(`initialize failed in ${ns}: ${init.stderr}`);
   return init.stdout + init.stderr;
 }

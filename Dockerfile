@@ -1,0 +1,26 @@
+# EKS Pod Identity Agent image: a standalone Bun executable on a small Debian base with iproute2.
+# Build: docker build -t REGISTRY/eks-pod-identity-agent:0.1.0 .   (multi-arch: docker buildx --platform
+# linux/amd64,linux/arm64; each platform compiles natively, so no cross-compile download is needed).
+
+# --- build: npm ci installs the exact Bun (and deps) pinned in package-lock.json; the script compiles ---
+FROM node:22-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json ./
+COPY scripts/build-executable.sh scripts/
+COPY src/ src/
+RUN scripts/build-executable.sh dist/eks-pod-identity-agent \
+ && dist/eks-pod-identity-agent version
+
+# --- runtime: glibc (the Bun executable links it) + iproute2 for `initialize` ---
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends iproute2 ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /src/dist/eks-pod-identity-agent /eks-pod-identity-agent
+COPY scripts/go-runner /go-runner
+# Root with every capability dropped but NET_BIND_SERVICE (server) or NET_ADMIN (initialize): see k8s/README.md.
+USER 0:0
+ENTRYPOINT ["/go-runner", "/eks-pod-identity-agent"]
+CMD ["server", "--help"]

@@ -1,0 +1,106 @@
+// The standalone executable (scripts/build-executable.sh, the same build the Dockerfile runs): it starts, and
+// in a network namespace it initializes the node and serves credentials with its embedded token-verify worker.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pkg from '../../package.json' with { type: 'json' };
+import { type StartedProcess, setUpNode, startAgent, startEmulator } from './agent-stack.ts';
+import { createNetnsRegistry, netnsUnavailableReason, REPO_ROOT, run } from './netns.ts';
+
+const CLIENT = resolve(import.meta.dir, 'fixtures/credentials-client.ts');
+// A private output directory: teammates' runs and dist/ are never touched.
+const outDir = mkdtempSync(join(tmpdir(), 'agent-exe-'));
+const exe = join(outDir, 'eks-pod-identity-agent');
+const netns = createNetnsRegistry();
+const processes: StartedProcess[] = [];
+
+beforeAll(async () => {
+  const build = await run([resolve(REPO_ROOT, 'scripts/build-executable.sh'), exe]);
+  if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr.slice(0, 2000)}`);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.stop()));
+  await netns.deleteAll();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('compiled executable', () => {
+  test('`version` prints the package version and the pinned Bun', async () => {
+    const result = await run([exe, 'version']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe(
+      `eks-pod-identity-agent ${pkg.version} (bun ${pkg.devDependencies.bun}, linux/${process.arch})\n`,
+    );
+  });
+
+  test('`--help` lists the subcommands; `initialize --help` reaches the lazily loaded module', async () => {
+    const help = await run([exe, '--help']);
+    expect(help.exitCode).toBe(0);
+    for (const sub of ['server', 'initialize', 'emulator', 'version'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${sub} `, 'm'));
+    const init = await run([exe, 'initialize', '--help']);
+    expect(init.exitCode).toBe(0);
+    expect(init.stdout).toStartWith('Usage: eks-pod-identity-agent initialize');
+  });
+
+  test('bad usage exits 2 with one line', async () => {
+    const result = await run([exe, 'no-such-subcommand']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('the build script leaves only the executable (source maps are embedded)', () => {
+    expect([...new Bun.Glob('*').scanSync(outDir)]).toEqual(['eks-pod-identity-agent']);
+  });
+});
+
+describe('image packaging stays in sync with the manifests', () => {
+  const dockerfile = readFileSync(resolve(REPO_ROOT, 'Dockerfile'), 'utf8');
+  test('the Dockerfile builds with the same script and installs the paths the DaemonSet runs', () => {
+    expect(dockerfile).toMatch(/^RUN scripts\/build-executable\.sh dist\/eks-pod-identity-agent/m);
+    expect(dockerfile).toContain(
+      'COPY --from=build /src/dist/eks-pod-identity-agent /eks-pod-identity-agent',
+    );
+    expect(dockerfile).toContain('COPY scripts/go-runner /go-runner');
+    expect(dockerfile).toMatch(/apt-get install .*iproute2/);
+  });
+
+  test('go-runner runs its arguments and passes their exit status through', async () => {
+    const goRunner = resolve(REPO_ROOT, 'scripts/go-runner');
+    expect(await run([goRunner, exe, 'version'])).toMatchObject({ exitCode: 0 });
+    expect((await run([goRunner, 'sh', '-c', 'exit 7'])).exitCode).toBe(7);
+    expect((await run([goRunner])).exitCode).toBe(2);
+  });
+});
+
+const netnsReason = await netnsUnavailableReason();
+if (netnsReason) console.warn(`skipping compiled-executable network-namespace smoke test: ${netnsReason}`);
+
+describe.skipIf(netnsReason !== undefined)('compiled executable in a network namespace', () => {
+  test('initialize, emulator and server from the executable; the AWS SDK gets credentials', async () => {
+    const ns = await netns.add('exe');
+    await setUpNode(netns, ns, { ipv6: true, program: [exe] });
+    const emulator = await startEmulator(ns, [exe]);
+    processes.push(emulator.process);
+    // --token-issuer turns on signature checks on the piscina pool: proves the worker is embedded.
+    const { agent, listeners } = await startAgent(ns, emulator.url, [exe]);
+    processes.push(agent);
+    expect(listeners?.every((l) => l.bound)).toBe(true);
+    expect(agent.output()).toContain('"verifyTokens":"signature"');
+
+    const client = await netns.exec(ns, [
+      process.execPath,
+      CLIENT,
+      emulator.url,
+      'http://169.254.170.23/v1/credentials',
+    ]);
+    expect(client.exitCode).toBe(0);
+    const [result] = JSON.parse(client.stdout.trim().split('\n').at(-1)!) as Array<{
+      ok: boolean;
+      error?: string;
+    }>;
+    expect(result).toMatchObject({ ok: true });
+  }, 60_000);
+});
