@@ -70,3 +70,14 @@ test('when throttling lifts, the remaining pods are served without a restart', a
   const views = await Promise.all(tokens.map((t) => s.get(t)));
   expect(views.every((v) => v.status === 200)).toBe(true);
 });
+
+// BUG (see report): under sustained throttling every client request still costs up to MAX_ATTEMPTS upstream
+// calls (measured 455 calls for 155 requests, ~3x), at a rate set by the clients' retries, never by the
+// upstream's 429s. Clients already retry 429s themselves, so the agent's own retries only amplify the storm.
+// Proposed fix: a retry budget in the EKS Auth client (like the AWS SDKs' retry quota) that throttling
+// drains, so retries stop while EKS Auth keeps throttling.
+test.failing('no retry storm: under sustained throttling upstream calls do not exceed client requests by more than 20%', async () => {
+  s.emulator.setFaults({ maxTps: ALLOWED_PER_SECOND });
+  const { requests } = await storm(PODS);
+  expect(s.calls()).toBeLessThanOrEqual(Math.ceil(requests * 1.2));
+});
