@@ -7,7 +7,7 @@ export interface EmulatorProcess {
   /** Issues `count` tokens for distinct pods (distinct pod UIDs) with `concurrency` requests in flight. */
   issueTokens(
     count: number,
-    opts?: { prefix?: string; concurrency?: number; podUid?: string },
+    opts?: { prefix?: string; concurrency?: number; pods?: number },
   ): Promise<string[]>;
   setFaults(faults: Record<string, unknown>): Promise<void>;
   resetFaults(): Promise<void>;
@@ -60,11 +60,12 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
       let next = 0;
       const worker = async () => {
         for (let i = next++; i < count; i = next++) {
+          const pod = opts.pods === undefined ? i : i % opts.pods;
           const body = {
             namespace: 'bench',
             serviceAccount: 'app',
-            podName: `${prefix}-${i}`,
-            podUid: opts.podUid ?? `${prefix}-uid-${i}`,
+            podName: `${prefix}-${pod}`,
+            podUid: `${prefix}-uid-${pod}`,
             ttlSeconds: 3600,
           };
           const res = await fetch(`${admin}/tokens`, {
