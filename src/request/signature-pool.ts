@@ -1,18 +1,17 @@
-// Runs signature checks either inline (workers = 0) or on a bounded piscina pool.
+// Runs signature checks either inline (workers = 0) or on a fixed pool of node:worker_threads workers.
 //
-// piscina on Bun 1.4.5: works through the package's ESM entry (`import { Piscina } from 'piscina'`);
-// importing its CJS file by path loses the named export. The worker is a .ts file Bun runs directly.
+// Our own pool rather than piscina: piscina cannot start workers inside a `bun build --compile` executable
+// (it spawns its own dist/worker.js from a path fixed at build time), and its hand-off cost more than the
+// RS256 check itself (bench/verify.bench.ts).
 //
-// Inside a `bun build --compile` executable piscina cannot start workers, even with both worker files given
-// as extra entrypoints: piscina spawns its own dist/worker.js from a path resolved at build time (the
-// build machine's node_modules), and Bun only rewrites `new URL(...)` written inside `new Worker(...)`, so
-// our task file resolves to /$bunfs/root/verify-worker.ts while it is embedded as
-// /$bunfs/root/src/request/verify-worker.js. There the pool falls back to inline checks (mode 'inline'),
-// which bench/verify.bench.ts measures as cheaper than a worker hand-off on small nodes anyway.
-import { Piscina } from 'piscina';
+// Each task goes at once to the worker with the fewest tasks (ties: round-robin), so a worker always has
+// the next task in its message queue instead of waiting for a round trip to the main thread.
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { AgentError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { type SignatureResult, type SignatureTask, verifySignature } from './verify-signature.ts';
+import type { VerifyReply, VerifyRequest } from './verify-worker.ts';
 
 export interface SignaturePoolOptions {
   /** Worker threads; 0 runs the same check inline on the calling thread. */
@@ -20,62 +19,176 @@ export interface SignaturePoolOptions {
   /** Checks allowed to wait for a worker; beyond it callers get Overloaded at once. */
   maxQueue: number;
   metrics?: Metrics | undefined;
+  /** Tests only: a different worker script speaking the same protocol (see verify-worker.ts). */
+  workerUrl?: URL | undefined;
 }
 
 export interface SignaturePool {
-  /** 'inline' when workers = 0 or inside a compiled executable (see above). */
   readonly mode: 'inline' | 'workers';
   run(task: SignatureTask): Promise<SignatureResult> | SignatureResult;
+  /** Terminates the workers; checks still pending fail with ShuttingDown. */
   close(): Promise<void>;
 }
 
-export const WORKER_URL = new URL('./verify-worker.ts', import.meta.url);
+// Bun 1.4.5 does not rewrite `new URL('./x.ts', import.meta.url)` when bundling: inside a compiled
+// executable import.meta.url is the executable's own file:///$bunfs/root/<name>, and each extra entrypoint is
+// embedded as <its path from the entrypoints' common directory>.js. That directory is src/ for
+// scripts/build-executable.sh and the repository root when an entry outside src/ (a test) is built with it.
+const EMBEDDED_WORKER_PATHS = ['./request/verify-worker.js', './src/request/verify-worker.js'];
 
-/** Modules of a `bun build --compile` executable live in Bun's embedded /$bunfs/ file system. */
-export const IN_COMPILED_EXECUTABLE = import.meta.url.includes('/$bunfs/');
+/** The worker script: beside this file when run from source, else wherever the executable embedded it. */
+export function verifyWorkerUrl(moduleUrl: string = import.meta.url): URL {
+  if (!moduleUrl.includes('/$bunfs/')) return new URL('./verify-worker.ts', moduleUrl);
+  for (const path of EMBEDDED_WORKER_PATHS) {
+    const url = new URL(path, moduleUrl);
+    if (existsSync(url)) return url;
+  }
+  // Loud at start-up rather than a silent inline fallback or a pool whose every check fails.
+  throw new Error(
+    'the token verification worker is not embedded in this executable: build it with ' +
+      'scripts/build-executable.sh (src/request/verify-worker.ts must be an extra entrypoint)',
+  );
+}
+
+interface Pending {
+  resolve(result: SignatureResult): void;
+  reject(err: AgentError): void;
+}
+
+interface Slot {
+  worker: Worker | undefined;
+  readonly inFlight: Map<number, Pending>;
+  /** Whether the current worker ever answered: one that never did is replaced lazily (see lost()). */
+  answered: boolean;
+}
 
 export function createSignaturePool(options: SignaturePoolOptions): SignaturePool {
-  const { workers, maxQueue, metrics } = options;
+  const { workers, maxQueue, metrics, workerUrl } = options;
   if (!Number.isInteger(workers) || workers < 0) throw new TypeError('workers must be an integer >= 0');
   if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new TypeError('maxQueue must be an integer >= 0');
-  if (workers === 0 || IN_COMPILED_EXECUTABLE) {
-    return { mode: 'inline', run: verifySignature, close: async () => {} };
+  if (workers === 0) return { mode: 'inline', run: verifySignature, close: async () => {} };
+
+  const scriptUrl = workerUrl ?? verifyWorkerUrl();
+  const capacity = workers + maxQueue;
+  const slots: Slot[] = Array.from({ length: workers }, () => ({
+    worker: undefined,
+    inFlight: new Map(),
+    answered: false,
+  }));
+  const depth = metrics?.verifyQueueDepth;
+  let pending = 0; // accepted, not yet settled
+  let busy = 0; // slots with at least one task: each runs one, the rest of `pending` waits
+  let nextId = 0;
+  let cursor = 0;
+  let closed = false;
+
+  function startWorker(slot: Slot): Worker {
+    const worker = new Worker(scriptUrl);
+    // Idle workers never keep the process alive; a worker is ref'd only while it has tasks (see run()).
+    worker.unref();
+    worker.on('message', (reply: VerifyReply) => settle(slot, reply));
+    worker.on('error', (err) => lost(slot, worker, err));
+    worker.on('exit', (code) => lost(slot, worker, new Error(`verify worker exited with code ${code}`)));
+    slot.worker = worker;
+    slot.answered = false;
+    return worker;
   }
 
-  const pool = new Piscina({
-    filename: WORKER_URL.href,
-    minThreads: workers,
-    maxThreads: workers,
-    maxQueue,
-    // A worker runs one check at a time: the checks are CPU-bound, so more would only add latency.
-    concurrentTasksPerWorker: 1,
-    idleTimeout: Number.POSITIVE_INFINITY,
-    // Measured on Bun 1.4.5 (2 cores): the default Atomics.wait hand-off costs ~28 µs per task, twice the
-    // RS256 check itself; message-port wake-ups ('disabled') cost ~15 µs. See bench/verify.bench.ts.
-    atomics: 'disabled',
-  });
-  // Our own count, so "full" is decided synchronously and exactly, before piscina sees the task.
-  const capacity = workers + maxQueue;
-  let pending = 0;
-  const depth = metrics?.verifyQueueDepth;
+  function updateDepth(): void {
+    depth?.set(pending - busy);
+  }
+
+  function take(slot: Slot, id: number): Pending | undefined {
+    const entry = slot.inFlight.get(id);
+    if (!entry) return undefined;
+    slot.inFlight.delete(id);
+    pending--;
+    if (slot.inFlight.size === 0) {
+      busy--;
+      slot.worker?.unref();
+    }
+    return entry;
+  }
+
+  function settle(slot: Slot, reply: VerifyReply): void {
+    const entry = take(slot, reply.id);
+    if (!entry) return;
+    slot.answered = true;
+    updateDepth();
+    if (reply.result !== undefined) entry.resolve(reply.result);
+    else entry.reject(new AgentError('InternalError', 'token verification failed in a worker'));
+  }
+
+  function failAll(slot: Slot, err: AgentError): void {
+    for (const id of [...slot.inFlight.keys()]) take(slot, id)?.reject(err);
+    updateDepth();
+  }
+
+  // 'error' and 'exit' both arrive for one crash; only the first for the current worker counts.
+  function lost(slot: Slot, worker: Worker, cause: unknown): void {
+    if (slot.worker !== worker) return;
+    slot.worker = undefined;
+    void worker.terminate();
+    // InternalError is retryable: the same check on the replacement worker may well succeed.
+    failAll(slot, new AgentError('InternalError', 'token verification worker stopped', { cause }));
+    // A worker that never answered may be unable to start at all (e.g. its file is missing): replacing it
+    // at once would spin; the next task assigned to this slot starts one instead.
+    if (!closed && slot.answered) startWorker(slot);
+  }
+
+  /** Least-busy slot; scanning from a moving cursor spreads ties round-robin. */
+  function pick(): Slot {
+    let best = slots[cursor]!;
+    for (let i = 1; i < slots.length && best.inFlight.size > 0; i++) {
+      const slot = slots[(cursor + i) % slots.length]!;
+      if (slot.inFlight.size < best.inFlight.size) best = slot;
+    }
+    cursor = (cursor + 1) % slots.length;
+    return best;
+  }
+
+  for (const slot of slots) startWorker(slot);
 
   return {
     mode: 'workers',
-    async run(task) {
-      if (pending >= capacity) throw new AgentError('Overloaded', 'token verification queue is full');
-      pending++;
-      depth?.set(Math.max(0, pending - workers));
-      try {
-        return (await pool.run(task)) as SignatureResult;
-      } catch (err) {
-        throw new AgentError('InternalError', 'token verification worker failed', { cause: err });
-      } finally {
-        pending--;
-        depth?.set(Math.max(0, pending - workers));
+    run(task) {
+      if (closed)
+        return Promise.reject(new AgentError('ShuttingDown', 'token verification is shutting down'));
+      if (pending >= capacity) {
+        return Promise.reject(new AgentError('Overloaded', 'token verification queue is full'));
       }
+      const slot = pick();
+      return new Promise<SignatureResult>((resolve, reject) => {
+        const id = nextId++;
+        try {
+          const worker = slot.worker ?? startWorker(slot);
+          slot.inFlight.set(id, { resolve, reject });
+          pending++;
+          if (slot.inFlight.size === 1) {
+            busy++;
+            worker.ref();
+          }
+          updateDepth();
+          worker.postMessage({ id, task } satisfies VerifyRequest);
+        } catch (err) {
+          // e.g. a task that cannot be cloned: fails alone.
+          take(slot, id);
+          updateDepth();
+          reject(new AgentError('InternalError', 'token verification could not start', { cause: err }));
+        }
+      });
     },
     async close() {
-      await pool.destroy();
+      if (closed) return;
+      closed = true;
+      const stopping: Promise<number>[] = [];
+      for (const slot of slots) {
+        const worker = slot.worker;
+        slot.worker = undefined;
+        if (worker) stopping.push(worker.terminate());
+        failAll(slot, new AgentError('ShuttingDown', 'token verification is shutting down'));
+      }
+      await Promise.all(stopping);
     },
   };
 }
