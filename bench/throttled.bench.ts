@@ -54,6 +54,7 @@ export const throttled: Scenario = {
       stops.push(agent.stop);
       const url = new URL(agent.credentialsUrl);
       const runs: Array<{
+        ceiling: number;
         share: number;
         calls: number;
         throttled: number;
