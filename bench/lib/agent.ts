@@ -27,6 +27,8 @@ export interface AgentProcessOptions {
   args?: string[];
   /** Entry script: the real CLI by default; the bench variant adds `--bench-metrics on|off`. */
   entry?: 'cli' | 'variant';
+  /** Flags for bun itself, e.g. ['--smol'] (a smaller heap, collected more eagerly). */
+  bunFlags?: string[];
   /** Do not wait for /readyz (the start-up bench measures it itself). */
   noWait?: boolean;
 }
@@ -36,6 +38,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
   const entry = options.entry === 'variant' ? ['bench/servers/agent-variant.ts'] : ['src/cli.ts', 'server'];
   const cmd = [
     'bun',
+    ...(options.bunFlags ?? []),
     ...entry,
     '-c',
     'bench',

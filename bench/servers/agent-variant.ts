@@ -1,6 +1,7 @@
 // Bench-only agent entry: the real startAgent from a normal `server` flag list, with metrics on or off, so the
 // cost of metrics on the hit path is measured with everything else equal (both variants pass their own
 // metrics object, so both skip the process metrics collectors).
+// SIGUSR2 forces a full garbage collection (memory bench).
 // Usage: bun bench/servers/agent-variant.ts --bench-metrics on|off <server flags...>
 import { startAgent } from '../../src/agent.ts';
 import { parseServerConfig } from '../../src/config.ts';
@@ -28,3 +29,5 @@ const stop = async () => {
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
+// The memory bench asks for a full collection to tell live data from garbage not yet collected.
+process.on('SIGUSR2', () => Bun.gc(true));
