@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 OUT="${1:-dist/eks-pod-identity-agent}"
 BUN="${BUN:-./node_modules/.bin/bun}"
 
-# The piscina worker is loaded with new URL('./verify-worker.ts', import.meta.url): it must be an extra
+# The token-verification worker is loaded with new URL('./verify-worker.ts', import.meta.url): it must be an extra
 # entrypoint so it is embedded in the executable next to the CLI.
 ENTRYPOINTS="src/cli.ts src/request/verify-worker.ts"
 for entry in $ENTRYPOINTS; do

@@ -278,6 +278,7 @@ async function buildVerifier(
     metrics,
   });
   return {
+    mode: verifier.mode,
     verify: (token) => verifier.verify(token),
     async close() {
       keySource.close();

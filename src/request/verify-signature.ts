@@ -1,6 +1,6 @@
 // The one JWS signature check, shared by the worker pool and the inline (workers = 0) path.
 //
-// Deliberately pure and dependent on node:crypto only: it is loaded inside piscina workers (and inside a
+// Deliberately pure and dependent on node:crypto only: it is loaded inside the signature pool's workers (and inside a
 // `bun build --compile` executable as an extra entrypoint), where every import costs start-up time.
 // node:crypto's verify was measured at ~15 µs per RS256 check against ~35–45 µs for jose's jwtVerify on
 // the same machine (see bench/verify.bench.ts), so jose is used only for key handling in tests.

@@ -84,7 +84,7 @@ describe.skipIf(netnsReason !== undefined)('compiled executable in a network nam
     await setUpNode(netns, ns, { ipv6: true, program: [exe] });
     const emulator = await startEmulator(ns, [exe]);
     processes.push(emulator.process);
-    // --token-issuer turns on signature checks on the piscina pool: proves the worker is embedded.
+    // --token-issuer turns on signature checks on the worker pool: proves the worker is embedded.
     const { agent, listeners } = await startAgent(ns, emulator.url, [exe]);
     processes.push(agent);
     expect(listeners?.every((l) => l.bound)).toBe(true);

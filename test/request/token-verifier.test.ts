@@ -1,4 +1,4 @@
-// Token verifier against a real loopback issuer, inline (workers = 0) and on a piscina pool (workers = 2).
+// Token verifier against a real loopback issuer, inline (workers = 0) and on the worker pool (workers = 2).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHmac } from 'node:crypto';
 import { createManualClock } from '../../src/clock.ts';
