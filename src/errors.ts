@@ -2,8 +2,9 @@
 //
 // Every SDK reads a different spelling of the error fields (see shared facts/sdk-clients.md): JS reads
 // `Code`/`Message`, Java requires lowercase `code`/`message`, Go reads lowercase. The body carries both.
-// Statuses follow the SDKs' retry rules: 4xx for bad tokens and denials, 429 for throttling, 5xx for
-// transient faults, never 404 for "no association" (Java would not read the body) and never 3xx.
+// Statuses follow the SDKs' retry rules: 4xx for bad tokens and denials, 429 for a client over its own rate
+// limit, 5xx for transient faults including EKS Auth throttling, never 404 for "no association" (Java would
+// not read the body) and never 3xx.
 
 export interface ErrorSpec {
   readonly status: number;
@@ -32,7 +33,8 @@ export const ERROR_SPECS = {
   ResourceNotFoundException: { status: 400, retryable: false },
   InvalidParameterException: { status: 400, retryable: false },
   InvalidRequestException: { status: 400, retryable: false },
-  ThrottlingException: { status: 429, retryable: true },
+  // Upstream throttling is not the pod's fault: 503, which every SDK retries (Java and Rust do not retry 429).
+  ThrottlingException: { status: 503, retryable: true },
   InternalServerException: { status: 502, retryable: true },
   ServiceUnavailableException: { status: 503, retryable: true },
   // EKS Auth failures that are not modelled errors

@@ -12,6 +12,7 @@ import { EksAuthError } from './errors.ts';
 import { type CredentialsProvider, createNodeCredentials } from './node-credentials.ts';
 import { parseAssumeRoleResponse } from './parse-response.ts';
 import { type ProxyEnv, resolveProxy } from './proxy.ts';
+import { createRetryQuota, type RetryQuota } from './retry-quota.ts';
 import { createRequestSigner } from './signer.ts';
 import { sendAttempt, shuttingDown } from './transport.ts';
 import type { AssumeRoleForPodIdentityResult, AssumeRoleOptions, EksAuthClient } from './types.ts';
@@ -44,6 +45,8 @@ export interface EksAuthClientOptions {
   readonly random?: () => number;
   /** Waits between attempts; injectable so tests never really wait. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Shared retry budget; default a fresh one per client (see retry-quota.ts). */
+  readonly retryQuota?: RetryQuota;
   /** Where HTTPS_PROXY/HTTP_PROXY/NO_PROXY are read from; default process.env. */
   readonly proxyEnv?: ProxyEnv;
 }
@@ -123,6 +126,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
   });
   const sign = createRequestSigner({ region: options.region, credentials });
   const observe = createUpstreamObserver({ metrics: options.metrics, logger: options.logger });
+  const retryQuota = options.retryQuota ?? createRetryQuota();
   const shutdown = new AbortController();
   const baseHeaders = {
     'content-type': 'application/json',
@@ -171,6 +175,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         : shutdown.signal;
       const reason = callOptions.reason ?? 'request';
       const body = JSON.stringify({ token });
+      let spentOnRetries = 0;
       for (let n = 1; ; n++) {
         let release: () => void;
         try {
@@ -184,6 +189,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         try {
           const result = await attempt(body, signal);
           done.success(result.requestId, performance.now() - startedAt);
+          retryQuota.release(spentOnRetries);
           return result;
         } catch (err) {
           failure = err;
@@ -195,6 +201,9 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         const delayMs = fullJitterBackoffMs(n, backoff);
         if (callOptions.deadlineMs !== undefined && clock.now() + delayMs >= callOptions.deadlineMs)
           throw failure;
+        const cost = retryQuota.tryAcquire(failure.code);
+        if (cost === false) throw failure;
+        spentOnRetries += cost;
         try {
           await sleep(delayMs, signal);
         } catch (err) {

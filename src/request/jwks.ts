@@ -3,6 +3,7 @@
 //
 // Trust comes only from configuration: keys are read from the configured issuer's discovery document, a
 // configured JWKS URL or a file. A token's own `iss` never decides where keys are fetched from.
+import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import { discoverJwksUri, loadJwksFile, loadJwksUrl } from './jwks-loader.ts';
@@ -85,6 +86,8 @@ export function createKeySource(options: KeySourceOptions): KeySource {
     }
   }
 
+  const sourceId = randomUUID();
+
   async function load(): Promise<boolean> {
     lastAttemptMs = clock.now();
     try {
@@ -97,7 +100,9 @@ export function createKeySource(options: KeySourceOptions): KeySource {
         version,
         keys: jwks.map((jwk, i) => ({
           kid: jwk.kid,
-          keyId: `${version}.${i}`,
+          // Imported keys are cached by keyId in a module-level map (the inline path) shared by every key
+          // source in the process: the source's own id keeps two issuers' "version 1, key 0" apart.
+          keyId: `${sourceId}.${version}.${i}`,
           jwk,
         })),
       };

@@ -23,7 +23,7 @@ export interface PublicJwk {
 export interface SignatureTask {
   /** The token's alg, already checked against ACCEPTED_ALGORITHMS on the main thread. */
   readonly alg: string;
-  /** Unique per key material (key-set version + index), so a rotated key under an old kid is re-imported. */
+  /** Unique per key material (key source + key-set version + index), so a rotated key under an old kid is re-imported. */
   readonly keyId: string;
   readonly jwk: PublicJwk;
   readonly signingInput: string;

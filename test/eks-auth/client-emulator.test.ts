@@ -64,7 +64,7 @@ describe('client against the emulator', () => {
     emulator.setFaults({ failWith: 'ThrottlingException' });
     const before = emulator.stats().assumeRoleCalls;
     const err = await failure(client({ maxAttempts: 3 }).assumeRoleForPodIdentity(token));
-    expect([err.code, err.status, err.retryable]).toEqual(['ThrottlingException', 429, true]);
+    expect([err.code, err.status, err.retryable]).toEqual(['ThrottlingException', 503, true]);
     expect(emulator.stats().assumeRoleCalls - before).toBe(3);
   });
 

@@ -106,7 +106,7 @@ describe('GET /v1/credentials', () => {
       for (const [code, status] of [
         ['AccessDeniedException', 403],
         ['ResourceNotFoundException', 400],
-        ['ThrottlingException', 429],
+        ['ThrottlingException', 503],
         ['ServiceUnavailableException', 503],
       ] as const) {
         upstream.behaviour = async () => {

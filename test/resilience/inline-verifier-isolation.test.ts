@@ -23,12 +23,10 @@ async function status(stack: Stack): Promise<{ status: number; code?: string }> 
   return { status: res.status, code: body.code };
 }
 
-// BUG (see report): src/request/verify-signature.ts caches imported keys in a module-level Map keyed by
-// keyId = `${version}.${index}`, and every key source starts its versions at 1. The second agent's key "1.0"
-// finds the first agent's imported key, so its genuine tokens fail with 403 TokenRejected (and it would
-// verify against the other issuer's key). Proposed fix: make keyId unique per key material, e.g. the JWK
-// thumbprint (RFC 7638) or a per-source random prefix, or give each inline verifier its own cache.
-test.failing('both agents serve their own pods (inline key cache is not shared across key sources)', async () => {
+// Regression: src/request/verify-signature.ts caches imported keys in a module-level map keyed by keyId; key
+// ids once were `${version}.${index}`, equal across key sources, so the second agent verified against the
+// first agent's key. Key ids now carry the key source's own id.
+test('both agents serve their own pods (inline key cache is not shared across key sources)', async () => {
   expect(await status(first)).toEqual({ status: 200, code: undefined });
   expect(await status(second)).toEqual({ status: 200, code: undefined });
 });

@@ -1,0 +1,42 @@
+// A retry budget shared by every EKS Auth call, after the AWS SDKs' "standard" retry quota: a retry spends
+// from the bucket, a success refills it. While EKS Auth keeps throttling or failing, the bucket runs dry and
+// each call makes a single attempt: the pods' SDKs retry on their own, so the agent's retries would only
+// multiply the load on an upstream that asked it to slow down (the public agent's #34/#50/#92 storms).
+
+/** Room for a short blip: ten ordinary retries, or five after throttling/timeouts. */
+export const RETRY_QUOTA_CAPACITY = 50;
+/** Cost of a retry after an ordinary retryable failure (5xx, network). */
+export const RETRY_COST = 5;
+/** Cost after throttling or a timeout: the upstream is telling us it is overloaded. */
+export const THROTTLE_RETRY_COST = 10;
+/** Refill for a call that succeeded at its first attempt. */
+export const SUCCESS_REFILL = 1;
+
+export interface RetryQuota {
+  /** Takes the cost of one retry after `failureCode`; false when the budget cannot pay for it. */
+  tryAcquire(failureCode: string): number | false;
+  /** A call succeeded: refunds what its retries spent, or adds the first-attempt refill. */
+  release(spent: number): void;
+  readonly available: number;
+}
+
+export function createRetryQuota(capacity = RETRY_QUOTA_CAPACITY): RetryQuota {
+  let available = capacity;
+  return {
+    tryAcquire(failureCode) {
+      const cost =
+        failureCode === 'ThrottlingException' || failureCode === 'UpstreamTimeout'
+          ? THROTTLE_RETRY_COST
+          : RETRY_COST;
+      if (cost > available) return false;
+      available -= cost;
+      return cost;
+    },
+    release(spent) {
+      available = Math.min(capacity, available + (spent > 0 ? spent : SUCCESS_REFILL));
+    },
+    get available() {
+      return available;
+    },
+  };
+}
