@@ -4,7 +4,7 @@ import type { Server } from 'bun';
 import type { Clock } from '../clock.ts';
 import type { CredentialService } from '../credentials/credential-service.ts';
 import type { CredentialEntry } from '../credentials/entry.ts';
-import { AgentError, errorResponse, toAgentError } from '../errors.ts';
+import { AgentError, errorBody, errorResponse, toAgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { MAX_TOKEN_LENGTH } from '../request/token-claims.ts';
@@ -12,7 +12,12 @@ import type { HostCheck } from './host-check.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
-const RETRY_AFTER_HEADERS = { 'retry-after': '1' } as const;
+const RATE_LIMITED_HEADERS = { 'content-type': 'application/json', 'retry-after': '1' } as const;
+/** A refused request must cost less than a hit, or a flooding pod still crowds the others out: fixed bytes. */
+const RATE_LIMITED_BODY = {
+  client: errorBody('TooManyRequests', 'rate limit exceeded for this client; retry after a second'),
+  global: errorBody('TooManyRequests', 'rate limit exceeded for this agent; retry after a second'),
+} as const;
 
 export interface CredentialsHandlerOptions {
   service: CredentialService;
@@ -50,6 +55,7 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
   const isDraining = options.isDraining ?? (() => false);
   const rateLimitedClient = metrics.rateLimited.labels('client');
   const rateLimitedGlobal = metrics.rateLimited.labels('global');
+  const response429 = metrics.httpResponse.labels('429');
   // Chosen once: without --audit-log the hot path never builds an audit record.
   const audit: AuditSink | undefined = options.audit
     ? (req, server, status, outcome, startedAt, entry) =>
@@ -67,13 +73,7 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
         )
     : undefined;
 
-  function fail(
-    req: Request,
-    server: Server<undefined>,
-    err: unknown,
-    startedAt: number,
-    extra?: Record<string, string>,
-  ) {
+  function fail(req: Request, server: Server<undefined>, err: unknown, startedAt: number) {
     const e = toAgentError(err);
     if (e.code === 'InternalError')
       logger.error({ err: e.cause }, 'unexpected error answering a credentials request');
@@ -81,7 +81,7 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
     metrics.httpResponse.labels(String(e.status)).inc();
     durationError.observe((performance.now() - startedAt) / 1000);
     audit?.(req, server, e.status, 'error', startedAt);
-    return errorResponse(e, extra);
+    return errorResponse(e);
   }
 
   async function slowPath(req: Request, server: Server<undefined>, token: string, startedAt: number) {
@@ -110,11 +110,9 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
       const decision = rateLimiter.take(clientAddress(req, server), clock.now());
       if (decision !== 'ok') {
         (decision === 'client' ? rateLimitedClient : rateLimitedGlobal).inc();
-        const e = new AgentError(
-          'TooManyRequests',
-          `rate limit exceeded (${decision}); retry after a second`,
-        );
-        return fail(req, server, e, startedAt, RETRY_AFTER_HEADERS);
+        response429.inc();
+        audit?.(req, server, 429, 'error', startedAt);
+        return new Response(RATE_LIMITED_BODY[decision], { status: 429, headers: RATE_LIMITED_HEADERS });
       }
     }
     const token = headers.get('authorization');
