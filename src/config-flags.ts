@@ -109,7 +109,7 @@ export const SERVER_FLAGS = [
     name: 'token-issuer',
     kind: 'value',
     valueName: 'URL',
-    help: "The cluster's OIDC issuer; its discovery document gives the signing keys.",
+    help: "The cluster's OIDC issuer; its discovery document gives the signing keys (empty: unset).",
   },
   {
     name: 'jwks-url',

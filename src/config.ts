@@ -151,7 +151,9 @@ export function parseServerConfig(
         ? toHttpUrl('AWS_ENDPOINT_URL_EKS_AUTH', endpointEnv)
         : undefined;
 
-  const tokenIssuer = optional(given('token-issuer'), (v) => toHttpUrl(f('token-issuer'), v));
+  // An empty value counts as unset, so a manifest can pass `--token-issuer=$(TOKEN_ISSUER)` from a ConfigMap
+  // whether or not the operator filled it in.
+  const tokenIssuer = optional(given('token-issuer') || undefined, (v) => toHttpUrl(f('token-issuer'), v));
   const jwksUrl = optional(given('jwks-url'), (v) => toHttpUrl(f('jwks-url'), v));
   const jwksFile = optional(given('jwks-file'), (v) => {
     if (v.trim() === '') throw new ConfigError('invalid value "" for --jwks-file: expected a file path');

@@ -143,6 +143,8 @@ const FLAG_CASES: [string[], keyof Config, unknown][] = [
   [['--verify-tokens=claims'], 'verifyTokens', 'claims'],
   [['--token-issuer', 'http://127.0.0.1:9999'], 'tokenIssuer', 'http://127.0.0.1:9999'],
   [['--token-issuer', 'http://127.0.0.1:9999'], 'verifyTokens', 'signature'],
+  [['--token-issuer='], 'tokenIssuer', undefined],
+  [['--token-issuer='], 'verifyTokens', 'claims'],
   [['--jwks-url', 'https://keys.example.com/jwks.json'], 'jwksUrl', 'https://keys.example.com/jwks.json'],
   [['--jwks-url', 'https://keys.example.com/jwks.json'], 'verifyTokens', 'signature'],
   [['--jwks-file', '/etc/keys/jwks.json'], 'jwksFile', '/etc/keys/jwks.json'],

@@ -142,6 +142,16 @@ describe.each([
     });
     expect(parsed.metricsPort).toBe(2705);
     expect(parsed.rotateCredentials).toBe(_variant === 'hybrid');
+    // TOKEN_ISSUER empty: the public agent's claim checks; filled in: signature verification by pod.
+    expect(parsed.verifyTokens).toBe('claims');
+    const issuer = 'https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
+    const withIssuer = parseServerConfig(
+      (server.args ?? []).map((a) =>
+        a.replace(/\$\(([A-Z_]+)\)/g, (_, n: string) => ({ ...config.data, TOKEN_ISSUER: issuer })[n] ?? ''),
+      ),
+      { ...config.data },
+    );
+    expect([withIssuer.verifyTokens, withIssuer.tokenIssuer]).toEqual(['signature', issuer]);
   });
 
   test('probes hit the probe port on 127.0.0.1 (the probe server listens on localhost only)', () => {
@@ -174,8 +184,8 @@ describe.each([
   });
 });
 
-test('the ConfigMap is the one place for cluster name and region', () => {
-  expect(Object.keys(config.data).sort()).toEqual(['AWS_REGION', 'CLUSTER_NAME']);
+test('the ConfigMap is the one place for cluster name, region and the optional token issuer', () => {
+  expect(Object.keys(config.data).sort()).toEqual(['AWS_REGION', 'CLUSTER_NAME', 'TOKEN_ISSUER']);
 });
 
 test('standard variant excludes hybrid nodes; hybrid variant runs only there', () => {
