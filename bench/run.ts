@@ -53,8 +53,21 @@ function targetLine(t: ScenarioResult['targets'][number]): string {
   return `| ${t.name} | ${t.target} | ${t.measured} | ${verdict} |`;
 }
 
+/** The commit measured, and whether src/ had uncommitted changes (teammates share the working tree). */
+function sourceRevision(): string {
+  const git = (args: string[]) =>
+    Bun.spawnSync(['git', ...args], { cwd: join(import.meta.dir, '..') })
+      .stdout.toString()
+      .trim();
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  return git(['status', '--porcelain', '--', 'src']) === '' ? head : `${head} + uncommitted src changes`;
+}
+
 function markdown(results: ScenarioResult[], command: string, startedAt: Date): string {
-  const parts = [`Command: \`${command}\` — started ${startedAt.toISOString()}, Bun ${Bun.version}`, ''];
+  const parts = [
+    `Command: \`${command}\` — started ${startedAt.toISOString()}, Bun ${Bun.version}, source ${sourceRevision()}`,
+    '',
+  ];
   const targets = results.flatMap((r) => r.targets);
   if (targets.length > 0) {
     parts.push('| target | goal | measured | verdict |', '|---|---|---|---|', ...targets.map(targetLine), '');
@@ -103,7 +116,14 @@ async function main(): Promise<number> {
   }
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const json = { command, quick, startedAt: startedAt.toISOString(), bun: Bun.version, results };
+  const json = {
+    command,
+    quick,
+    startedAt: startedAt.toISOString(),
+    bun: Bun.version,
+    source: sourceRevision(),
+    results,
+  };
   writeFileSync(join(RESULTS_DIR, `${stamp}.json`), `${JSON.stringify(json, null, 2)}\n`);
   const md = markdown(results, command, startedAt);
   writeFileSync(join(RESULTS_DIR, `${stamp}.md`), md);
