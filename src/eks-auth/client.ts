@@ -5,6 +5,7 @@ import { AgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { VERSION } from '../version.ts';
+import { createAdaptivePacer } from './adaptive-pacer.ts';
 import { fullJitterBackoffMs } from './backoff.ts';
 import { classifyErrorResponse } from './classify-error.ts';
 import { createConcurrencyLimiter } from './concurrency-limiter.ts';
@@ -61,6 +62,13 @@ export const EKS_AUTH_CLIENT_DEFAULTS = {
   maxResponseBytes: 64 * 1024,
   maxTokenChars: 16 * 1024,
 } as const;
+
+function pacedPastDeadline(): AgentError {
+  return new AgentError(
+    'ThrottlingException',
+    'EKS Auth is throttling this node; its calls are paced and this one would start after its deadline',
+  );
+}
 
 function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -127,6 +135,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
   const sign = createRequestSigner({ region: options.region, credentials });
   const observe = createUpstreamObserver({ metrics: options.metrics, logger: options.logger });
   const retryQuota = options.retryQuota ?? createRetryQuota();
+  const pacer = createAdaptivePacer();
   const shutdown = new AbortController();
   const baseHeaders = {
     'content-type': 'application/json',
@@ -176,7 +185,21 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       const reason = callOptions.reason ?? 'request';
       const body = JSON.stringify({ token });
       let spentOnRetries = 0;
+      let failure: unknown;
+      // The deadline as a real-time budget: pacing waits are real time whatever the injected clock says.
+      const calledAt = performance.now();
+      const initialBudgetMs =
+        callOptions.deadlineMs === undefined ? undefined : callOptions.deadlineMs - clock.now();
       for (let n = 1; ; n++) {
+        // Paced before taking a concurrency slot, so calls waiting for their turn hold no connection.
+        const budgetMs =
+          initialBudgetMs === undefined ? undefined : initialBudgetMs - (performance.now() - calledAt);
+        const paced = await pacer
+          .acquire(budgetMs, (ms) => sleep(ms, signal))
+          .catch((err) => {
+            throw shuttingDown(err);
+          });
+        if (!paced) throw failure ?? pacedPastDeadline();
         let release: () => void;
         try {
           release = await limiter.acquire(signal);
@@ -185,15 +208,16 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         }
         const startedAt = performance.now();
         const done = observe.start(reason, n);
-        let failure: unknown;
         try {
           const result = await attempt(body, signal);
           done.success(result.requestId, performance.now() - startedAt);
           retryQuota.release(spentOnRetries);
+          pacer.onSuccess();
           return result;
         } catch (err) {
           failure = err;
           done.failure(err, performance.now() - startedAt);
+          if (err instanceof EksAuthError && err.code === 'ThrottlingException') pacer.onThrottle();
         } finally {
           release();
         }
@@ -201,7 +225,11 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         const delayMs = fullJitterBackoffMs(n, backoff);
         if (callOptions.deadlineMs !== undefined && clock.now() + delayMs >= callOptions.deadlineMs)
           throw failure;
-        const cost = retryQuota.tryAcquire(failure.code);
+        // While paced, a throttled call's retry waits for its slot like any call: it cannot storm, so it
+        // costs nothing from the quota that guards against unpaced retries.
+        const pacedThrottle =
+          failure.code === 'ThrottlingException' && pacer.rate !== Number.POSITIVE_INFINITY;
+        const cost = pacedThrottle ? 0 : retryQuota.tryAcquire(failure.code);
         if (cost === false) throw failure;
         spentOnRetries += cost;
         try {

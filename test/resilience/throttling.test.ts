@@ -12,7 +12,8 @@ const ALLOWED_PER_SECOND = 5;
 
 let s: FaultStack;
 beforeAll(async () => {
-  s = await startFaultStack();
+  // A short patience keeps the storm's back-to-back client retries quick.
+  s = await startFaultStack(['--client-patience=300ms']);
 });
 afterAll(() => s.stop());
 beforeEach(() => {
@@ -44,38 +45,50 @@ async function storm(pods: number): Promise<Storm> {
   return { tokens, requests, last };
 }
 
-test('throttled pods get a retryable 503 ThrottlingException (every SDK retries 503); admitted pods are cached; attempts per request are bounded', async () => {
+test('throttled pods get a retryable 5xx with a JSON code, never a 4xx; admitted pods are cached', async () => {
   s.emulator.setFaults({ maxTps: ALLOWED_PER_SECOND });
   const { tokens, requests, last } = await storm(PODS);
   const served = last.filter((v) => v.status === 200);
-  const throttled = last.filter((v) => v.status === 503);
-  expect(served.length).toBe(ALLOWED_PER_SECOND);
-  expect(throttled.length).toBe(PODS - ALLOWED_PER_SECOND);
-  for (const v of throttled)
-    expect(v.body).toMatchObject({ code: 'ThrottlingException', Code: 'ThrottlingException' });
+  expect(served.length).toBeGreaterThanOrEqual(ALLOWED_PER_SECOND);
+  // Not served yet: EKS Auth's own ThrottlingException (503), or 504 while a paced call waits for its slot.
+  for (const v of last.filter((x) => x.status !== 200)) {
+    expect([503, 504]).toContain(v.status);
+    expect(['ThrottlingException', 'UpstreamTimeout']).toContain(String(v.body.code));
+    expect(v.body.Code).toBe(v.body.code);
+  }
   const calls = s.calls();
   expect(calls).toBeLessThanOrEqual(requests * MAX_ATTEMPTS);
 
   // The admitted pods' retries are hits: no more upstream calls.
   const again = await Promise.all(tokens.map((t, i) => (last[i]!.status === 200 ? s.get(t) : undefined)));
-  expect(again.filter((v) => v?.status === 200).length).toBe(ALLOWED_PER_SECOND);
+  expect(again.filter((v) => v?.status === 200).length).toBe(served.length);
   expect(s.calls()).toBe(calls);
-});
+}, 30_000);
 
-test('when throttling lifts, the remaining pods are served without a restart', async () => {
+test('when throttling lifts, the remaining pods are served within an SDK retry window, without a restart', async () => {
   s.emulator.setFaults({ maxTps: 2 });
   const { tokens, last } = await storm(10);
-  expect(last.filter((v) => v.status === 200).length).toBe(2);
+  expect(last.filter((v) => v.status === 200).length).toBeGreaterThanOrEqual(1);
   s.emulator.resetFaults();
-  const views = await Promise.all(tokens.map((t) => s.get(t)));
-  expect(views.every((v) => v.status === 200)).toBe(true);
-});
+  // Calls are still paced for a few seconds after the last throttle; SDKs retry about once a second.
+  const views = await Promise.all(
+    tokens.map(async (t) => {
+      let view = await s.get(t);
+      for (let i = 0; i < 5 && view.status !== 200; i++) {
+        await Bun.sleep(1000);
+        view = await s.get(t);
+      }
+      return view;
+    }),
+  );
+  expect(views.map((v) => `${v.status} ${v.body.code ?? ''}`)).toEqual(Array(10).fill('200 '));
+}, 30_000);
 
 // Regression: every client request once cost up to MAX_ATTEMPTS upstream calls under sustained throttling
-// (455 calls for 155 requests). The EKS Auth client's retry quota now runs dry while EKS Auth throttles, so
-// the agent stops multiplying the storm; the SDKs' own retries pace it.
+// (455 calls for 155 requests). The EKS Auth client now paces its calls to the rate EKS Auth admits, and
+// unpaced retries spend from a quota, so the agent no longer multiplies the storm.
 test('no retry storm: under sustained throttling upstream calls do not exceed client requests by more than 20%', async () => {
   s.emulator.setFaults({ maxTps: ALLOWED_PER_SECOND });
   const { requests } = await storm(PODS);
   expect(s.calls()).toBeLessThanOrEqual(Math.ceil(requests * 1.2));
-});
+}, 30_000);

@@ -1,0 +1,93 @@
+// Adaptive pacing of EKS Auth calls (additive increase, multiplicative decrease). Unpaced while EKS Auth
+// admits everything; once it throttles, calls go out at about the rate it just admitted, and the rate creeps
+// back up while calls succeed. A pod-start storm then becomes a queue drained at the upstream's pace instead
+// of waves of throttled calls (the public agent's most reported problem), and retries cannot storm.
+// Pacing is about real elapsed time between sends, so it reads a monotonic clock (performance.now), not the
+// injected wall clock that cache expiry and signing use.
+
+/** Never pace slower than this: a throttled agent still makes progress. */
+export const MIN_RATE_PER_SECOND = 1;
+/** After a throttle, pace at this share of what EKS Auth admitted in the last second. */
+export const DECREASE_FACTOR = 0.9;
+/** Throttles within this interval of a decrease are the same event (one burst answered at once). */
+export const DECREASE_INTERVAL_MS = 500;
+/** Each success while paced, with no throttle for a second, raises the rate by this share (at least 0.1/s). */
+export const INCREASE_FACTOR = 0.02;
+/** Unpaced again after this long without a throttle. */
+export const UNPACE_AFTER_MS = 3_000;
+
+export interface AdaptivePacer {
+  /**
+   * Waits for a send token. Resolves false (without sending) once waiting would exceed `budgetMs`: the
+   * caller should give up rather than wait past its deadline. Waiters look again at every token, so when
+   * pacing ends (no throttle for UNPACE_AFTER_MS) they all go at once.
+   */
+  acquire(budgetMs: number | undefined, sleep: (ms: number) => Promise<void>): Promise<boolean>;
+  onSuccess(): void;
+  onThrottle(): void;
+  /** Calls per second while paced; Infinity when unpaced. */
+  readonly rate: number;
+}
+
+export function createAdaptivePacer(now: () => number = () => performance.now()): AdaptivePacer {
+  let rate = Number.POSITIVE_INFINITY;
+  let tokens = 1;
+  let lastRefillMs = now();
+  let lastThrottleMs = Number.NEGATIVE_INFINITY;
+  let lastDecreaseMs = Number.NEGATIVE_INFINITY;
+  // Successes in the last second (timestamps; only the count in the window matters), bounded.
+  const successes: number[] = [];
+
+  function admittedLastSecond(nowMs: number): number {
+    while (successes.length > 0 && successes[0]! <= nowMs - 1000) successes.shift();
+    return successes.length;
+  }
+
+  function paced(nowMs: number): boolean {
+    if (rate !== Number.POSITIVE_INFINITY && nowMs - lastThrottleMs > UNPACE_AFTER_MS)
+      rate = Number.POSITIVE_INFINITY;
+    return rate !== Number.POSITIVE_INFINITY;
+  }
+
+  return {
+    async acquire(budgetMs, sleep) {
+      const startedMs = now();
+      for (;;) {
+        const nowMs = now();
+        if (!paced(nowMs)) return true;
+        // One token of burst: paced calls go out evenly.
+        tokens = Math.min(1, tokens + ((nowMs - lastRefillMs) * rate) / 1000);
+        lastRefillMs = nowMs;
+        if (tokens >= 1) {
+          tokens -= 1;
+          return true;
+        }
+        const waitMs = Math.max(1, ((1 - tokens) * 1000) / rate);
+        if (budgetMs !== undefined && nowMs - startedMs + waitMs > budgetMs) return false;
+        await sleep(waitMs);
+      }
+    },
+    onSuccess() {
+      const nowMs = now();
+      successes.push(nowMs);
+      if (successes.length > 10_000) successes.shift();
+      if (paced(nowMs) && nowMs - lastThrottleMs > 1000) rate += Math.max(0.1, rate * INCREASE_FACTOR);
+    },
+    onThrottle() {
+      const nowMs = now();
+      lastThrottleMs = nowMs;
+      if (nowMs - lastDecreaseMs < DECREASE_INTERVAL_MS) return;
+      lastDecreaseMs = nowMs;
+      const admitted = admittedLastSecond(nowMs);
+      const base = admitted > 0 ? admitted : rate === Number.POSITIVE_INFINITY ? 10 : rate / 2;
+      if (rate === Number.POSITIVE_INFINITY) {
+        tokens = 0;
+        lastRefillMs = nowMs;
+      }
+      rate = Math.max(MIN_RATE_PER_SECOND, Math.min(rate, base) * DECREASE_FACTOR);
+    },
+    get rate() {
+      return rate;
+    },
+  };
+}
