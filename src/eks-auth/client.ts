@@ -191,20 +191,26 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       const initialBudgetMs =
         callOptions.deadlineMs === undefined ? undefined : callOptions.deadlineMs - clock.now();
       for (let n = 1; ; n++) {
-        // Paced before taking a concurrency slot, so calls waiting for their turn hold no connection.
-        const budgetMs =
-          initialBudgetMs === undefined ? undefined : initialBudgetMs - (performance.now() - calledAt);
-        const paced = await pacer
-          .acquire(budgetMs, (ms) => sleep(ms, signal))
-          .catch((err) => {
-            throw shuttingDown(err);
-          });
-        if (!paced) throw failure ?? pacedPastDeadline();
         let release: () => void;
         try {
           release = await limiter.acquire(signal);
         } catch (err) {
           throw signal.aborted ? shuttingDown(err) : err;
+        }
+        // Paced right before sending (inside the concurrency slot): calls queued while EKS Auth still
+        // admitted everything must not all go out once it starts throttling.
+        const budgetMs =
+          initialBudgetMs === undefined ? undefined : initialBudgetMs - (performance.now() - calledAt);
+        let paced: boolean;
+        try {
+          paced = await pacer.acquire(budgetMs, (ms) => sleep(ms, signal));
+        } catch (err) {
+          release();
+          throw shuttingDown(err);
+        }
+        if (!paced) {
+          release();
+          throw failure ?? pacedPastDeadline();
         }
         const startedAt = performance.now();
         const done = observe.start(reason, n);
