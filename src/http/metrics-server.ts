@@ -1,8 +1,8 @@
 // The metrics listener (/metrics plus the probes, as the public agent serves them on 0.0.0.0:2705) and the
 // probe-only listener (localhost:2703). Both on Bun.serve; port 0 picks a free port (tests).
 import { Hono } from 'hono';
-import type { Registry } from 'prom-client';
 import type { ProbeChecks } from '../observability/probe-result.ts';
+import type { Registry } from '../observability/prom-client.ts';
 import { createProbeApp } from './probes.ts';
 
 export interface RunningServer {

@@ -4,8 +4,8 @@
 // imitates, and starts a perf_hooks histogram and GC observer per call that nothing can stop.
 // Names follow the Prometheus client conventions so standard dashboards work.
 import { readdirSync, readFileSync } from 'node:fs';
-import { Counter, Gauge, type Registry } from 'prom-client';
 import type { EventLoopMonitor } from './event-loop-monitor.ts';
+import { Counter, Gauge, type Registry } from './prom-client.ts';
 
 export interface ProcessMetricsOptions {
   /** When given, exports pod_identity_event_loop_lag_seconds from it. */
