@@ -8,7 +8,7 @@
 /** Never pace slower than this: a throttled agent still makes progress. */
 export const MIN_RATE_PER_SECOND = 1;
 /** After a throttle, pace at this share of what EKS Auth admitted in the last second. */
-export const DECREASE_FACTOR = 0.9;
+export const DECREASE_FACTOR = 0.95;
 /** Throttles within this interval of a decrease are the same event (one burst answered at once). */
 export const DECREASE_INTERVAL_MS = 500;
 /** Each success while paced, with no throttle for a second, raises the rate by this share (at least 0.1/s). */

@@ -34,17 +34,18 @@ describe('adaptive pacer', () => {
     const p = pacerWithFakeTime();
     for (let i = 0; i < 50; i++) p.pacer.onSuccess();
     p.pacer.onThrottle();
-    expect(p.pacer.rate).toBeCloseTo(45, 5);
+    const rate = 50 * DECREASE_FACTOR;
+    expect(p.pacer.rate).toBeCloseTo(rate, 5);
     const start = p.now();
-    for (let i = 0; i < 45; i++) expect(await p.pacer.acquire(undefined, p.sleep)).toBe(true);
-    // 45 calls at 45/s: about one second of (fake) waiting.
+    for (let i = 0; i < Math.round(rate); i++) expect(await p.pacer.acquire(undefined, p.sleep)).toBe(true);
+    // `rate` calls at `rate`/s: about one second of (fake) waiting.
     expect(p.now() - start).toBeGreaterThan(950);
     expect(p.now() - start).toBeLessThan(1050);
   });
 
   test('a call that would wait past its budget gives up at once', async () => {
     const p = pacerWithFakeTime();
-    p.pacer.onThrottle(); // nothing admitted: 10/s x 0.9 = 9/s
+    p.pacer.onThrottle(); // nothing admitted yet: 10/s x DECREASE_FACTOR
     const before = p.now();
     expect(await p.pacer.acquire(50, p.sleep)).toBe(false);
     expect(p.now()).toBe(before);
