@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import {
   createAdaptivePacer,
+  DECREASE_FACTOR,
   MIN_RATE_PER_SECOND,
   UNPACE_AFTER_MS,
 } from '../../src/eks-auth/adaptive-pacer.ts';
