@@ -58,8 +58,9 @@ export function createAdaptivePacer(now: () => number = () => performance.now())
         // One token of burst: paced calls go out evenly.
         tokens = Math.min(1, tokens + ((nowMs - lastRefillMs) * rate) / 1000);
         lastRefillMs = nowMs;
-        if (tokens >= 1) {
-          tokens -= 1;
+        // A hair below 1 after a wait is rounding, not a missing token.
+        if (tokens >= 1 - 1e-6) {
+          tokens = Math.max(0, tokens - 1);
           return true;
         }
         const waitMs = Math.max(1, ((1 - tokens) * 1000) / rate);
