@@ -45,7 +45,9 @@ export function createUpstreamObserver(options: UpstreamObserverOptions) {
       return {
         success(requestId, latencyMs) {
           record('success', latencyMs);
-          logger?.debug(
+          // Info: an upstream call happens about once per pod per renewal, so this line is cheap and is the
+          // audit trail operators correlate with CloudTrail (the request id).
+          logger?.info(
             { reason, attempt, status: 200, requestId, latencyMs: Math.round(latencyMs) },
             'EKS Auth AssumeRoleForPodIdentity succeeded',
           );
