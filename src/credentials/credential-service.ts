@@ -126,6 +126,41 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     return Promise.race([promise, patience]).finally(() => clearTimeout(timer));
   }
 
+  interface Prepared {
+    key: string;
+    /** What the cache held for the key, if anything: the fallback while EKS Auth fails. */
+    previous: CredentialEntry | undefined;
+    /** Set when the cache already holds fresh credentials for the key (a rotated token of a known pod). */
+    fresh?: CredentialEntry;
+    flight?: Promise<CredentialEntry>;
+  }
+  const pendingByToken = new Map<string, Promise<Prepared>>();
+
+  /** Checks the token (claims, then signature when configured), then shares or starts the upstream call. */
+  async function prepare(token: string): Promise<Prepared> {
+    let key = token;
+    let tokenExpiresAtMs = Number.POSITIVE_INFINITY;
+    let pod: string | undefined;
+    if (checkClaims) tokenExpiresAtMs = parseTokenClaims(token, Math.floor(clock.now() / 1000)).exp * 1000;
+    if (verifier) {
+      const identity = await verifier.verify(token);
+      key = identityKey(identity);
+      pod = identity.podName;
+      tokenExpiresAtMs = identity.exp * 1000;
+      cache.indexToken(token, key, tokenExpiresAtMs);
+    }
+    const previous = cache.peek(key);
+    if (previous !== undefined) {
+      // A newer token for the same verified pod: renewals use it from now on.
+      if (tokenExpiresAtMs > previous.tokenExpiresAtMs) {
+        previous.token = token;
+        previous.tokenExpiresAtMs = tokenExpiresAtMs;
+      }
+      if (clock.now() < previous.freshUntilMs) return { key, previous, fresh: previous };
+    }
+    return { key, previous, flight: startFlight(key, token, tokenExpiresAtMs, 'request', pod) };
+  }
+
   return {
     lookup(token) {
       const entry = cache.lookup(token, clock.now());
@@ -138,32 +173,26 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
 
     async resolve(token) {
       metrics.hot.miss.inc();
-      const nowMs = clock.now();
-      let key = token;
-      let tokenExpiresAtMs = Number.POSITIVE_INFINITY;
-      let pod: string | undefined;
-      if (checkClaims) tokenExpiresAtMs = parseTokenClaims(token, Math.floor(nowMs / 1000)).exp * 1000;
-      if (verifier) {
-        const identity = await verifier.verify(token);
-        key = identityKey(identity);
-        pod = identity.podName;
-        tokenExpiresAtMs = identity.exp * 1000;
-        cache.indexToken(token, key, tokenExpiresAtMs);
-      }
-      const previous = cache.peek(key);
-      if (previous !== undefined) {
-        // A newer token for the same verified pod: renewals use it from now on.
-        if (tokenExpiresAtMs > previous.tokenExpiresAtMs) {
-          previous.token = token;
-          previous.tokenExpiresAtMs = tokenExpiresAtMs;
-        }
-        if (clock.now() < previous.freshUntilMs) {
-          previous.accessed = true;
-          return previous;
-        }
+      // Requests with the very token of a miss already being resolved join it without checking the token
+      // again: a pod-start burst or an SDK's back-to-back retries cost one claim parse and one signature
+      // check, not one per request.
+      let prepared = pendingByToken.get(token);
+      if (prepared === undefined) {
+        const forget = () => {
+          pendingByToken.delete(token);
+        };
+        prepared = prepare(token);
+        pendingByToken.set(token, prepared);
+        // Forgotten when the upstream call settles (or at once when no call was needed or the token failed).
+        prepared.then((p) => (p.flight ? p.flight.then(forget, forget) : forget()), forget);
+      } else metrics.singleFlightShared.inc();
+      const { key, previous, fresh, flight } = await prepared;
+      if (fresh !== undefined) {
+        fresh.accessed = true;
+        return fresh;
       }
       try {
-        return await waitWithPatience(startFlight(key, token, tokenExpiresAtMs, 'request', pod));
+        return await waitWithPatience(flight!);
       } catch (err) {
         // Keep serving the credentials we still hold while EKS Auth is slow or failing.
         if (

@@ -173,6 +173,21 @@ describe('credential service keyed by verified identity', () => {
     expect(f.upstream.calls).toHaveLength(2);
   });
 
+  test('concurrent requests with one token check it once and make one upstream call', async () => {
+    const verifier = fakeVerifier();
+    const f = createServiceFixture({ verifier });
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600, podUid: 'pod-c' });
+    const entries = await Promise.all(Array.from({ length: 100 }, () => f.service.resolve(token)));
+    expect(new Set(entries).size).toBe(1);
+    expect(verifier.calls).toBe(1);
+    expect(f.upstream.calls).toHaveLength(1);
+    expect(await metricValue(f.metrics, 'pod_identity_single_flight_shared_total')).toBe(99);
+    // Once settled, the token is forgotten: a later miss (here: a hit by identity) checks it again.
+    f.clock.advance(1);
+    await f.service.resolve(token);
+    expect(verifier.calls).toBe(2);
+  });
+
   test('identityKey separates pods of one service account', () => {
     const base = { namespace: 'n', serviceAccount: 's', podName: 'p', exp: 1 };
     expect(identityKey({ ...base, podUid: 'u1' })).not.toBe(identityKey({ ...base, podUid: 'u2' }));
