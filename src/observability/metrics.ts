@@ -85,11 +85,29 @@ export function createMetrics(registry: Registry = new Registry()) {
     buckets: REQUEST_BUCKETS,
     registers: [registry],
   });
-  const requestsInFlight = new Gauge({
+  // Moved by every miss and its answer: a plain number, read when the registry is scraped.
+  let requestsInFlightNow = 0;
+  const requestsInFlightGauge = new Gauge({
     name: 'pod_identity_requests_in_flight',
     help: 'Credentials requests being answered now.',
     registers: [registry],
+    collect() {
+      this.set(requestsInFlightNow);
+    },
   });
+  const requestsInFlight = {
+    inc() {
+      requestsInFlightNow += 1;
+    },
+    dec() {
+      requestsInFlightNow -= 1;
+    },
+    /** For tests: what a scrape would report. */
+    set(value: number) {
+      requestsInFlightNow = value;
+    },
+    gauge: requestsInFlightGauge,
+  };
   const upstreamDuration = new Histogram({
     name: 'pod_identity_upstream_duration_seconds',
     help: 'EKS Auth AssumeRoleForPodIdentity attempt latency, by reason and result (success or error code).',
