@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
+import { withContainerCredentialsEnv } from '../helpers/sdk-env.ts';
 import { type Stack, startStack } from '../helpers/stack.ts';
 
 let stack: Stack;
@@ -13,24 +14,8 @@ beforeAll(async () => {
 afterAll(() => stack.stop());
 
 /** fromHttp reads its configuration from process.env, as it does in a pod. */
-async function withSdkEnv<T>(tokenPath: string, fn: () => Promise<T>): Promise<T> {
-  const saved = {
-    uri: process.env['AWS_CONTAINER_CREDENTIALS_FULL_URI'],
-    file: process.env['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'],
-  };
-  process.env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] = stack.credentialsUrl;
-  process.env['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'] = tokenPath;
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of [
-      ['AWS_CONTAINER_CREDENTIALS_FULL_URI', saved.uri],
-      ['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', saved.file],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+function withSdkEnv<T>(tokenPath: string, fn: () => Promise<T>): Promise<T> {
+  return withContainerCredentialsEnv(stack.credentialsUrl, tokenPath, fn);
 }
 
 async function botocore(tokenPath: string): Promise<Record<string, unknown>> {

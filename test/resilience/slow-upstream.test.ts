@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
+import { withContainerCredentialsEnv } from '../helpers/sdk-env.ts';
 import { type FaultStack, startFaultStack } from './fault-stack.ts';
 
 /** Slower than the agent's default patience (900 ms), well within the agent's upstream timeout below. */
@@ -35,25 +36,11 @@ test('the real JS SDK (1 s timeout, retries) gets credentials; EKS Auth sees one
   const path = join(s.dir, 'slow-token');
   writeFileSync(path, token);
   const before = s.calls();
-  const saved = {
-    uri: process.env['AWS_CONTAINER_CREDENTIALS_FULL_URI'],
-    file: process.env['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'],
-  };
-  process.env['AWS_CONTAINER_CREDENTIALS_FULL_URI'] = s.credentialsUrl;
-  process.env['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'] = path;
-  try {
+  await withContainerCredentialsEnv(s.credentialsUrl, path, async () => {
     const creds = await fromHttp({ timeout: 1_000, maxRetries: 3 })();
     expect(creds.accessKeyId).toMatch(/^ASIA/);
     expect(creds.sessionToken).toBeTruthy();
-  } finally {
-    for (const [k, v] of [
-      ['AWS_CONTAINER_CREDENTIALS_FULL_URI', saved.uri],
-      ['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', saved.file],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  });
   await s.settle();
   expect(s.calls() - before).toBe(1);
 });
