@@ -122,15 +122,26 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     isDraining: () => draining,
   });
   const dataApp = createDataApp();
-  const listeners = startDataListeners({
-    bindHosts: config.bindHosts,
-    port: config.port,
-    credentials: handler,
-    fallback: dataApp.fetch,
-    strictBind: config.strictBind,
-    logger,
-    metrics,
-  });
+  /** On a failed start, what was already built is stopped (workers, key refresh, credential rotation). */
+  const releaseBuilt = async () => {
+    await verifier?.close();
+    client.close();
+  };
+  let listeners: DataListeners;
+  try {
+    listeners = startDataListeners({
+      bindHosts: config.bindHosts,
+      port: config.port,
+      credentials: handler,
+      fallback: dataApp.fetch,
+      strictBind: config.strictBind,
+      logger,
+      metrics,
+    });
+  } catch (err) {
+    await releaseBuilt();
+    throw err;
+  }
   const loopMonitor = createEventLoopMonitor();
   const probes = createProbes(listeners, loopMonitor.check);
   let metricsServer: RunningServer | undefined;
@@ -150,6 +161,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
       await metricsServer?.stop();
       await listeners.stop(true);
       loopMonitor.stop();
+      await releaseBuilt();
       throw err;
     }
   }
@@ -235,6 +247,8 @@ function createProbes(listeners: DataListeners, loopCheck: () => ProbeResult): P
             try {
               const res = await fetch(`${s.url}/`, {
                 signal: AbortSignal.timeout(READINESS_REQUEST_TIMEOUT_MS),
+                // Our own listener: never through HTTP_PROXY (Bun's fetch applies it even to loopback).
+                proxy: false,
               });
               await res.arrayBuffer();
               return { url: s.url, ok: res.status === 404 };

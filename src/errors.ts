@@ -42,6 +42,8 @@ export const ERROR_SPECS = {
   UpstreamMalformedResponse: { status: 502, retryable: true },
   UpstreamUnreachable: { status: 503, retryable: true },
   UpstreamTimeout: { status: 504, retryable: true },
+  /** The node's own AWS credentials could not be loaded (IMDS, shared file): nothing was sent. */
+  NodeCredentialsUnavailable: { status: 503, retryable: true },
   // Anything else: a bug
   InternalError: { status: 500, retryable: true },
 } as const satisfies Record<string, ErrorSpec>;

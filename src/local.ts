@@ -1,7 +1,7 @@
 // `local` mode (behind `npm start`): the EKS Auth emulator and the agent on loopback, a demo token written
 // to a file (renewed hourly, as the kubelet does), and printed instructions that work when pasted.
 // No root, no port 80, no AWS account: the agent runs exactly as in `server`, pointed at the emulator.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Agent, startAgent } from './agent.ts';
@@ -47,7 +47,12 @@ export const LOCAL_FLAGS = [
     name: 'token-file',
     kind: 'value',
     valueName: 'PATH',
-    default: join(tmpdir(), 'eks-pod-identity-agent-local', 'eks-pod-identity-token'),
+    // Per user: a shared /tmp directory could be pre-created by someone else.
+    default: join(
+      tmpdir(),
+      `eks-pod-identity-agent-local-${process.getuid?.() ?? 'user'}`,
+      'eks-pod-identity-token',
+    ),
     help: 'where the demo service-account token is written',
   },
   { name: 'verbosity', short: 'v', kind: 'value', valueName: 'LEVEL', default: 'info', help: 'log level' },
@@ -66,10 +71,17 @@ export interface LocalRun {
 }
 
 function writeTokenFile(path: string, token: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  // Write-then-rename so an SDK reading the file never sees half a token.
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const uid = process.getuid?.();
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw new ConfigError(`--token-file: ${dir} is not a directory owned by this user`);
+  }
+  // Write-then-rename so an SDK reading the file never sees half a token; 'wx' never follows a planted link.
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, token, { mode: 0o600 });
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, token, { mode: 0o600, flag: 'wx' });
   renameSync(tmp, path);
 }
 

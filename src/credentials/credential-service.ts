@@ -12,6 +12,18 @@ import type { CredentialCache } from './cache.ts';
 import { type CredentialEntry, createEntry } from './entry.ts';
 import { createSingleFlight } from './single-flight.ts';
 
+/**
+ * EKS Auth answers that say the pod itself may not have credentials (facts/eks-auth-api.md): its cached
+ * credentials are evicted. Every other failure (throttling, outages, a proxy's error page, a malformed
+ * request) says nothing about the pod, so the credentials it still holds stay and keep being served.
+ */
+export const IRRECOVERABLE_CODES: ReadonlySet<string> = new Set([
+  'AccessDeniedException',
+  'ExpiredTokenException',
+  'InvalidTokenException',
+  'ResourceNotFoundException',
+]);
+
 /** How long a request's upstream call may keep retrying (it outlives the request: see clientPatienceMs). */
 export const REQUEST_UPSTREAM_DEADLINE_MS = 5_000;
 /** The same for background renewals, which nobody waits for. */
@@ -80,14 +92,24 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
           'EKS Auth returned credentials that expire within 15 s',
         );
       }
+      // A request fetched it, so someone wants it: that buys one background renewal. (SDKs cache credentials
+      // and ask again only near expiry, so they may never produce a hit in between.)
+      entry.accessed = reason === 'request';
+      // A newer token seen for this pod while the call was in flight must not be lost with the old entry.
+      const current = cache.peek(key);
+      if (current !== undefined && current.tokenExpiresAtMs > entry.tokenExpiresAtMs) {
+        entry.token = current.token;
+        entry.tokenExpiresAtMs = current.tokenExpiresAtMs;
+      }
       cache.set(entry);
       metrics.cacheEntries.set(cache.size);
       return entry;
     } catch (err) {
       const e =
         err instanceof AgentError ? err : new AgentError('InternalError', 'internal error', { cause: err });
-      metrics.cacheErrors.labels(e.retryable ? 'Recoverable' : 'NonRecoverable', e.code).inc();
-      if (!e.retryable && cache.delete(key)) {
+      const irrecoverable = IRRECOVERABLE_CODES.has(e.code);
+      metrics.cacheErrors.labels(irrecoverable ? 'NonRecoverable' : 'Recoverable', e.code).inc();
+      if (irrecoverable && cache.delete(key)) {
         metrics.hot.evicted.inc();
         metrics.cacheEntries.set(cache.size);
       }
@@ -141,7 +163,10 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     let key = token;
     let tokenExpiresAtMs = Number.POSITIVE_INFINITY;
     let pod: string | undefined;
-    if (checkClaims) tokenExpiresAtMs = parseTokenClaims(token, Math.floor(clock.now() / 1000)).exp * 1000;
+    // The verifier checks the claims itself (before the signature), so they are parsed here only without it.
+    if (checkClaims && !verifier) {
+      tokenExpiresAtMs = parseTokenClaims(token, Math.floor(clock.now() / 1000)).exp * 1000;
+    }
     if (verifier) {
       const identity = await verifier.verify(token);
       key = identityKey(identity);
@@ -197,7 +222,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         // Keep serving the credentials we still hold while EKS Auth is slow or failing.
         if (
           err instanceof AgentError &&
-          err.retryable &&
+          !IRRECOVERABLE_CODES.has(err.code) &&
           previous !== undefined &&
           clock.now() < previous.servableUntilMs &&
           cache.peek(key) === previous
@@ -214,7 +239,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         await startFlight(entry.key, entry.token, entry.tokenExpiresAtMs, 'refresh', entry.pod);
         return 'success';
       } catch (err) {
-        if (err instanceof AgentError && err.retryable) {
+        if (!(err instanceof AgentError) || !IRRECOVERABLE_CODES.has(err.code)) {
           // The public agent's schedule: about a minute, plus up to a minute of jitter.
           entry.renewAtMs = clock.now() + 60_000 + random() * 60_000;
           return 'recoverable_error';

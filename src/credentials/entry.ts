@@ -82,7 +82,11 @@ export function createEntry(
     body: serialiseCredentials(result),
     fetchedAtMs: nowMs,
     expiresAtMs,
-    freshUntilMs: expiresAtMs - Math.min(FRESH_REMAINING_MS, lifetimeMs / 5),
+    // Never later than servableUntilMs: short lifetimes (under 75 s) would otherwise be served below 15 s.
+    freshUntilMs: Math.min(
+      expiresAtMs - Math.min(FRESH_REMAINING_MS, lifetimeMs / 5),
+      expiresAtMs - MIN_REMAINING_VALIDITY_MS,
+    ),
     servableUntilMs: expiresAtMs - MIN_REMAINING_VALIDITY_MS,
     renewAtMs: nowMs + renewAfterMs * (1 - RENEW_JITTER_FRACTION * random),
     token,

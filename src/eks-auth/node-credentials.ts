@@ -76,7 +76,7 @@ export function createNodeCredentials(options: NodeCredentialsOptions = {}): Cre
         options.logger?.warn({ reason: why }, 'node credentials reload failed; keeping the previous ones');
         return current;
       }
-      throw new EksAuthError('InternalError', `node AWS credentials unavailable: ${why}`, {
+      throw new EksAuthError('NodeCredentialsUnavailable', `node AWS credentials unavailable: ${why}`, {
         kind: 'credentials',
         retryable: true,
         cause: err,

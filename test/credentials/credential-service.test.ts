@@ -105,6 +105,28 @@ describe('credential service', () => {
   });
 
   test.each([
+    ['InvalidRequestException', false],
+    ['UpstreamHttpError', false], // e.g. a TLS-inspecting proxy's 403 page
+  ] as const)(
+    '%s says nothing about the pod: cached credentials stay and are served',
+    async (code, retryable) => {
+      const f = createServiceFixture();
+      const token = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
+      const first = await f.service.resolve(token);
+      f.clock.set(first.freshUntilMs + 1);
+      f.upstream.behaviour = async () => {
+        throw new AgentError(code, 'not about the pod', { retryable });
+      };
+      expect((await f.service.resolve(token)).body).toBe(first.body);
+      expect(f.cache.peek(token)).toBe(first);
+      expect(await f.refresher.tick().then(() => f.cache.peek(token))).toBe(first);
+      expect(
+        await metricValue(f.metrics, 'pod_identity_cache_errors', { type: 'Recoverable' }),
+      ).toBeGreaterThan(0);
+    },
+  );
+
+  test.each([
     ['not a JWT', 'abc'],
     ['expired', unsignedToken({ expSeconds: 1 })],
   ])('a bad token (%s) is refused before any upstream call', async (_name, token) => {

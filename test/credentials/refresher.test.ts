@@ -85,37 +85,59 @@ describe('refresher', () => {
     expect(f.upstream.calls).toHaveLength(calls + 1);
   });
 
-  test('dead pods cost nothing: idle entries are skipped, expired-token entries dropped', async () => {
+  test('dead pods cost nothing: one renewal for the request that fetched them, then skipped; expired tokens dropped', async () => {
     const f = createServiceFixture();
-    const idle = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
-    await f.service.resolve(idle); // fetched, never asked for again
-    const [shortToken] = await fill(f, 1, 3600); // accessed, but its token expires before renewal
-    const idleEntry = f.cache.peek(idle)!;
-    f.clock.set(Math.max(idleEntry.renewAtMs, f.cache.peek(shortToken!)!.renewAtMs));
+    const dead = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
+    await f.service.resolve(dead); // fetched for a request, never asked for again
+    const [shortToken] = await fill(f, 1, 3600); // its token expires before renewal
+    f.clock.set(Math.max(f.cache.peek(dead)!.renewAtMs, f.cache.peek(shortToken!)!.renewAtMs));
     await f.refresher.tick();
-    await f.refresher.tick();
-    expect(f.upstream.calls).toHaveLength(2);
+    expect(f.upstream.calls).toHaveLength(3); // two fetches + the one renewal the request bought
     expect(f.cache.peek(shortToken!)).toBeUndefined();
-    expect(f.cache.peek(idle)).toBe(idleEntry); // still servable until its credentials age out
-    expect(await metricValue(f.metrics, 'pod_identity_refreshes_total', { result: 'skipped_idle' })).toBe(1);
     expect(
       await metricValue(f.metrics, 'pod_identity_refreshes_total', { result: 'dropped_token_expired' }),
     ).toBe(1);
-    f.clock.set(idleEntry.servableUntilMs);
+    const renewed = f.cache.peek(dead)!;
+    expect(renewed.accessed).toBe(false);
+    f.clock.set(renewed.renewAtMs);
     await f.refresher.tick();
-    expect(f.cache.peek(idle)).toBeUndefined();
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(3);
+    expect(f.cache.peek(dead)).toBe(renewed); // still servable until its credentials age out
+    expect(await metricValue(f.metrics, 'pod_identity_refreshes_total', { result: 'skipped_idle' })).toBe(1);
+    f.clock.set(renewed.servableUntilMs);
+    await f.refresher.tick();
+    expect(f.cache.peek(dead)).toBeUndefined();
     expect(await metricValue(f.metrics, 'pod_identity_cache_entries')).toBe(0);
+  });
+
+  test('an SDK that asks once per credential lifetime still finds renewed credentials', async () => {
+    const f = createServiceFixture();
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
+    const first = await f.service.resolve(token);
+    f.clock.set(first.renewAtMs);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(2);
+    // The SDK comes back 5 minutes before the first credentials expire: a hit on the renewed ones.
+    f.clock.set(first.expiresAtMs - 5 * 60_000);
+    const hit = f.service.lookup(token);
+    expect(hit).toBeDefined();
+    expect(hit!.expiresAtMs).toBeGreaterThan(first.expiresAtMs);
+    expect(f.upstream.calls).toHaveLength(2);
   });
 
   test('an idle entry asked for again is renewed at the next scan', async () => {
     const f = createServiceFixture();
     const token = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
-    const entry = await f.service.resolve(token);
-    f.clock.set(entry.renewAtMs);
-    await f.refresher.tick();
-    expect(f.upstream.calls).toHaveLength(1);
-    expect(f.service.lookup(token)).toBe(entry);
-    await f.refresher.tick();
+    const first = await f.service.resolve(token);
+    f.clock.set(first.renewAtMs);
+    await f.refresher.tick(); // the renewal the request bought
+    const renewed = f.cache.peek(token)!;
+    f.clock.set(renewed.renewAtMs);
+    await f.refresher.tick(); // idle: skipped
     expect(f.upstream.calls).toHaveLength(2);
+    expect(f.service.lookup(token)).toBe(renewed);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(3);
   });
 });

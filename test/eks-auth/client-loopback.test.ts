@@ -344,7 +344,7 @@ describe('EKS Auth client on loopback', () => {
       credentials: async () => Promise.reject(new Error('no IMDS')),
     });
     const err = await failure(c.assumeRoleForPodIdentity(TOKEN));
-    expect([err.code, err.kind, err.retryable]).toEqual(['InternalError', 'credentials', true]);
+    expect([err.code, err.kind, err.retryable]).toEqual(['NodeCredentialsUnavailable', 'credentials', true]);
     expect(err.message).toContain('no IMDS');
     expect(s.seen).toHaveLength(0);
   });

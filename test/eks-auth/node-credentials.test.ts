@@ -97,7 +97,7 @@ describe('createNodeCredentials', () => {
     });
     const err = await get().catch((e) => e);
     expect(err).toBeInstanceOf(EksAuthError);
-    expect([err.code, err.kind, err.retryable]).toEqual(['InternalError', 'credentials', true]);
+    expect([err.code, err.kind, err.retryable]).toEqual(['NodeCredentialsUnavailable', 'credentials', true]);
     // A synchronous throw must not wedge the single-flight: the next call tries again.
     expect(await get().catch((e) => e.kind)).toBe('credentials');
   });
