@@ -89,6 +89,8 @@ describe.skipIf(netnsReason !== undefined)('compiled executable in a network nam
     processes.push(agent);
     expect(listeners?.every((l) => l.bound)).toBe(true);
     expect(agent.output()).toContain('"verifyTokens":"signature"');
+    // The pool runs inside the executable (workers default to at least 1), not the inline fallback.
+    expect(agent.output()).toContain('"verification":"workers"');
 
     const client = await netns.exec(ns, [
       process.execPath,
