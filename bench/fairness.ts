@@ -1,5 +1,7 @@
 // Fairness: one client (source 127.0.0.2, in a child process) floods the agent while a victim (127.0.0.1)
-// makes steady requests; prints the victim's p99 flooded / quiet, with the per-client rate limiter on and off.
+// makes steady requests; prints the victim's p99 flooded / quiet, with the per-client rate limiter on and off,
+// for a flood of cache hits (never limited: refusing one costs what serving it does) and a flood of misses
+// (forged tokens: each costs a signature check unless the limiter refuses it first).
 // Run: npx bun bench/fairness.ts [seconds=5] [floodConnections=32]
 import { connect, type Socket } from 'node:net';
 import { startStack } from '../test/helpers/stack.ts';
@@ -81,11 +83,16 @@ async function victim(port: number, token: string, durationMs: number, intervalM
   return { sorted: latencies.sort((a, b) => a - b), failures };
 }
 
-async function scenario(perClientRps: number, seconds: number, connections: number) {
+async function scenario(perClientRps: number, seconds: number, connections: number, kind: 'hits' | 'misses') {
   const stack = await startStack({ args: [`--rate-limit-per-client=${perClientRps}`] });
   const port = Number(new URL(stack.agent.url).port);
   const victimToken = (await stack.tokenFile({ podName: 'victim' })).token;
-  const flooderToken = (await stack.tokenFile({ podName: 'flooder' })).token;
+  const genuine = (await stack.tokenFile({ podName: 'flooder' })).token;
+  const [h, p] = genuine.split('.');
+  const flooderToken =
+    kind === 'hits'
+      ? genuine
+      : `${h}.${p}.${Buffer.from('forged-signature'.repeat(16)).toString('base64url')}`;
   // Warm both entries so the comparison is hit latency, quiet vs flooded.
   await (await keepAliveClient(port, '127.0.0.1')).request(victimToken);
   await (await keepAliveClient(port, '127.0.0.3')).request(flooderToken);
@@ -110,6 +117,7 @@ async function scenario(perClientRps: number, seconds: number, connections: numb
   const q99 = percentile(quiet.sorted, 99);
   const f99 = percentile(flooded.sorted, 99);
   return {
+    flood: kind,
     limiter: perClientRps > 0 ? `on (${perClientRps}/s per client)` : 'off',
     quietP99Ms: q99.toFixed(3),
     floodedP99Ms: f99.toFixed(3),
@@ -126,6 +134,9 @@ if (process.argv[2] === '--flood') {
 } else {
   const seconds = Number(process.argv[2] ?? 5);
   const connections = Number(process.argv[3] ?? 32);
-  const rows = [await scenario(0, seconds, connections), await scenario(100, seconds, connections)];
+  const rows = [];
+  for (const kind of ['hits', 'misses'] as const) {
+    rows.push(await scenario(0, seconds, connections, kind), await scenario(100, seconds, connections, kind));
+  }
   console.table(rows);
 }

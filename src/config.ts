@@ -73,9 +73,9 @@ export interface Config {
   readonly maxUpstreamConcurrency: number;
   /** --client-patience (Go duration), default 900ms: how long a request waits for a miss before a retryable 503. */
   readonly clientPatienceMs: number;
-  /** --rate-limit-per-client (req/s per source address), default 100; 0 disables. */
+  /** --rate-limit-per-client (cache misses/s per source address), default 100; 0 disables. */
   readonly rateLimitPerClient: number;
-  /** --rate-limit-global (req/s), default 0 = unlimited. */
+  /** --rate-limit-global (cache misses/s in total), default 0 = unlimited. */
   readonly rateLimitGlobal: number;
   /** --shutdown-timeout, default 30s: drain bound on SIGTERM. */
   readonly shutdownTimeoutMs: number;

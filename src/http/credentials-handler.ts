@@ -14,7 +14,7 @@ import type { RateLimiter } from './rate-limiter.ts';
 /** One Headers instance for every 200: Bun copies it into each Response (~85 ns less than an object literal). */
 const JSON_HEADERS = new Headers({ 'content-type': 'application/json' });
 const RATE_LIMITED_HEADERS = { 'content-type': 'application/json', 'retry-after': '1' } as const;
-/** A refused request must cost less than a hit, or a flooding pod still crowds the others out: fixed bytes. */
+/** Refusals are fixed bytes: a flood of misses is answered as cheaply as possible. */
 const RATE_LIMITED_BODY = {
   client: errorBody('TooManyRequests', 'rate limit exceeded for this client; retry after a second'),
   global: errorBody('TooManyRequests', 'rate limit exceeded for this agent; retry after a second'),
@@ -107,15 +107,6 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
       const e = new AgentError('InvalidHost', 'the Host header does not name an address this agent serves');
       return fail(req, server, e, startedAt);
     }
-    if (rateLimiter !== undefined) {
-      const decision = rateLimiter.take(clientAddress(req, server), clock.now());
-      if (decision !== 'ok') {
-        (decision === 'client' ? rateLimitedClient : rateLimitedGlobal).inc();
-        response429.inc();
-        audit?.(req, server, 429, 'error', startedAt);
-        return new Response(RATE_LIMITED_BODY[decision], { status: 429, headers: RATE_LIMITED_HEADERS });
-      }
-    }
     const token = headers.get('authorization');
     if (!token) {
       return fail(
@@ -135,6 +126,18 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
       durationHit.observe((performance.now() - startedAt) / 1000);
       audit?.(req, server, 200, 'hit', startedAt, entry);
       return new Response(entry.body, { headers: JSON_HEADERS });
+    }
+    // Limits apply to misses only: they are what costs (token checks, signature checks, EKS Auth calls).
+    // Refusing a hit costs as much as serving it (measured: 591k 429s vs 643k 200s in the same 5.5 s), and
+    // looking up the client's address on every hit cost 18-25% of hit throughput.
+    if (rateLimiter !== undefined) {
+      const decision = rateLimiter.take(clientAddress(req, server), clock.now());
+      if (decision !== 'ok') {
+        (decision === 'client' ? rateLimitedClient : rateLimitedGlobal).inc();
+        response429.inc();
+        audit?.(req, server, 429, 'error', startedAt);
+        return new Response(RATE_LIMITED_BODY[decision], { status: 429, headers: RATE_LIMITED_HEADERS });
+      }
     }
     if (isDraining())
       return fail(

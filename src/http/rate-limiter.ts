@@ -1,4 +1,5 @@
-// Fairness: a token bucket per source address (one pod flooding the agent must not starve the others) and an
+// Fairness for cache misses: a token bucket per source address (one pod flooding the agent with new tokens
+// must not starve the others of verification and EKS Auth capacity) and an
 // optional global bucket. Buckets refill lazily on use, so an idle client costs nothing but its map slot.
 
 /** Buckets hold this many seconds of a client's rate: room for SDK retry bursts and many processes starting. */

@@ -1,6 +1,7 @@
-// --rate-limit-per-client and --rate-limit-global through the real listener: a flooding source address gets
-// 429 TooManyRequests (JSON, Retry-After) while another address is still served, and limited requests never
-// reach EKS Auth. Buckets refill by the injected clock, so counts are exact.
+// --rate-limit-per-client and --rate-limit-global through the real listener: a source address flooding the
+// agent with misses (tokens it has not cached) gets 429 TooManyRequests (JSON, Retry-After) while another
+// address is still served, and limited requests never reach EKS Auth. Cache hits are not limited (see
+// credentials-handler.ts). Buckets refill by the injected clock, so counts are exact.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { BURST_SECONDS } from '../../src/http/rate-limiter.ts';
 import { credentialsRequest, rawRequest } from '../fuzz/raw-http.ts';
@@ -26,44 +27,47 @@ async function limitedCount(s: FaultStack, scope: string): Promise<number> {
 
 describe('per client', () => {
   let s: FaultStack;
-  let token: string;
   beforeAll(async () => {
     s = await startFaultStack([`--rate-limit-per-client=${PER_CLIENT_RPS}`]);
-    token = await s.token();
   });
   afterAll(() => s.stop());
 
+  /** Fresh pod tokens: every request with one is a miss. */
+  const fresh = (n: number) => Promise.all(Array.from({ length: n }, () => s.token()));
+
   test('a flooding address gets 429 TooManyRequests after its burst; another address is served; refill by time', async () => {
     const burst = PER_CLIENT_RPS * BURST_SECONDS;
+    const tokens = await fresh(burst + 4);
     const statuses: number[] = [];
-    for (let i = 0; i < burst + 3; i++) statuses.push((await from(s, '127.0.0.1', token)).status);
+    for (const t of tokens.slice(0, burst + 3)) statuses.push((await from(s, '127.0.0.1', t)).status);
     expect(statuses.slice(0, burst).every((x) => x === 200)).toBe(true);
     expect(statuses.slice(burst)).toEqual([429, 429, 429]);
 
-    const limited = await from(s, '127.0.0.1', token);
+    const last = tokens[burst + 3]!;
+    const limited = await from(s, '127.0.0.1', last);
     expect(limited.status).toBe(429);
     expect(limited.text).toMatch(/\r\nretry-after: \d+\r\n/i);
     const body = JSON.parse(limited.text.slice(limited.text.indexOf('\r\n\r\n') + 4));
     expect(body).toMatchObject({ code: 'TooManyRequests', Code: 'TooManyRequests' });
-    expect(limited.text).not.toContain(token);
+    expect(limited.text).not.toContain(last);
     expect(await limitedCount(s, 'client')).toBe(4);
 
-    // The victim on another address is untouched.
-    expect((await from(s, '127.0.0.2', token)).status).toBe(200);
+    // The victim on another address is untouched, and the flooder's cached pods are still served.
+    expect((await from(s, '127.0.0.2', (await fresh(1))[0]!)).status).toBe(200);
+    expect((await from(s, '127.0.0.1', tokens[0]!)).status).toBe(200);
 
-    // One second later the flooder has PER_CLIENT_RPS requests again.
+    // One second later the flooder has PER_CLIENT_RPS misses again.
     s.clock.advance(1_000);
     const after: number[] = [];
-    for (let i = 0; i < PER_CLIENT_RPS + 1; i++) after.push((await from(s, '127.0.0.1', token)).status);
+    for (const t of await fresh(PER_CLIENT_RPS + 1)) after.push((await from(s, '127.0.0.1', t)).status);
     expect(after).toEqual([...Array(PER_CLIENT_RPS).fill(200), 429]);
   });
 
   test('limited requests never reach EKS Auth', async () => {
     s.clock.advance(10_000);
-    for (let i = 0; i < PER_CLIENT_RPS * BURST_SECONDS; i++) await from(s, '127.0.0.3', token);
+    for (const t of await fresh(PER_CLIENT_RPS * BURST_SECONDS)) await from(s, '127.0.0.3', t);
     const before = s.calls();
-    const fresh = await Promise.all([1, 2, 3, 4, 5].map(() => s.token()));
-    for (const t of fresh) expect((await from(s, '127.0.0.3', t)).status).toBe(429);
+    for (const t of await fresh(5)) expect((await from(s, '127.0.0.3', t)).status).toBe(429);
     expect(s.calls()).toBe(before);
   });
 });
@@ -75,14 +79,14 @@ describe('global', () => {
   });
   afterAll(() => s.stop());
 
-  test('all addresses together get GLOBAL_RPS x burst, then 429 for everyone', async () => {
-    const token = await s.token();
+  test('all addresses together get GLOBAL_RPS x burst misses, then 429 for everyone', async () => {
+    const tokens = await Promise.all(Array.from({ length: GLOBAL_RPS * BURST_SECONDS + 1 }, () => s.token()));
     const statuses: number[] = [];
     for (let i = 0; i < GLOBAL_RPS * BURST_SECONDS; i++) {
-      statuses.push((await from(s, i % 2 ? '127.0.0.1' : '127.0.0.2', token)).status);
+      statuses.push((await from(s, i % 2 ? '127.0.0.1' : '127.0.0.2', tokens[i]!)).status);
     }
     expect(statuses.every((x) => x === 200)).toBe(true);
-    expect((await from(s, '127.0.0.4', token)).status).toBe(429);
+    expect((await from(s, '127.0.0.4', tokens.at(-1)!)).status).toBe(429);
     expect(await limitedCount(s, 'global')).toBe(1);
   });
 });
