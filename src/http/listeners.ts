@@ -84,6 +84,9 @@ export function startDataListeners(options: DataListenersOptions): DataListeners
       idleTimeout: IDLE_TIMEOUT_SECONDS,
       maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
       development: false,
+      // Bun sets SO_REUSEPORT unless told not to: a second agent (say, the managed add-on still running)
+      // would then bind the same port silently and take half the pods' requests. Fail instead.
+      reusePort: false,
       routes: { [CREDENTIALS_PATH]: { GET: credentials } },
       fetch: fallback,
       error: () => new Response(null, { status: 500 }),

@@ -47,6 +47,8 @@ function listen(kind: string, hostname: string, port: number, app: Hono): Runnin
       fetch: app.fetch,
       maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
       idleTimeout: IDLE_TIMEOUT_SECONDS,
+      // Not Bun's default SO_REUSEPORT: a port held by another process must be an error, not a shared port.
+      reusePort: false,
     });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
