@@ -1,5 +1,6 @@
 // Validation of everything the emulator accepts from outside (admin API, programmatic API, config file):
 // bad input becomes one clear InputError message, never a crash or a silently ignored field.
+import { EKS_AUTH_ERROR_CODES } from '../eks-auth/error-codes.ts';
 import type { Association, EmulatorFaults, FailWithCode, TokenRequest } from './types.ts';
 
 export class InputError extends Error {
@@ -10,15 +11,7 @@ export class InputError extends Error {
 }
 
 export const FAIL_WITH_CODES: readonly FailWithCode[] = [
-  'AccessDeniedException',
-  'ExpiredTokenException',
-  'InvalidTokenException',
-  'ResourceNotFoundException',
-  'InvalidParameterException',
-  'InvalidRequestException',
-  'ThrottlingException',
-  'InternalServerException',
-  'ServiceUnavailableException',
+  ...EKS_AUTH_ERROR_CODES,
   'UnrecognizedClientException',
   'InvalidSignatureException',
   'MalformedResponse',

@@ -8,15 +8,6 @@ import { Counter, Gauge, Histogram, Registry } from './prom-client.ts';
 const REQUEST_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export type RequestOutcome = 'hit' | 'miss' | 'error';
-export type RefreshResult =
-  | 'success'
-  | 'recoverable_error'
-  | 'evicted'
-  | 'dropped_idle'
-  | 'dropped_token_expired'
-  | 'dropped_credentials_expired';
-
 export interface Tally {
   inc(n?: number): void;
 }

@@ -2,7 +2,8 @@
 // throttling and bad tokens, with the agent logging at trace, no token, secret access key or session token
 // (nor the node's own secret key) appears in any log line, error body or the /metrics exposition.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { DEFAULT_SECRET_ACCESS_KEY, type FailWithCode } from '../../src/emulator/index.ts';
+import { DEFAULT_SECRET_ACCESS_KEY } from '../../src/emulator/index.ts';
+import { FAIL_WITH_CODES } from '../../src/emulator/input-validation.ts';
 import { secretFragments } from '../fuzz/guards.ts';
 import { createCapturingLogger, type FaultStack, startFaultStack } from './fault-stack.ts';
 
@@ -25,21 +26,8 @@ async function ask(token: string): Promise<number> {
   return view.status;
 }
 
-const FAULTS: FailWithCode[] = [
-  'AccessDeniedException',
-  'ExpiredTokenException',
-  'InvalidTokenException',
-  'ResourceNotFoundException',
-  'InvalidParameterException',
-  'InvalidRequestException',
-  'ThrottlingException',
-  'InternalServerException',
-  'ServiceUnavailableException',
-  'UnrecognizedClientException',
-  'InvalidSignatureException',
-  'MalformedResponse',
-  'HttpError',
-];
+/** Every failure the emulator can inject: the nine modelled errors, two auth errors, two non-modelled. */
+const FAULTS = FAIL_WITH_CODES;
 
 test('scenario mix: successes, every upstream error class, outages, throttling, bad tokens', async () => {
   // Successes, hits, and a renewal after the fresh window.
