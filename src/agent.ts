@@ -1,12 +1,13 @@
 // Builds the agent's parts from a Config and runs them: start, readiness, SIGTERM drain, stop.
-import { type Clock, systemClock } from './clock.ts';
+import { type Clock, type MonotonicNow, systemClock, type Timers } from './clock.ts';
 import type { Config } from './config.ts';
 import { type CredentialCache, createCredentialCache } from './credentials/cache.ts';
 import { type CredentialService, createCredentialService } from './credentials/credential-service.ts';
 import { createRefresher, type Refresher } from './credentials/refresher.ts';
 import { createEksAuthClient } from './eks-auth/client.ts';
+import type { FetchLike } from './eks-auth/transport.ts';
 import type { EksAuthClient } from './eks-auth/types.ts';
-import { createCredentialsHandler } from './http/credentials-handler.ts';
+import { type CredentialsHandler, createCredentialsHandler } from './http/credentials-handler.ts';
 import { createDataApp } from './http/data-app.ts';
 import { createHostCheck } from './http/host-check.ts';
 import { type DataListeners, type ListenerStatus, startDataListeners } from './http/listeners.ts';
@@ -57,10 +58,34 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<Agent> {
-  const clock = deps.clock ?? systemClock;
-  const logger = deps.logger ?? createLogger(config.logLevel);
-  const metrics = deps.metrics ?? createMetrics();
+/** The credentials path of one agent without its listeners: what startAgent serves and bench/cluster-sim drives. */
+export interface CredentialPath {
+  readonly client: EksAuthClient;
+  readonly cache: CredentialCache;
+  readonly service: CredentialService;
+  readonly refresher: Refresher;
+  readonly handler: CredentialsHandler;
+  readonly cachingEnabled: boolean;
+}
+
+export interface CredentialPathDeps
+  extends Pick<AgentDeps, 'client' | 'verifier' | 'random' | 'refreshIntervalMs' | 'nodeCredentials'> {
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Virtual time for a simulator (timers, EKS Auth fetch, monotonic time); the runtime's by default. */
+  timers?: Timers;
+  fetch?: FetchLike;
+  monotonicNow?: MonotonicNow;
+}
+
+/** Builds client, cache, credential service, refresher and request handler from a Config, as the agent runs them. */
+export function createCredentialPath(
+  config: Config,
+  deps: CredentialPathDeps,
+  isDraining: () => boolean,
+): CredentialPath {
+  const { clock, logger, metrics, verifier } = deps;
   const client =
     deps.client ??
     createEksAuthClient({
@@ -74,11 +99,10 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
       metrics,
       logger,
       clock,
+      timers: deps.timers,
+      fetch: deps.fetch,
+      monotonicNow: deps.monotonicNow,
     });
-  const verifier =
-    deps.verifier ??
-    (config.verifyTokens === 'signature' ? await buildVerifier(config, clock, logger, metrics) : undefined);
-
   const cachingEnabled = config.maxCacheSize > 0 && config.maxCredentialRetentionMs > 0;
   const cache = createCredentialCache({
     maxEntries: cachingEnabled ? config.maxCacheSize : 0,
@@ -93,6 +117,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     retentionMs: config.maxCredentialRetentionMs,
     clientPatienceMs: config.clientPatienceMs,
     clock,
+    timers: deps.timers,
     metrics,
     logger,
     random: deps.random,
@@ -106,8 +131,6 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     logger,
     intervalMs: deps.refreshIntervalMs,
   });
-
-  let draining = false;
   const handler = createCredentialsHandler({
     service,
     hostCheck: createHostCheck(config.bindHosts, config.port),
@@ -119,8 +142,24 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
       globalRps: config.rateLimitGlobal,
     }),
     audit: config.auditLog,
-    isDraining: () => draining,
+    isDraining,
   });
+  return { client, cache, service, refresher, handler, cachingEnabled };
+}
+
+export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<Agent> {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const metrics = deps.metrics ?? createMetrics();
+  const verifier =
+    deps.verifier ??
+    (config.verifyTokens === 'signature' ? await buildVerifier(config, clock, logger, metrics) : undefined);
+  let draining = false;
+  const { client, cache, service, refresher, handler, cachingEnabled } = createCredentialPath(
+    config,
+    { ...deps, clock, logger, metrics, verifier },
+    () => draining,
+  );
   const dataApp = createDataApp();
   /** On a failed start, what was already built is stopped (workers, key refresh, credential rotation). */
   const releaseBuilt = async () => {

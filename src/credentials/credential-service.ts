@@ -1,6 +1,6 @@
 // Answers "credentials for this token": a synchronous cache lookup for hits, and for misses one shared
 // upstream call per key (single-flight) that finishes on its own and fills the cache, whoever still waits.
-import type { Clock } from '../clock.ts';
+import { type Clock, systemTimers, type Timers } from '../clock.ts';
 import type { VerifyMode } from '../config.ts';
 import type { EksAuthClient } from '../eks-auth/types.ts';
 import { AgentError } from '../errors.ts';
@@ -39,6 +39,8 @@ export interface CredentialServiceOptions {
   /** How long a request waits for a miss before a retryable error (the call itself goes on). */
   clientPatienceMs: number;
   clock: Clock;
+  /** Timers for the patience wait; the system's unless a simulator runs the agent in virtual time. */
+  timers?: Timers;
   metrics: Metrics;
   logger: Logger;
   random?: () => number;
@@ -63,6 +65,7 @@ export function identityKey(id: VerifiedIdentity): string {
 export function createCredentialService(options: CredentialServiceOptions): CredentialService {
   const { client, cache, verifier, retentionMs, clientPatienceMs, clock, metrics, logger } = options;
   const random = options.random ?? Math.random;
+  const timers = options.timers ?? systemTimers;
   const flights = createSingleFlight<CredentialEntry>();
   const checkClaims = options.verifyMode !== 'off';
   if (options.verifyMode === 'signature' && !verifier) {
@@ -132,9 +135,9 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   }
 
   function waitWithPatience(promise: Promise<CredentialEntry>): Promise<CredentialEntry> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timer: unknown;
     const patience = new Promise<never>((_, reject) => {
-      timer = setTimeout(
+      timer = timers.setTimeout(
         () =>
           reject(
             new AgentError(
@@ -145,7 +148,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         clientPatienceMs,
       );
     });
-    return Promise.race([promise, patience]).finally(() => clearTimeout(timer));
+    return Promise.race([promise, patience]).finally(() => timers.clearTimeout(timer));
   }
 
   interface Prepared {

@@ -1,6 +1,13 @@
 // createEksAuthClient: AssumeRoleForPodIdentity over REST-JSON with SigV4, bounded concurrency, retries with
 // full-jitter backoff under a caller deadline, and one log line and metric sample per attempt.
-import { type Clock, systemClock } from '../clock.ts';
+import {
+  type Clock,
+  type MonotonicNow,
+  systemClock,
+  systemMonotonicNow,
+  systemTimers,
+  type Timers,
+} from '../clock.ts';
 import { AgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -15,7 +22,7 @@ import { parseAssumeRoleResponse } from './parse-response.ts';
 import { type ProxyEnv, resolveProxy } from './proxy.ts';
 import { createRetryQuota, type RetryQuota } from './retry-quota.ts';
 import { createRequestSigner } from './signer.ts';
-import { sendAttempt, shuttingDown } from './transport.ts';
+import { type FetchLike, sendAttempt, shuttingDown } from './transport.ts';
 import type { AssumeRoleForPodIdentityResult, AssumeRoleOptions, EksAuthClient } from './types.ts';
 import { createUpstreamObserver } from './upstream-observer.ts';
 
@@ -44,8 +51,13 @@ export interface EksAuthClientOptions {
   readonly clock?: Clock;
   /** Uniform in [0, 1), for backoff jitter. */
   readonly random?: () => number;
-  /** Waits between attempts; injectable so tests never really wait. */
+  /** Waits between attempts; injectable so tests never really wait. Default: a wait on `timers`. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Timers for sleeps and per-attempt deadlines, the fetch, and the monotonic time pacing and budgets read:
+   * the runtime's unless a simulator runs the client in virtual time (bench/cluster-sim). */
+  readonly timers?: Timers;
+  readonly fetch?: FetchLike;
+  readonly monotonicNow?: MonotonicNow;
   /** Shared retry budget; default a fresh one per client (see retry-quota.ts). */
   readonly retryQuota?: RetryQuota;
   /** Where HTTPS_PROXY/HTTP_PROXY/NO_PROXY are read from; default process.env. */
@@ -70,14 +82,14 @@ function pacedPastDeadline(): AgentError {
   );
 }
 
-function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+function timerSleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       reject(signal?.reason);
     };
-    const timer = setTimeout(() => {
+    const timer = timers.setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
@@ -119,7 +131,10 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
   const maxResponseBytes = options.maxResponseBytes ?? d.maxResponseBytes;
   const maxTokenChars = options.maxTokenChars ?? d.maxTokenChars;
   const clock = options.clock ?? systemClock;
-  const sleep = options.sleep ?? realSleep;
+  const timers = options.timers ?? systemTimers;
+  const sleep = options.sleep ?? ((ms: number, signal?: AbortSignal) => timerSleep(timers, ms, signal));
+  const monotonicNow = options.monotonicNow ?? systemMonotonicNow;
+  const fetchImpl = options.fetch;
   const proxy = resolveProxy(url, options.proxyEnv ?? process.env);
   const limiter = createConcurrencyLimiter({
     maxConcurrency: options.maxConcurrency ?? d.maxConcurrency,
@@ -135,7 +150,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
   const sign = createRequestSigner({ region: options.region, credentials });
   const observe = createUpstreamObserver({ metrics: options.metrics, logger: options.logger });
   const retryQuota = options.retryQuota ?? createRetryQuota();
-  const pacer = createAdaptivePacer();
+  const pacer = createAdaptivePacer(monotonicNow);
   const shutdown = new AbortController();
   const baseHeaders = {
     'content-type': 'application/json',
@@ -152,6 +167,8 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       requestTimeoutMs,
       maxResponseBytes,
       signal,
+      fetch: fetchImpl,
+      timers,
     });
     const requestId = res.headers.get('x-amzn-requestid') ?? undefined;
     if (res.status < 200 || res.status > 299)
@@ -187,7 +204,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       let spentOnRetries = 0;
       let failure: unknown;
       // The deadline as a real-time budget: pacing waits are real time whatever the injected clock says.
-      const calledAt = performance.now();
+      const calledAt = monotonicNow();
       const initialBudgetMs =
         callOptions.deadlineMs === undefined ? undefined : callOptions.deadlineMs - clock.now();
       for (let n = 1; ; n++) {
@@ -200,7 +217,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         // Paced right before sending (inside the concurrency slot): calls queued while EKS Auth still
         // admitted everything must not all go out once it starts throttling.
         const budgetMs =
-          initialBudgetMs === undefined ? undefined : initialBudgetMs - (performance.now() - calledAt);
+          initialBudgetMs === undefined ? undefined : initialBudgetMs - (monotonicNow() - calledAt);
         let paced: boolean;
         try {
           paced = await pacer.acquire(budgetMs, (ms) => sleep(ms, signal));
@@ -212,17 +229,17 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
           release();
           throw failure ?? pacedPastDeadline();
         }
-        const startedAt = performance.now();
+        const startedAt = monotonicNow();
         const done = observe.start(reason, n);
         try {
           const result = await attempt(body, signal);
-          done.success(result.requestId, performance.now() - startedAt);
+          done.success(result.requestId, monotonicNow() - startedAt);
           retryQuota.release(spentOnRetries);
           pacer.onSuccess();
           return result;
         } catch (err) {
           failure = err;
-          done.failure(err, performance.now() - startedAt);
+          done.failure(err, monotonicNow() - startedAt);
           if (err instanceof EksAuthError && err.code === 'ThrottlingException') pacer.onThrottle();
         } finally {
           release();

@@ -6,6 +6,7 @@
 // event, but it ignores HTTPS_PROXY, so it would need our own CONNECT tunnelling and TLS over it. fetch
 // gives proxies, NO_PROXY, TLS and a keep-alive pool (a connect happens once per pooled connection), so
 // the connect phase is bounded by the attempt's requestTimeoutMs instead.
+import { systemTimers, type Timers } from '../clock.ts';
 import { AgentError } from '../errors.ts';
 import { classifyTransportFailure } from './classify-error.ts';
 
@@ -19,7 +20,12 @@ export interface AttemptRequest {
   readonly maxResponseBytes: number;
   /** Shutdown only. */
   readonly signal: AbortSignal | undefined;
+  /** The fetch to use and the timers for the attempt's deadline; defaults: the runtime's (a simulator injects virtual ones). */
+  readonly fetch?: FetchLike | undefined;
+  readonly timers?: Timers | undefined;
 }
+
+export type FetchLike = (url: URL, init: RequestInit & { proxy?: unknown }) => Promise<Response>;
 
 export interface AttemptResponse {
   readonly status: number;
@@ -61,7 +67,8 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
   // signal) alive, which leaked one AbortSignal per EKS Auth call (~7,000 after 10,000 calls, measured).
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const timers = request.timers ?? systemTimers;
+  const timer = timers.setTimeout(() => {
     timedOut = true;
     controller.abort(new DOMException(`timed out after ${request.requestTimeoutMs} ms`, 'TimeoutError'));
   }, request.requestTimeoutMs);
@@ -70,7 +77,7 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
   if (parent?.aborted) onParentAbort();
   else parent?.addEventListener('abort', onParentAbort, { once: true });
   try {
-    const response = await fetch(request.url, {
+    const response = await (request.fetch ?? fetch)(request.url, {
       method: 'POST',
       headers: request.headers,
       body: request.body,
@@ -84,7 +91,7 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
     if (parent?.aborted) throw shuttingDown(err);
     throw classifyTransportFailure(err, timedOut, request.requestTimeoutMs);
   } finally {
-    clearTimeout(timer);
+    timers.clearTimeout(timer);
     parent?.removeEventListener('abort', onParentAbort);
   }
 }
