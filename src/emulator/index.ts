@@ -14,6 +14,7 @@ import {
   parseFaults,
   parseTokenRequest,
 } from './input-validation.ts';
+import { type KubeApiStandIn, startKubeApiStandIn } from './kube-api/index.ts';
 import { createSigV4Verifier } from './sigv4-verifier.ts';
 import { createStats } from './stats.ts';
 import { createTokenIssuer, JWKS_PATH } from './token-issuer.ts';
@@ -103,7 +104,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clock,
     credentialTtlSeconds,
     verifySigV4,
-    verifyToken: createTokenVerifier({ issuer: url, kid: issuer.kid, publicKey: issuer.publicKey }),
+    verifyToken: createTokenVerifier({ issuer: url, publicKeyFor: issuer.publicKeyFor }),
     associations,
     faults,
     stats,
@@ -118,6 +119,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     getAssociations: () => explicitAssociations,
   });
   const json = (body: unknown) => Response.json(body);
+  let kubeApi: KubeApiStandIn | undefined;
+  if (options.kubeApi) {
+    try {
+      kubeApi = await startKubeApiStandIn({ issuer, clock, host: host === '0.0.0.0' ? '127.0.0.1' : host });
+    } catch (err) {
+      await server.stop(true);
+      throw err;
+    }
+  }
 
   route = (request) => {
     const parsed = new URL(request.url);
@@ -144,10 +154,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setFaults: (f) => faults.set(parseFaults(f)),
     resetFaults: () => faults.reset(),
     setAssociations,
+    rotateSigningKey: () => issuer.rotateKey(),
+    kubeApi,
     stop() {
       stopped ??= (async () => {
         stopController.abort();
-        await server.stop(true);
+        await Promise.all([server.stop(true), kubeApi?.stop()]);
       })();
       return stopped;
     },

@@ -1,5 +1,6 @@
-// The emulator's service-account token issuer: one RSA key made at start, tokens shaped like projected
-// Kubernetes service-account tokens, and the OIDC discovery documents that publish the key.
+// The emulator's service-account token issuer: an RSA key made at start (rotatable, as a cluster rotates its
+// service-account signing key), tokens shaped like projected Kubernetes service-account tokens, and the OIDC
+// discovery documents that publish the keys.
 import { createHash, generateKeyPair, type KeyObject, randomUUID, sign } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { TokenRequest } from './types.ts';
@@ -14,10 +15,18 @@ export interface TokenIssuerOptions {
   clock: Clock;
 }
 
+/** Keys published after a rotation: the newest signs, older ones still verify tokens already issued. */
+export const MAX_PUBLISHED_KEYS = 3;
+
 export interface TokenIssuer {
   readonly issuer: string;
+  /** The current signing key's id and public key (they change on rotateKey). */
   readonly kid: string;
   readonly publicKey: KeyObject;
+  /** A published key by kid, for verifiers. */
+  publicKeyFor(kid: unknown): KeyObject | undefined;
+  /** Signs with a new key from now on and publishes it next to the older ones; resolves its kid. */
+  rotateKey(): Promise<string>;
   /** Signs a token for an already validated request (see parseTokenRequest). */
   issue(req: TokenRequest): string;
   jwks(): { keys: Record<string, string>[] };
@@ -49,8 +58,15 @@ function generateRsaKeyPair(): Promise<{ publicKey: KeyObject; privateKey: KeyOb
   });
 }
 
-export async function createTokenIssuer(options: TokenIssuerOptions): Promise<TokenIssuer> {
-  const { issuer, clock } = options;
+interface SigningKey {
+  readonly kid: string;
+  readonly publicKey: KeyObject;
+  readonly privateKey: KeyObject;
+  readonly jwk: { n: string; e: string };
+  readonly headerSegment: string;
+}
+
+async function newSigningKey(): Promise<SigningKey> {
   const { publicKey, privateKey } = await generateRsaKeyPair();
   const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
   // RFC 7638 thumbprint: members in lexicographic order, no whitespace.
@@ -60,14 +76,32 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
       .digest(),
   );
   const headerSegment = base64url(JSON.stringify({ alg: 'RS256', kid, typ: 'JWT' }));
+  return { kid, publicKey, privateKey, jwk, headerSegment };
+}
+
+export async function createTokenIssuer(options: TokenIssuerOptions): Promise<TokenIssuer> {
+  const { issuer, clock } = options;
+  /** Newest first. */
+  let keys: SigningKey[] = [await newSigningKey()];
   const nodeName = 'ip-10-0-0-1.emulator.internal';
   const nodeUid = randomUUID();
 
   return {
     issuer,
-    kid,
-    publicKey,
+    get kid() {
+      return keys[0]!.kid;
+    },
+    get publicKey() {
+      return keys[0]!.publicKey;
+    },
+    publicKeyFor: (kid) => keys.find((k) => k.kid === kid)?.publicKey,
+    async rotateKey() {
+      const next = await newSigningKey();
+      keys = [next, ...keys].slice(0, MAX_PUBLISHED_KEYS);
+      return next.kid;
+    },
     issue(req) {
+      const { headerSegment, privateKey } = keys[0]!;
       const nowSeconds = Math.floor(clock.now() / 1000);
       const iat = nowSeconds + (req.issuedAtOffsetSeconds ?? 0);
       const nbf = req.notBeforeOffsetSeconds === undefined ? iat : nowSeconds + req.notBeforeOffsetSeconds;
@@ -92,7 +126,10 @@ export async function createTokenIssuer(options: TokenIssuerOptions): Promise<To
       return `${signingInput}.${base64url(signature)}`;
     },
     jwks() {
-      return { keys: [{ kty: 'RSA', alg: 'RS256', use: 'sig', kid, n: jwk.n, e: jwk.e }] };
+      // The member order the API server's /openid/v1/jwks uses.
+      return {
+        keys: keys.map((k) => ({ use: 'sig', kty: 'RSA', kid: k.kid, alg: 'RS256', n: k.jwk.n, e: k.jwk.e })),
+      };
     },
     openidConfiguration() {
       return {

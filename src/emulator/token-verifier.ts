@@ -1,4 +1,5 @@
-// Checks a service-account token the way EKS Auth does, against the emulator's own issuer key only.
+// Checks a service-account token the way EKS Auth does (or, with another audience, the way the API server
+// authenticates a bearer token), against the emulator's own issuer keys only.
 import { type KeyObject, verify } from 'node:crypto';
 import { AwsError } from './aws-error.ts';
 import { POD_IDENTITY_AUDIENCE } from './token-issuer.ts';
@@ -16,8 +17,10 @@ export interface VerifiedToken {
 
 export interface TokenVerifierOptions {
   issuer: string;
-  kid: string;
-  publicKey: KeyObject;
+  /** The issuer's published key for a kid (see TokenIssuer.publicKeyFor). */
+  publicKeyFor: (kid: unknown) => KeyObject | undefined;
+  /** Default pods.eks.amazonaws.com. */
+  audience?: string;
 }
 
 function invalid(reason: string): AwsError {
@@ -47,7 +50,8 @@ function obj(value: unknown): Record<string, unknown> {
 export function createTokenVerifier(
   options: TokenVerifierOptions,
 ): (token: unknown, nowMs: number) => VerifiedToken {
-  const { issuer, kid, publicKey } = options;
+  const { issuer, publicKeyFor } = options;
+  const audience = options.audience ?? POD_IDENTITY_AUDIENCE;
   return function verifyToken(token, nowMs) {
     if (typeof token !== 'string' || token.length === 0) {
       throw new AwsError('InvalidParameterException', 'token is required and must be a string');
@@ -57,7 +61,8 @@ export function createTokenVerifier(
     const [h, p, s] = token.split('.') as [string, string, string];
     const header = decodeJson(h, 'header');
     if (header.alg !== 'RS256') throw invalid('alg must be RS256');
-    if (header.kid !== kid) throw invalid('unknown signing key');
+    const publicKey = publicKeyFor(header.kid);
+    if (publicKey === undefined) throw invalid('unknown signing key');
     // Signature before claims: nothing in an unauthenticated payload is worth reporting.
     if (!verify('sha256', Buffer.from(`${h}.${p}`), publicKey, Buffer.from(s, 'base64url'))) {
       throw invalid('signature verification failed');
@@ -65,7 +70,7 @@ export function createTokenVerifier(
     const claims = decodeJson(p, 'payload');
     if (claims.iss !== issuer) throw invalid('issuer is not this cluster');
     const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!aud.includes(POD_IDENTITY_AUDIENCE)) throw invalid(`audience must include ${POD_IDENTITY_AUDIENCE}`);
+    if (!aud.includes(audience)) throw invalid(`audience must include ${audience}`);
     const { exp, nbf } = claims;
     if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('exp is missing');
     const nowSeconds = nowMs / 1000;

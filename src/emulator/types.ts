@@ -1,5 +1,6 @@
 // Public shapes of the local EKS Auth emulator (re-exported by index.ts; teammates code against these).
 import type { Clock } from '../clock.ts';
+import type { KubeApiStandIn } from './kube-api/index.ts';
 
 export interface EmulatorOptions {
   /** Default 0: a random free port. */
@@ -17,6 +18,8 @@ export interface EmulatorOptions {
   clock?: Clock;
   /** Source of randomness for failRate, in [0, 1); default Math.random. Tests inject a sequence. */
   random?: () => number;
+  /** Also start the API-server stand-in (HTTPS, bearer tokens, /openid/v1/jwks) on this host, any port. */
+  kubeApi?: boolean;
 }
 
 export interface TokenRequest {
@@ -96,5 +99,9 @@ export interface Emulator {
   resetFaults(): void;
   /** null = default: every service account maps to arn:aws:iam::111122223333:role/eks-pod-identity-<ns>-<sa>. */
   setAssociations(list: Association[] | null): void;
+  /** Signs new tokens with a new key, still publishing the previous ones; resolves the new kid. */
+  rotateSigningKey(): Promise<string>;
+  /** The API-server stand-in, when started with `kubeApi: true`; stopped with the emulator. */
+  readonly kubeApi: KubeApiStandIn | undefined;
   stop(): Promise<void>;
 }

@@ -4,6 +4,7 @@
 // members, because the set is copied to worker threads and must never carry private material.
 
 import { readFile } from 'node:fs/promises';
+import { readBoundedText } from '../bounded-response.ts';
 import type { PublicJwk } from './verify-signature.ts';
 
 /** A JWKS larger than this is refused; real issuers publish a few keys in a few KB. */
@@ -21,24 +22,8 @@ export class JwksLoadError extends Error {
   }
 }
 
-async function readBoundedText(response: Response, what: string): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_JWKS_BYTES) throw new JwksLoadError(`${what} is larger than ${MAX_JWKS_BYTES} bytes`);
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_JWKS_BYTES) {
-      await reader.cancel();
-      throw new JwksLoadError(`${what} is larger than ${MAX_JWKS_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function tooLarge(what: string): never {
+  throw new JwksLoadError(`${what} is larger than ${MAX_JWKS_BYTES} bytes`);
 }
 
 /** GETs a JSON document with a timeout and a size bound. */
@@ -59,7 +44,7 @@ export async function fetchJson(url: string, timeoutMs: number, what: string): P
     await response.body?.cancel();
     throw new JwksLoadError(`${what} answered HTTP ${response.status}`);
   }
-  const text = await readBoundedText(response, what);
+  const text = await readBoundedText(response, MAX_JWKS_BYTES, () => tooLarge(what));
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -1,0 +1,181 @@
+// A stand-in for the Kubernetes API server, for local mode, tests and benches: HTTPS with a certificate
+// from a CA it makes at start, bearer-token authentication against the emulator's own issuer (tokens for the
+// API server's audience, as automounted service-account tokens are), Status objects for failures, and the
+// routes listed below. Faults make it fail the way a real API server does during an outage.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../../clock.ts';
+import type { TokenIssuer } from '../token-issuer.ts';
+import { createTokenVerifier } from '../token-verifier.ts';
+import { waitOrAbort } from '../wait.ts';
+import { createTestCertificateAuthority } from './certificates.ts';
+import { openidRoutes } from './openid-routes.ts';
+import type { KubeCaller, KubeRoute } from './routes.ts';
+import { statusResponse } from './status.ts';
+
+/** The audience of tokens the API server accepts (its default --api-audiences). */
+export const KUBE_API_AUDIENCE = 'https://kubernetes.default.svc';
+
+export interface KubeApiFaults {
+  /** 'unavailable': every request 503; 'hang': no answer until the client gives up or the stand-in stops. */
+  outage?: false | 'unavailable' | 'hang';
+  /** Real-time delay before every answer. */
+  latencyMs?: number;
+  /** Every authenticated request 403 Forbidden, as when RBAC does not grant the path. */
+  forbidden?: boolean;
+}
+
+export interface KubeApiStats {
+  /** Every request, answered or not. */
+  requests: number;
+  /** Requests per route path pattern's first literal, e.g. "/openid/v1/jwks". */
+  byPath: Record<string, number>;
+  unauthorized: number;
+}
+
+export interface KubeApiStandIn {
+  /** e.g. https://127.0.0.1:PORT */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** PEM of the CA that signed the server certificate (the pod's ca.crt). */
+  readonly caPem: string;
+  /** A service-account token the stand-in accepts (audience KUBE_API_AUDIENCE). */
+  issueBearerToken(namespace: string, serviceAccount: string, ttlSeconds?: number): string;
+  /** Writes `token`, `ca.crt` and `namespace` as the kubelet mounts them; returns the directory. */
+  writeServiceAccountDir(dir: string, namespace: string, serviceAccount: string): string;
+  setFaults(faults: KubeApiFaults): void;
+  resetFaults(): void;
+  stats(): KubeApiStats;
+  resetStats(): void;
+  stop(): Promise<void>;
+}
+
+export interface KubeApiStandInOptions {
+  issuer: TokenIssuer;
+  clock: Clock;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** Extra routes (besides issuer discovery). */
+  routes?: readonly KubeRoute[];
+}
+
+/** Held requests at most, so a 'hang' fault cannot hold unbounded memory. */
+const MAX_HELD = 1024;
+
+export async function startKubeApiStandIn(options: KubeApiStandInOptions): Promise<KubeApiStandIn> {
+  const { issuer, clock } = options;
+  const host = options.host ?? '127.0.0.1';
+  const ca = createTestCertificateAuthority();
+  const names = host === '127.0.0.1' || host === 'localhost' ? ['localhost', '127.0.0.1', '::1'] : [host];
+  const serverCert = ca.issueServerCertificate(names);
+  const verifyBearer = createTokenVerifier({
+    issuer: issuer.issuer,
+    publicKeyFor: issuer.publicKeyFor,
+    audience: KUBE_API_AUDIENCE,
+  });
+  const routes: readonly KubeRoute[] = [...openidRoutes(issuer), ...(options.routes ?? [])];
+  let faults: KubeApiFaults = {};
+  let stats: KubeApiStats = { requests: 0, byPath: {}, unauthorized: 0 };
+  let held = 0;
+  const stopController = new AbortController();
+
+  function authenticate(request: Request): KubeCaller | Response {
+    const header = request.headers.get('authorization');
+    // No credentials: the anonymous user, whom default RBAC does not let read anything here.
+    if (!header) return statusResponse('Forbidden', 'forbidden: User "system:anonymous" cannot get path');
+    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+    try {
+      const caller = verifyBearer(token, clock.now());
+      return { namespace: caller.namespace, serviceAccount: caller.serviceAccount };
+    } catch {
+      stats.unauthorized++;
+      return statusResponse('Unauthorized', 'Unauthorized');
+    }
+  }
+
+  async function handle(request: Request): Promise<Response> {
+    stats.requests++;
+    const path = new URL(request.url).pathname;
+    stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
+    if (faults.latencyMs) await waitOrAbort(faults.latencyMs, [request.signal, stopController.signal]);
+    if (faults.outage === 'hang' && held < MAX_HELD) {
+      held++;
+      await waitOrAbort(undefined, [request.signal, stopController.signal]).finally(() => held--);
+    }
+    if (faults.outage)
+      return statusResponse('ServiceUnavailable', 'the server is currently unable to handle the request');
+    const caller = authenticate(request);
+    if (caller instanceof Response) return caller;
+    for (const route of routes) {
+      const match = route.path.exec(path);
+      if (!match) continue;
+      if (route.method !== request.method)
+        return statusResponse('MethodNotAllowed', 'the server does not allow this method');
+      if (faults.forbidden) {
+        return statusResponse(
+          'Forbidden',
+          `forbidden: User "system:serviceaccount:${caller.namespace}:${caller.serviceAccount}" cannot ${request.method.toLowerCase()} path "${path}"`,
+        );
+      }
+      return route.handle(request, match, caller);
+    }
+    return statusResponse('NotFound', 'the server could not find the requested resource');
+  }
+
+  const server = Bun.serve({
+    hostname: host,
+    port: options.port ?? 0,
+    development: false,
+    reusePort: false,
+    tls: { cert: serverCert.certPem, key: serverCert.keyPem },
+    fetch: (request) => handle(request).catch(() => statusResponse('ServiceUnavailable', 'request aborted')),
+  });
+  const port = server.port ?? 0;
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  const issueBearerToken = (namespace: string, serviceAccount: string, ttlSeconds = 3607) =>
+    issuer.issue({ namespace, serviceAccount, audience: KUBE_API_AUDIENCE, ttlSeconds });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    host,
+    port,
+    caPem: ca.certPem,
+    issueBearerToken,
+    writeServiceAccountDir(dir, namespace, serviceAccount) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const files: [string, string][] = [
+        ['ca.crt', ca.certPem],
+        ['namespace', namespace],
+        ['token', issueBearerToken(namespace, serviceAccount)],
+      ];
+      // Write-then-rename, as the kubelet swaps its ..data link: a reader never sees half a file.
+      for (const [name, content] of files) {
+        writeFileSync(join(dir, `.${name}.tmp`), content, { mode: 0o600 });
+        renameSync(join(dir, `.${name}.tmp`), join(dir, name));
+      }
+      return dir;
+    },
+    setFaults(f) {
+      faults = { ...f };
+    },
+    resetFaults() {
+      faults = {};
+    },
+    stats: () => ({ ...stats, byPath: { ...stats.byPath } }),
+    resetStats() {
+      stats = { requests: 0, byPath: {}, unauthorized: 0 };
+    },
+    stop() {
+      stopped ??= (async () => {
+        stopController.abort();
+        await server.stop(true);
+      })();
+      return stopped;
+    },
+  };
+}

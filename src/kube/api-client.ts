@@ -1,0 +1,168 @@
+// A small authenticated client of the Kubernetes API server, for the agent's own calls (the signing keys at
+// /openid/v1/jwks; node updates). In a pod it finds the API server the way client-go's in-cluster config
+// does: KUBERNETES_SERVICE_HOST/PORT, the mounted service-account token, the cluster CA.
+//
+// The token file is re-read on every request: the kubelet rotates projected tokens in place, and these calls
+// are rare (hourly key refreshes), so a stale token is never sent. The CA is re-read too (CA rotation).
+// Bodies are bounded, every call has a deadline, and no error message carries the token.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readBoundedText } from '../bounded-response.ts';
+
+/** Where the kubelet mounts a pod's service-account token, CA and namespace. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const KUBE_API_DEFAULTS = { timeoutMs: 5_000, maxResponseBytes: 1024 * 1024 } as const;
+/** A projected token is ~1 KB; a larger file is not a token. */
+const MAX_TOKEN_FILE_BYTES = 16 * 1024;
+
+export interface KubeApiEndpoint {
+  /** e.g. https://10.100.0.1:443 */
+  readonly baseUrl: string;
+  readonly tokenFile: string;
+  readonly caFile: string;
+}
+
+/**
+ * The in-cluster API server, from the environment Kubernetes gives every pod; undefined outside a cluster.
+ * Throws TypeError when the variables are present but malformed.
+ */
+export function inClusterEndpoint(
+  env: Record<string, string | undefined>,
+  serviceAccountDir: string = SERVICE_ACCOUNT_DIR,
+): KubeApiEndpoint | undefined {
+  const host = env['KUBERNETES_SERVICE_HOST'];
+  const port = env['KUBERNETES_SERVICE_PORT'];
+  if (!host || !port) return undefined;
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
+    throw new TypeError(`KUBERNETES_SERVICE_PORT is not a port number`);
+  }
+  if (host.length > 253 || !/^[A-Za-z0-9.:-]+$/.test(host)) {
+    throw new TypeError('KUBERNETES_SERVICE_HOST is not a host name or address');
+  }
+  const bracketed = host.includes(':') ? `[${host}]` : host;
+  return {
+    baseUrl: `https://${bracketed}:${port}`,
+    tokenFile: join(serviceAccountDir, 'token'),
+    caFile: join(serviceAccountDir, 'ca.crt'),
+  };
+}
+
+export type KubeApiFailure = 'credentials' | 'unreachable' | 'timeout' | 'http' | 'malformed' | 'too-large';
+
+/** A failed API call. The message names the path and what went wrong, never the token. */
+export class KubeApiError extends Error {
+  readonly failure: KubeApiFailure;
+  readonly status: number | undefined;
+  constructor(failure: KubeApiFailure, message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KubeApiError';
+    this.failure = failure;
+    this.status = options.status;
+  }
+}
+
+export interface KubeRequestOptions {
+  readonly method?: string;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+  /** Default application/json; e.g. application/merge-patch+json for a PATCH. */
+  readonly contentType?: string;
+  readonly timeoutMs?: number;
+}
+
+export interface KubeApiClient {
+  readonly baseUrl: string;
+  /** Calls `path` and returns the parsed JSON of a 2xx answer; anything else throws KubeApiError. */
+  requestJson(path: string, options?: KubeRequestOptions): Promise<unknown>;
+}
+
+export interface KubeApiClientOptions {
+  readonly endpoint: KubeApiEndpoint;
+  readonly timeoutMs?: number;
+  readonly maxResponseBytes?: number;
+}
+
+async function readSmallFile(path: string, what: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new KubeApiError('credentials', `${what} is unreadable`, { cause: err });
+  }
+  if (bytes.byteLength > MAX_TOKEN_FILE_BYTES * 4)
+    throw new KubeApiError('credentials', `${what} is too large`);
+  return bytes.toString('utf8');
+}
+
+async function readToken(path: string): Promise<string> {
+  const token = (await readSmallFile(path, 'service-account token file')).trim();
+  // A header value with a line break or a huge value would be refused by fetch, or worse, smuggle a header.
+  if (token.length === 0 || token.length > MAX_TOKEN_FILE_BYTES || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new KubeApiError('credentials', 'service-account token file does not hold a token');
+  }
+  return token;
+}
+
+export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClient {
+  const { endpoint } = options;
+  const defaultTimeoutMs = options.timeoutMs ?? KUBE_API_DEFAULTS.timeoutMs;
+  const maxResponseBytes = options.maxResponseBytes ?? KUBE_API_DEFAULTS.maxResponseBytes;
+
+  return {
+    baseUrl: endpoint.baseUrl,
+    async requestJson(path, request = {}) {
+      const what = `Kubernetes API ${path}`;
+      const [token, ca] = await Promise.all([
+        readToken(endpoint.tokenFile),
+        readSmallFile(endpoint.caFile, 'cluster CA file'),
+      ]);
+      const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
+      let response: Response;
+      try {
+        response = await fetch(endpoint.baseUrl + path, {
+          method: request.method ?? 'GET',
+          headers: {
+            accept: 'application/json',
+            authorization: `Bearer ${token}`,
+            ...(request.body === undefined
+              ? {}
+              : { 'content-type': request.contentType ?? 'application/json' }),
+          },
+          body: request.body === undefined ? undefined : JSON.stringify(request.body),
+          signal: AbortSignal.timeout(timeoutMs),
+          // The cluster CA only: the API server's certificate is not in the public trust store.
+          tls: { ca },
+          redirect: 'error',
+        });
+      } catch (err) {
+        const timedOut = err instanceof Error && err.name === 'TimeoutError';
+        throw new KubeApiError(
+          timedOut ? 'timeout' : 'unreachable',
+          timedOut ? `${what} timed out after ${timeoutMs} ms` : `${what} is unreachable`,
+          { cause: err },
+        );
+      }
+      const text = await readBoundedText(response, maxResponseBytes, () => {
+        throw new KubeApiError('too-large', `${what} answered more than ${maxResponseBytes} bytes`);
+      });
+      if (response.status < 200 || response.status > 299) {
+        // The API server's Status object names the reason (Unauthorized, Forbidden, NotFound): safe to show.
+        let reason = '';
+        try {
+          const status = JSON.parse(text) as { reason?: unknown };
+          if (typeof status.reason === 'string' && /^[A-Za-z]{1,64}$/.test(status.reason)) {
+            reason = ` (${status.reason})`;
+          }
+        } catch {}
+        throw new KubeApiError('http', `${what} answered HTTP ${response.status}${reason}`, {
+          status: response.status,
+        });
+      }
+      try {
+        return JSON.parse(text);
+      } catch (err) {
+        throw new KubeApiError('malformed', `${what} answered invalid JSON`, { cause: err });
+      }
+    },
+  };
+}
