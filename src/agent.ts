@@ -1,12 +1,13 @@
 // Builds the agent's parts from a Config and runs them: start, readiness, SIGTERM drain, stop.
 import { type Clock, type MonotonicNow, systemClock, type Timers } from './clock.ts';
-import type { Config } from './config.ts';
+import { type Config, missingSettings } from './config.ts';
 import { type CredentialCache, createCredentialCache } from './credentials/cache.ts';
 import { type CredentialService, createCredentialService } from './credentials/credential-service.ts';
 import { createRefresher, type Refresher } from './credentials/refresher.ts';
 import { createEksAuthClient } from './eks-auth/client.ts';
 import type { FetchLike } from './eks-auth/transport.ts';
 import type { EksAuthClient } from './eks-auth/types.ts';
+import { AgentError } from './errors.ts';
 import { type CredentialsHandler, createCredentialsHandler } from './http/credentials-handler.ts';
 import { createDataApp } from './http/data-app.ts';
 import { createHostCheck } from './http/host-check.ts';
@@ -86,8 +87,10 @@ export function createCredentialPath(
   isDraining: () => boolean,
 ): CredentialPath {
   const { clock, logger, metrics, verifier } = deps;
+  const notConfigured = notConfiguredMessage(config);
   const client =
     deps.client ??
+    (notConfigured !== undefined ? createUnconfiguredClient(notConfigured) : undefined) ??
     createEksAuthClient({
       region: config.region,
       clusterName: config.clusterName,
@@ -182,7 +185,8 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     throw err;
   }
   const loopMonitor = createEventLoopMonitor();
-  const probes = createProbes(listeners, loopMonitor.check);
+  const notConfigured = notConfiguredMessage(config);
+  const probes = createProbes(listeners, loopMonitor.check, notConfigured);
   let metricsServer: RunningServer | undefined;
   let probeServer: RunningServer | undefined;
   if (!deps.withoutSideListeners) {
@@ -205,6 +209,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     }
   }
   if (cachingEnabled) refresher.start();
+  if (notConfigured !== undefined) logger.error(notConfigured);
   const firstBound = listeners.statuses().find((s) => s.bound);
   logger.info(
     {
@@ -269,7 +274,11 @@ const READINESS_REQUEST_TIMEOUT_MS = 1_000;
  * restart agents and wipe their caches. Readiness: every bound listener answers `/` with 404, like the
  * public agent's check, and the detail names listeners that could not be bound (IPv6 fallback).
  */
-function createProbes(listeners: DataListeners, loopCheck: () => ProbeResult): ProbeChecks {
+function createProbes(
+  listeners: DataListeners,
+  loopCheck: () => ProbeResult,
+  notConfigured: string | undefined,
+): ProbeChecks {
   return {
     liveness() {
       const loop = loopCheck();
@@ -279,6 +288,9 @@ function createProbes(listeners: DataListeners, loopCheck: () => ProbeResult): P
     },
     async readiness() {
       const statuses = listeners.statuses();
+      if (notConfigured !== undefined) {
+        return { ok: false, detail: { error: notConfigured, listeners: statuses.map(describe) } };
+      }
       const checks = await Promise.all(
         statuses
           .filter((s) => s.bound)
@@ -299,6 +311,25 @@ function createProbes(listeners: DataListeners, loopCheck: () => ProbeResult): P
       const ok = checks.length > 0 && checks.every((c) => c.ok);
       return { ok, detail: { listeners: statuses.map(describe), answering: checks } };
     },
+  };
+}
+
+/** The one line an unedited install shows in its log, its /readyz body and every credentials answer. */
+export function notConfiguredMessage(config: Config): string | undefined {
+  const missing = missingSettings(config);
+  if (missing.length === 0) return undefined;
+  return (
+    `not configured: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} empty; set ` +
+    `${missing.length > 1 ? 'them' : 'it'} in ConfigMap kube-system/eks-pod-identity-agent-config ` +
+    '(or in your kustomize overlay) and restart the pods'
+  );
+}
+
+/** Stands in for EKS Auth until the agent is configured: every miss answers NotConfigured, nothing is sent. */
+function createUnconfiguredClient(message: string): EksAuthClient {
+  return {
+    assumeRoleForPodIdentity: () => Promise.reject(new AgentError('NotConfigured', message)),
+    close() {},
   };
 }
 

@@ -23,7 +23,10 @@ export type VerifyMode = 'off' | 'claims' | 'signature';
 
 export interface Config {
   // --- the public agent's flags (same names, defaults, meanings) ---
-  /** -c/--cluster-name (required). */
+  /**
+   * -c/--cluster-name (required). Empty when given empty (the shipped ConfigMap's CLUSTER_NAME): the agent then
+   * starts but stays unready and says what to set (see `missingSettings`).
+   */
   readonly clusterName: string;
   /** -p/--port, default 80. */
   readonly port: number;
@@ -47,7 +50,7 @@ export interface Config {
   readonly endpoint: string | undefined;
   /** -v <level>, default info. */
   readonly logLevel: LogLevel;
-  /** AWS_REGION / AWS_DEFAULT_REGION. */
+  /** AWS_REGION / AWS_DEFAULT_REGION; may be empty only while the cluster name is empty too. */
   readonly region: string;
 
   // --- additive flags ---
@@ -103,10 +106,11 @@ function runtimeCores(): number {
 }
 
 /** The region SigV4 signs for: AWS_REGION, then AWS_DEFAULT_REGION (an empty variable counts as unset). */
-function readRegion(env: Record<string, string | undefined>): string {
+function readRegion(env: Record<string, string | undefined>, allowMissing: boolean): string {
   const [name, value] = env['AWS_REGION']
     ? ['AWS_REGION', env['AWS_REGION']]
     : ['AWS_DEFAULT_REGION', env['AWS_DEFAULT_REGION'] ?? ''];
+  if (value === '' && allowMissing) return '';
   if (value === '') throw new ConfigError('missing region: set AWS_REGION or AWS_DEFAULT_REGION');
   if (value.length > 64 || !REGION.test(value)) {
     throw new ConfigError(
@@ -137,6 +141,9 @@ export function parseServerConfig(
 
   const clusterRaw = given('cluster-name');
   if (clusterRaw === undefined) throw new ConfigError('missing required flag --cluster-name (-c)');
+  // Given but empty: an unedited install (`--cluster-name=$(CLUSTER_NAME)` with an empty ConfigMap value). The
+  // agent starts unready and names what to set, rather than crash-looping on every node.
+  const clusterName = clusterRaw === '' ? '' : toClusterName(f('cluster-name'), clusterRaw);
 
   const bindRaw = flags.get('bind-hosts') ?? SERVER_FLAGS.find((s) => s.name === 'bind-hosts')!.default;
   const bindHosts = [...new Set(bindRaw.map((h) => toHost(f('bind-hosts'), h)))];
@@ -183,7 +190,7 @@ export function parseServerConfig(
       : toInteger(f('workers'), workersRaw, 0, 64);
 
   const config: Config = {
-    clusterName: toClusterName(f('cluster-name'), clusterRaw),
+    clusterName,
     port: toPort(f('port'), raw('port')),
     bindHosts: Object.freeze(bindHosts),
     probePort: toPort(f('probe-port'), raw('probe-port')),
@@ -203,7 +210,7 @@ export function parseServerConfig(
     rotateCredentials: raw('rotate-credentials') === 'true',
     endpoint,
     logLevel: toLogLevel(f('verbosity'), raw('verbosity')),
-    region: readRegion(env),
+    region: readRegion(env, clusterName === ''),
     probeAddress: toHost(f('probe-address'), raw('probe-address')),
     verifyTokens,
     tokenIssuer,
@@ -237,6 +244,14 @@ export function parseServerConfig(
     }),
   };
   return Object.freeze(config);
+}
+
+/** Settings an operator still has to give before the agent can serve (empty when it is configured). */
+export function missingSettings(config: Pick<Config, 'clusterName' | 'region'>): string[] {
+  const missing: string[] = [];
+  if (config.clusterName === '') missing.push('CLUSTER_NAME (--cluster-name)');
+  if (config.region === '') missing.push('AWS_REGION');
+  return missing;
 }
 
 function optional<T>(value: string | undefined, convert: (v: string) => T): T | undefined {

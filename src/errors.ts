@@ -26,6 +26,8 @@ export const ERROR_SPECS = {
   Overloaded: { status: 503, retryable: true },
   KeysUnavailable: { status: 503, retryable: true },
   ShuttingDown: { status: 503, retryable: true },
+  /** The cluster name (or region) was left empty: nothing is sent to EKS Auth until it is set. */
+  NotConfigured: { status: 503, retryable: true },
   // EKS Auth modelled errors (facts/eks-auth-api.md)
   AccessDeniedException: { status: 403, retryable: false },
   ExpiredTokenException: { status: 400, retryable: false },

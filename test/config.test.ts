@@ -1,6 +1,13 @@
 // `server` flags and environment -> frozen Config: every flag's forms, defaults, env precedence, bad input.
 import { describe, expect, test } from 'bun:test';
-import { type Config, ConfigError, defaultWorkers, parseServerConfig, SERVER_FLAGS } from '../src/config.ts';
+import {
+  type Config,
+  ConfigError,
+  defaultWorkers,
+  missingSettings,
+  parseServerConfig,
+  SERVER_FLAGS,
+} from '../src/config.ts';
 
 const ENV = { AWS_REGION: 'us-west-2' };
 const BASE = ['-c', 'my-cluster'];
@@ -293,10 +300,6 @@ const BAD_INPUT: [string[], string][] = [
   [[...BASE, 'extra'], 'unexpected argument "extra" (flags look like --name value)'],
   [[...BASE, '--rotate-credentials', 'false'], 'unexpected argument "false" (flags look like --name value)'],
   [[...BASE, '--', 'more'], 'unexpected argument "more"'],
-  [
-    ['-c', ''],
-    'invalid value "" for --cluster-name: a cluster name is 1-100 letters, digits, - or _, starting with a letter or digit',
-  ],
   [['-c', '-bad'], 'flag --cluster-name needs a value (NAME)'],
   [
     ['-c', '_bad'],
@@ -472,6 +475,16 @@ describe('bad input', () => {
     const message = errorFor(['-c', 'a\nb']);
     expect(message).not.toContain('\n');
     expect(message).toContain('"a\\nb"');
+  });
+
+  test('an empty cluster name parses (the agent starts unready); with it an empty region is allowed too', () => {
+    const noRegion = parseServerConfig(['--cluster-name='], {});
+    expect([noRegion.clusterName, noRegion.region]).toEqual(['', '']);
+    expect(missingSettings(noRegion)).toEqual(['CLUSTER_NAME (--cluster-name)', 'AWS_REGION']);
+    expect(missingSettings(parseServerConfig(['-c', ''], { AWS_REGION: 'eu-west-1' }))).toEqual([
+      'CLUSTER_NAME (--cluster-name)',
+    ]);
+    expect(missingSettings(parse(['-c', 'prod']))).toEqual([]);
   });
 
   test('every message is one line', () => {

@@ -1,8 +1,7 @@
-// Test helper: the PromQL expressions of k8s/dashboards/pod-identity-agent.json and the metric names they use.
+// Test helper: the PromQL expressions of dashboards/pod-identity-agent.json and the metric names they use.
 import { readFileSync } from 'node:fs';
 
-export const DASHBOARD_PATH = new URL('../../k8s/dashboards/pod-identity-agent.json', import.meta.url)
-  .pathname;
+export const DASHBOARD_PATH = new URL('../../dashboards/pod-identity-agent.json', import.meta.url).pathname;
 
 interface Panel {
   type: string;
