@@ -1,25 +1,36 @@
-// Injected time, so cache expiry, refresh and retries are testable without sleeping.
+// Injected time, so cache expiry, refresh and retries are testable without sleeping. Two readings: wall time
+// (epoch ms) only for what is defined by it (credential and token expiry, request signing), and a monotonic
+// reading for every rate, interval and lag, so a wall-clock step (NTP, a VM resumed) never stalls a limiter,
+// the refresher or the pacer.
 
 export interface Clock {
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds (wall time: may step). */
   now(): number;
+  /** Milliseconds from an arbitrary origin that never goes back (performance.now in production). */
+  monotonic(): number;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
 
-/** A clock tests move by hand. */
+/** A clock tests move by hand: `advance` moves both readings, `set` steps the wall clock alone. */
 export function createManualClock(startMs = Date.UTC(2026, 10, 28, 12, 0, 0)): Clock & {
   advance(ms: number): void;
   set(ms: number): void;
 } {
-  let t = startMs;
+  let wall = startMs;
+  let mono = 1_000_000;
   return {
-    now: () => t,
+    now: () => wall,
+    monotonic: () => mono,
     advance(ms: number) {
-      t += ms;
+      wall += ms;
+      mono += ms;
     },
     set(ms: number) {
-      t = ms;
+      // Moving the wall clock forward by hand is also time passing (tests use it that way); a backward step
+      // is a clock correction and leaves monotonic time alone.
+      if (ms > wall) mono += ms - wall;
+      wall = ms;
     },
   };
 }

@@ -141,8 +141,8 @@ export const SERVER_FLAGS = [
     name: 'upstream-timeout',
     kind: 'value',
     valueName: 'DURATION',
-    default: '1s',
-    help: 'Time limit of one EKS Auth attempt, connect included (Bun fetch has no separate connect phase).',
+    default: '4s',
+    help: 'Time limit of one EKS Auth attempt, connect included (Bun fetch has no separate connect phase); only for hung connections: a slow answer within it is cached.',
   },
   {
     name: 'max-upstream-concurrency',
@@ -155,8 +155,8 @@ export const SERVER_FLAGS = [
     name: 'client-patience',
     kind: 'value',
     valueName: 'DURATION',
-    default: '900ms',
-    help: 'How long a request waits on a cache miss before a retryable 504 (the call goes on and fills the cache).',
+    default: '4500ms',
+    help: "How long a request waits on a cache miss before a retryable 503 (the call goes on and fills the cache); just under Rust's 5 s read timeout.",
   },
   {
     name: 'rate-limit-per-client',

@@ -70,11 +70,11 @@ export interface Config {
   readonly strictBind: boolean;
   /** --audit-log: one log line per request (verified identity, status, hit/miss, latency). */
   readonly auditLog: boolean;
-  /** --upstream-timeout (Go duration), default 1s: one EKS Auth attempt. */
+  /** --upstream-timeout (Go duration), default 4s: one EKS Auth attempt (a bound for hung connections). */
   readonly upstreamTimeoutMs: number;
   /** --max-upstream-concurrency, default 32: EKS Auth calls in flight at once. */
   readonly maxUpstreamConcurrency: number;
-  /** --client-patience (Go duration), default 900ms: how long a request waits for a miss before a retryable 503. */
+  /** --client-patience (Go duration), default 4500ms: how long a request waits for a miss before a retryable 503. */
   readonly clientPatienceMs: number;
   /** --rate-limit-per-client (cache misses/s per source address), default 100; 0 disables. */
   readonly rateLimitPerClient: number;

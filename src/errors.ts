@@ -2,9 +2,10 @@
 //
 // Every SDK reads a different spelling of the error fields (see shared facts/sdk-clients.md): JS reads
 // `Code`/`Message`, Java requires lowercase `code`/`message`, Go reads lowercase. The body carries both.
-// Statuses follow the SDKs' retry rules: 4xx for bad tokens and denials, 429 for a client over its own rate
-// limit, 5xx for transient faults including EKS Auth throttling, never 404 for "no association" (Java would
-// not read the body) and never 3xx.
+// Statuses follow the SDKs' retry rules: 4xx for bad tokens and denials, 503 for every transient fault the
+// pod did not cause or can outwait (EKS Auth throttling, a miss still pending, a client over its rate limit),
+// never 429 (Java v2, Rust, PHP and the Ruby chain do not retry it), never 404 for "no association" (Java
+// would not read the body) and never 3xx.
 
 export interface ErrorSpec {
   readonly status: number;
@@ -22,7 +23,8 @@ export const ERROR_SPECS = {
   RequestTooLarge: { status: 431, retryable: false },
   NotFound: { status: 404, retryable: false },
   MethodNotAllowed: { status: 405, retryable: false },
-  TooManyRequests: { status: 429, retryable: true },
+  // 503, not 429: Java v2, Rust, PHP and the Ruby chain do not retry 429 (facts/sdk-clients.md).
+  TooManyRequests: { status: 503, retryable: true },
   Overloaded: { status: 503, retryable: true },
   KeysUnavailable: { status: 503, retryable: true },
   ShuttingDown: { status: 503, retryable: true },
@@ -44,6 +46,8 @@ export const ERROR_SPECS = {
   UpstreamMalformedResponse: { status: 502, retryable: true },
   UpstreamUnreachable: { status: 503, retryable: true },
   UpstreamTimeout: { status: 504, retryable: true },
+  /** A miss held for --client-patience while its upstream call goes on: the SDK's retry finds it cached. */
+  CredentialsPending: { status: 503, retryable: true },
   /** The node's own AWS credentials could not be loaded (IMDS, shared file): nothing was sent. */
   NodeCredentialsUnavailable: { status: 503, retryable: true },
   // Anything else: a bug

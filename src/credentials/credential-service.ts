@@ -10,6 +10,7 @@ import { parseTokenClaims } from '../request/token-claims.ts';
 import type { TokenVerifier, VerifiedIdentity } from '../request/types.ts';
 import type { CredentialCache } from './cache.ts';
 import { type CredentialEntry, createEntry } from './entry.ts';
+import { createFailureMemory, type FailureMemory } from './failure-memory.ts';
 import { createSingleFlight } from './single-flight.ts';
 
 /**
@@ -24,10 +25,16 @@ export const IRRECOVERABLE_CODES: ReadonlySet<string> = new Set([
   'ResourceNotFoundException',
 ]);
 
-/** How long a request's upstream call may keep retrying (it outlives the request: see clientPatienceMs). */
-export const REQUEST_UPSTREAM_DEADLINE_MS = 5_000;
+/**
+ * How long a request's upstream call may keep retrying or waiting for its paced turn. It outlives the
+ * request (see clientPatienceMs) and fills the cache for the SDK's retry: botocore's three attempts span
+ * about 8 s, so a queue drained at the upstream's pace within that still serves it.
+ */
+export const REQUEST_UPSTREAM_BUDGET_MS = 10_000;
 /** The same for background renewals, which nobody waits for. */
-export const REFRESH_UPSTREAM_DEADLINE_MS = 10_000;
+export const REFRESH_UPSTREAM_BUDGET_MS = 10_000;
+/** Fairness key of background renewals: they queue for EKS Auth as one client beside the pods. */
+export const REFRESH_CLIENT = '(refresh)';
 
 export interface CredentialServiceOptions {
   client: EksAuthClient;
@@ -38,6 +45,8 @@ export interface CredentialServiceOptions {
   retentionMs: number;
   /** How long a request waits for a miss before a retryable error (the call itself goes on). */
   clientPatienceMs: number;
+  /** Pod-level failures answered from memory (default FAILURE_MEMORY_MS, MAX_REMEMBERED_FAILURES). */
+  failureMemory?: FailureMemory;
   clock: Clock;
   /** Timers for the patience wait; the system's unless a simulator runs the agent in virtual time. */
   timers?: Timers;
@@ -49,8 +58,16 @@ export interface CredentialServiceOptions {
 export interface CredentialService {
   /** Hot path: the entry to serve for this token now, or undefined. Synchronous, no allocation. */
   lookup(token: string): CredentialEntry | undefined;
-  /** Slow path: checks the token, then shares or starts the upstream call. */
-  resolve(token: string): Promise<CredentialEntry>;
+  /**
+   * Slow path: checks the token, then shares or starts the upstream call. `client` (the source address)
+   * is the fairness key under which a new upstream call queues.
+   */
+  resolve(token: string, client?: string): Promise<CredentialEntry>;
+  /**
+   * Whether resolving this token now starts no new work: it joins a resolution in progress, or its failure
+   * is remembered. Such requests cost nothing, so rate limits do not count them.
+   */
+  costsNothing(token: string): boolean;
   /** Renews an entry in the background (the refresher's call); never throws. */
   renew(entry: CredentialEntry): Promise<'success' | 'recoverable_error' | 'evicted'>;
   /** Upstream calls in flight. */
@@ -67,6 +84,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   const random = options.random ?? Math.random;
   const timers = options.timers ?? systemTimers;
   const flights = createSingleFlight<CredentialEntry>();
+  const failures = options.failureMemory ?? createFailureMemory();
   const checkClaims = options.verifyMode !== 'off';
   if (options.verifyMode === 'signature' && !verifier) {
     throw new Error("verifyMode 'signature' needs a token verifier");
@@ -79,12 +97,13 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     tokenExpiresAtMs: number,
     reason: 'request' | 'refresh',
     pod: string | undefined,
+    fairnessKey: string,
   ): Promise<CredentialEntry> {
-    const deadline = reason === 'request' ? REQUEST_UPSTREAM_DEADLINE_MS : REFRESH_UPSTREAM_DEADLINE_MS;
     try {
       const result = await client.assumeRoleForPodIdentity(token, {
-        deadlineMs: clock.now() + deadline,
+        budgetMs: reason === 'request' ? REQUEST_UPSTREAM_BUDGET_MS : REFRESH_UPSTREAM_BUDGET_MS,
         reason,
+        client: fairnessKey,
       });
       const nowMs = clock.now();
       const timing = { nowMs, retentionMs, random: random() };
@@ -112,6 +131,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         err instanceof AgentError ? err : new AgentError('InternalError', 'internal error', { cause: err });
       const irrecoverable = IRRECOVERABLE_CODES.has(e.code);
       metrics.cacheErrors.labels(irrecoverable ? 'NonRecoverable' : 'Recoverable', e.code).inc();
+      if (irrecoverable) failures.remember(token, e, clock.monotonic());
       if (irrecoverable && cache.delete(key)) {
         metrics.hot.evicted.inc();
         metrics.cacheEntries.set(cache.size);
@@ -126,8 +146,11 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     tokenExpiresAtMs: number,
     reason: 'request' | 'refresh',
     pod: string | undefined,
+    fairnessKey: string,
   ) {
-    const flight = flights.run(key, () => fetchAndStore(key, token, tokenExpiresAtMs, reason, pod));
+    const flight = flights.run(key, () =>
+      fetchAndStore(key, token, tokenExpiresAtMs, reason, pod, fairnessKey),
+    );
     if (flight.shared) metrics.singleFlightShared.inc();
     // Nobody may be waiting any more when it fails; the failure is already counted and logged.
     flight.promise.catch(() => {});
@@ -141,7 +164,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         () =>
           reject(
             new AgentError(
-              'UpstreamTimeout',
+              'CredentialsPending',
               `EKS Auth has not answered within ${clientPatienceMs} ms; the call goes on and a retry will be served from the cache`,
             ),
           ),
@@ -162,7 +185,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   const pendingByToken = new Map<string, Promise<Prepared>>();
 
   /** Checks the token (claims, then signature when configured), then shares or starts the upstream call. */
-  async function prepare(token: string): Promise<Prepared> {
+  async function prepare(token: string, fairnessKey: string): Promise<Prepared> {
     let key = token;
     let tokenExpiresAtMs = Number.POSITIVE_INFINITY;
     let pod: string | undefined;
@@ -186,7 +209,11 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       }
       if (clock.now() < previous.freshUntilMs) return { key, previous, fresh: previous };
     }
-    return { key, previous, flight: startFlight(key, token, tokenExpiresAtMs, 'request', pod) };
+    return {
+      key,
+      previous,
+      flight: startFlight(key, token, tokenExpiresAtMs, 'request', pod, fairnessKey),
+    };
   }
 
   return {
@@ -199,8 +226,14 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       return entry;
     },
 
-    async resolve(token) {
+    costsNothing(token) {
+      return pendingByToken.has(token) || failures.recall(token, clock.monotonic()) !== undefined;
+    },
+
+    async resolve(token, fairnessKey = '') {
       metrics.hot.miss.inc();
+      const remembered = failures.recall(token, clock.monotonic());
+      if (remembered !== undefined) throw remembered;
       // Requests with the very token of a miss already being resolved join it without checking the token
       // again: a pod-start burst or an SDK's back-to-back retries cost one claim parse and one signature
       // check, not one per request.
@@ -209,7 +242,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         const forget = () => {
           pendingByToken.delete(token);
         };
-        prepared = prepare(token);
+        prepared = prepare(token, fairnessKey);
         pendingByToken.set(token, prepared);
         // Forgotten when the upstream call settles (or at once when no call was needed or the token failed).
         prepared.then((p) => (p.flight ? p.flight.then(forget, forget) : forget()), forget);
@@ -239,7 +272,14 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
 
     async renew(entry) {
       try {
-        await startFlight(entry.key, entry.token, entry.tokenExpiresAtMs, 'refresh', entry.pod);
+        await startFlight(
+          entry.key,
+          entry.token,
+          entry.tokenExpiresAtMs,
+          'refresh',
+          entry.pod,
+          REFRESH_CLIENT,
+        );
         return 'success';
       } catch (err) {
         if (!(err instanceof AgentError) || !IRRECOVERABLE_CODES.has(err.code)) {

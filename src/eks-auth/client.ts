@@ -48,6 +48,7 @@ export interface EksAuthClientOptions {
   readonly maxTokenChars?: number;
   readonly metrics?: Metrics;
   readonly logger?: Logger;
+  /** Wall time: request signing and node-credential expiry. */
   readonly clock?: Clock;
   /** Uniform in [0, 1), for backoff jitter. */
   readonly random?: () => number;
@@ -65,7 +66,7 @@ export interface EksAuthClientOptions {
 }
 
 export const EKS_AUTH_CLIENT_DEFAULTS = {
-  requestTimeoutMs: 1000,
+  requestTimeoutMs: 4000,
   maxAttempts: 3,
   baseBackoffMs: 100,
   maxBackoffMs: 2000,
@@ -203,10 +204,8 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       const body = JSON.stringify({ token });
       let spentOnRetries = 0;
       let failure: unknown;
-      // The deadline as a real-time budget: pacing waits are real time whatever the injected clock says.
-      const calledAt = monotonicNow();
-      const initialBudgetMs =
-        callOptions.deadlineMs === undefined ? undefined : callOptions.deadlineMs - clock.now();
+      // Monotonic: a wall-clock step must neither end the call early nor let it run for an hour.
+      const deadline = callOptions.budgetMs === undefined ? undefined : monotonicNow() + callOptions.budgetMs;
       for (let n = 1; ; n++) {
         let release: () => void;
         try {
@@ -216,8 +215,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         }
         // Paced right before sending (inside the concurrency slot): calls queued while EKS Auth still
         // admitted everything must not all go out once it starts throttling.
-        const budgetMs =
-          initialBudgetMs === undefined ? undefined : initialBudgetMs - (monotonicNow() - calledAt);
+        const budgetMs = deadline === undefined ? undefined : deadline - monotonicNow();
         let paced: boolean;
         try {
           paced = await pacer.acquire(budgetMs, (ms) => sleep(ms, signal));
@@ -246,8 +244,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         }
         if (!(failure instanceof EksAuthError) || !failure.retryable || n >= maxAttempts) throw failure;
         const delayMs = fullJitterBackoffMs(n, backoff);
-        if (callOptions.deadlineMs !== undefined && clock.now() + delayMs >= callOptions.deadlineMs)
-          throw failure;
+        if (deadline !== undefined && monotonicNow() + delayMs >= deadline) throw failure;
         // While paced, a throttled call's retry waits for its slot like any call: it cannot storm, so it
         // costs nothing from the quota that guards against unpaced retries.
         const pacedThrottle =

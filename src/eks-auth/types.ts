@@ -21,8 +21,13 @@ export interface AssumeRoleForPodIdentityResult {
 }
 
 export interface AssumeRoleOptions {
-  /** Absolute time (epoch ms, from the client's clock) after which no new attempt starts. */
-  readonly deadlineMs?: number;
+  /**
+   * How long from now (monotonic) the call may keep waiting for its turn and retrying; no attempt starts
+   * after it. Unbounded when absent.
+   */
+  readonly budgetMs?: number;
+  /** Fairness key (the pod's source address): calls queue per client and are served round-robin. */
+  readonly client?: string;
   /** Cancels the call (shutdown only: client disconnects never cancel upstream calls). */
   readonly signal?: AbortSignal;
   /** Why the call is made, for metrics and logs. */

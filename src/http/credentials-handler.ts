@@ -4,7 +4,7 @@ import type { Server } from 'bun';
 import type { Clock } from '../clock.ts';
 import type { CredentialService } from '../credentials/credential-service.ts';
 import type { CredentialEntry } from '../credentials/entry.ts';
-import { AgentError, errorBody, errorResponse, toAgentError } from '../errors.ts';
+import { AgentError, ERROR_SPECS, errorBody, errorResponse, toAgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { MAX_TOKEN_LENGTH } from '../request/token-claims.ts';
@@ -13,6 +13,7 @@ import type { RateLimiter } from './rate-limiter.ts';
 
 /** One Headers instance for every 200: Bun copies it into each Response (~85 ns less than an object literal). */
 const JSON_HEADERS = new Headers({ 'content-type': 'application/json' });
+/** 503 with Retry-After: every SDK retries a 503 (Java v2, Rust, PHP and the Ruby chain never retry 429). */
 const RATE_LIMITED_HEADERS = { 'content-type': 'application/json', 'retry-after': '1' } as const;
 /** Refusals are fixed bytes: a flood of misses is answered as cheaply as possible. */
 const RATE_LIMITED_BODY = {
@@ -56,7 +57,8 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
   const isDraining = options.isDraining ?? (() => false);
   const rateLimitedClient = metrics.rateLimited.labels('client');
   const rateLimitedGlobal = metrics.rateLimited.labels('global');
-  const response429 = metrics.httpResponse.labels('429');
+  const rateLimitedStatus = ERROR_SPECS.TooManyRequests.status;
+  const rateLimitedResponses = metrics.httpResponse.labels(String(rateLimitedStatus));
   // Chosen once: without --audit-log the hot path never builds an audit record.
   const audit: AuditSink | undefined = options.audit
     ? (req, server, status, outcome, startedAt, entry) =>
@@ -85,10 +87,16 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
     return errorResponse(e);
   }
 
-  async function slowPath(req: Request, server: Server<undefined>, token: string, startedAt: number) {
+  async function slowPath(
+    req: Request,
+    server: Server<undefined>,
+    token: string,
+    client: string,
+    startedAt: number,
+  ) {
     metrics.requestsInFlight.inc();
     try {
-      const entry = await service.resolve(token);
+      const entry = await service.resolve(token, client);
       response200.inc();
       durationMiss.observe((performance.now() - startedAt) / 1000);
       audit?.(req, server, 200, 'miss', startedAt, entry);
@@ -127,16 +135,22 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
       audit?.(req, server, 200, 'hit', startedAt, entry);
       return new Response(entry.body, { headers: JSON_HEADERS });
     }
-    // Limits apply to misses only: they are what costs (token checks, signature checks, EKS Auth calls).
-    // Refusing a hit costs as much as serving it (measured: 591k 429s vs 643k 200s in the same 5.5 s), and
-    // looking up the client's address on every hit cost 18-25% of hit throughput.
-    if (rateLimiter !== undefined) {
-      const decision = rateLimiter.take(clientAddress(req, server), clock.now());
+    // Limits apply to work only: a miss that starts token checks, signature checks and an EKS Auth call.
+    // Refusing a hit costs as much as serving it (measured: 591k refusals vs 643k 200s in the same 5.5 s),
+    // and looking up the client's address on every hit cost 18-25% of hit throughput. A miss that joins a
+    // resolution in progress, or whose failure is remembered, costs nothing either (300 requests of one pod
+    // with one token are one call, and must all be answered).
+    const client = clientAddress(req, server);
+    if (rateLimiter !== undefined && !service.costsNothing(token)) {
+      const decision = rateLimiter.take(client, clock.monotonic());
       if (decision !== 'ok') {
         (decision === 'client' ? rateLimitedClient : rateLimitedGlobal).inc();
-        response429.inc();
-        audit?.(req, server, 429, 'error', startedAt);
-        return new Response(RATE_LIMITED_BODY[decision], { status: 429, headers: RATE_LIMITED_HEADERS });
+        rateLimitedResponses.inc();
+        audit?.(req, server, rateLimitedStatus, 'error', startedAt);
+        return new Response(RATE_LIMITED_BODY[decision], {
+          status: rateLimitedStatus,
+          headers: RATE_LIMITED_HEADERS,
+        });
       }
     }
     if (isDraining())
@@ -146,6 +160,6 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
         new AgentError('ShuttingDown', 'the agent is shutting down; retry'),
         startedAt,
       );
-    return slowPath(req, server, token, startedAt);
+    return slowPath(req, server, token, client, startedAt);
   };
 }

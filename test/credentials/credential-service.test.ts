@@ -50,9 +50,9 @@ describe('credential service', () => {
     const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
     const err = await f.service.resolve(token).catch((e) => e);
     expect(err).toBeInstanceOf(AgentError);
-    expect(err.code).toBe('UpstreamTimeout');
+    expect(err.code).toBe('CredentialsPending');
     expect(err.retryable).toBe(true);
-    expect(err.status).toBe(504);
+    expect(err.status).toBe(503);
     expect(f.service.inFlight).toBe(1);
     gate.resolve();
     await Bun.sleep(0);

@@ -205,12 +205,13 @@ describe('EKS Auth client on loopback', () => {
     const clock = createManualClock();
     const c = client(s.endpoint, {
       clock,
+      monotonicNow: () => clock.monotonic(),
       maxAttempts: 10,
       random: () => 1 - 1e-9,
       baseBackoffMs: 100,
       sleep: async (ms) => clock.advance(ms),
     });
-    const err = await failure(c.assumeRoleForPodIdentity(TOKEN, { deadlineMs: clock.now() + 250 }));
+    const err = await failure(c.assumeRoleForPodIdentity(TOKEN, { budgetMs: 250 }));
     expect(err.code).toBe('ThrottlingException');
     // attempt 1 at t=0, wait 99 -> attempt 2 at t=99, next wait 199 would end at 298 >= 250: stop.
     expect(s.seen).toHaveLength(2);

@@ -139,8 +139,8 @@ describe('GET /v1/credentials', () => {
       }).catch((e) => e);
       expect(aborted).toBeInstanceOf(Error);
       const patient = await get('/v1/credentials', { authorization: token });
-      expect(patient.status).toBe(504);
-      expect((await json(patient)).code).toBe('UpstreamTimeout');
+      expect(patient.status).toBe(503);
+      expect((await json(patient)).code).toBe('CredentialsPending');
       gate.resolve();
       await Bun.sleep(10);
       const retry = await get('/v1/credentials', { authorization: token });

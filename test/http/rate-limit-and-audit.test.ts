@@ -27,7 +27,7 @@ const get = (token: string) =>
   });
 
 describe('per-client rate limit', () => {
-  test('beyond the burst, misses from one client get 429 JSON with Retry-After and reach nothing behind', async () => {
+  test('beyond the burst, misses from one client get a retryable 503 JSON with Retry-After and reach nothing behind', async () => {
     const { token } = await stack.tokenFile({ podName: 'flooder' });
     expect((await get(token)).status).toBe(200); // cached before the flood
     const callsBefore = stack.emulator.stats().assumeRoleCalls;
@@ -37,7 +37,7 @@ describe('per-client rate limit', () => {
     for (let i = 0; i < 20; i++) {
       const res = await get(`not-a-jwt-${i}`);
       statuses.push(res.status);
-      if (res.status === 429) {
+      if (res.status === 503) {
         expect(res.headers.get('retry-after')).toBe('1');
         const body = (await res.json()) as Record<string, string>;
         expect(body.code).toBe('TooManyRequests');
@@ -48,7 +48,7 @@ describe('per-client rate limit', () => {
     const admitted = statuses.filter((s) => s === 400).length;
     expect(admitted).toBeGreaterThanOrEqual(9);
     expect(admitted).toBeLessThanOrEqual(9 + refilled);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(20 - admitted);
+    expect(statuses.filter((s) => s === 503)).toHaveLength(20 - admitted);
     expect(stack.emulator.stats().assumeRoleCalls).toBe(callsBefore);
     const scrape = await stack.agent.metrics.registry.metrics();
     expect(scrape).toContain(`pod_identity_rate_limited_total{scope="client"} ${20 - admitted}`);
@@ -63,7 +63,7 @@ describe('per-client rate limit', () => {
       await res.arrayBuffer();
     }
     // The first is a miss; it may find the bucket empty after the flood above, so it is retried like an SDK.
-    if (statuses[0] === 429) {
+    if (statuses[0] === 503) {
       await Bun.sleep(250);
       const res = await get(token);
       expect(res.status).toBe(200);

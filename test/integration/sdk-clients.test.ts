@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
+import { botocoreCredentials } from '../helpers/botocore.ts';
 import { withContainerCredentialsEnv } from '../helpers/sdk-env.ts';
 import { type Stack, startStack } from '../helpers/stack.ts';
 
@@ -18,25 +19,7 @@ function withSdkEnv<T>(tokenPath: string, fn: () => Promise<T>): Promise<T> {
   return withContainerCredentialsEnv(stack.credentialsUrl, tokenPath, fn);
 }
 
-async function botocore(tokenPath: string): Promise<Record<string, unknown>> {
-  const proc = Bun.spawn(['python3', join(import.meta.dir, 'botocore_container_credentials.py')], {
-    env: {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      HOME: process.env['HOME'] ?? '/tmp',
-      AWS_CONTAINER_CREDENTIALS_FULL_URI: stack.credentialsUrl,
-      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: tokenPath,
-    },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
-  if (code !== 0) throw new Error(`botocore script exited ${code}: ${err}`);
-  return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
-}
+const botocore = (tokenPath: string) => botocoreCredentials(stack.credentialsUrl, tokenPath);
 
 describe('JS SDK v3 fromHttp', () => {
   test('gets valid credentials with an expiration', async () => {
@@ -90,4 +73,28 @@ describe('botocore ContainerProvider (AWS CLI, boto3)', () => {
     expect(String(result['message'])).not.toContain(p!);
     expect(stack.emulator.stats().assumeRoleCalls).toBe(calls);
   });
+});
+
+describe('a pod with no association', () => {
+  test('botocore then JS v3 within seconds: their retry loops cost one EKS Auth call', async () => {
+    stack.emulator.setAssociations([
+      { namespace: 'default', serviceAccount: 'app', roleArn: 'arn:aws:iam::111122223333:role/app' },
+    ]);
+    try {
+      const { path } = await stack.tokenFile({ serviceAccount: 'orphan', podName: 'orphan-1' });
+      const calls = stack.emulator.stats().assumeRoleCalls;
+      // botocore retries any non-200 three times, 1 s apart; JS v3 four times (facts/sdk-clients.md).
+      const py = await botocore(path);
+      expect(py['ok']).toBe(false);
+      expect(String(py['message'])).toContain('ResourceNotFoundException');
+      const js = (await withSdkEnv(path, () => fromHttp({ maxRetries: 3 })()).catch((e) => e)) as Error & {
+        Code?: string;
+      };
+      expect(js).toBeInstanceOf(Error);
+      expect(js.Code).toBe('ResourceNotFoundException');
+      expect(stack.emulator.stats().assumeRoleCalls - calls).toBe(1);
+    } finally {
+      stack.emulator.setAssociations(null);
+    }
+  }, 20_000);
 });

@@ -106,8 +106,8 @@ describe('hang outage (EKS Auth accepts the connection and never answers)', () =
     const token = await s.token();
     const before = s.calls();
     const view = await s.get(token, AbortSignal.timeout(8_000));
-    expect(view.status).toBe(504);
-    expect(view.body.code).toBe('UpstreamTimeout');
+    expect(view.status).toBe(503);
+    expect(view.body.code).toBe('CredentialsPending');
     // The upstream call outlives the request.
     expect(s.agent.service.inFlight).toBe(1);
     expect(s.emulator.stats().byCode['Hang']).toBeGreaterThanOrEqual(1);

@@ -1,7 +1,7 @@
 // --rate-limit-per-client and --rate-limit-global through the real listener: a source address flooding the
-// agent with misses (tokens it has not cached) gets 429 TooManyRequests (JSON, Retry-After) while another
-// address is still served, and limited requests never reach EKS Auth. Cache hits are not limited (see
-// credentials-handler.ts). Buckets refill by the injected clock, so counts are exact.
+// agent with misses (tokens it has not cached) gets 503 TooManyRequests (JSON, Retry-After; every SDK
+// retries a 503, several never retry a 429) while another address is still served, and limited requests
+// never reach EKS Auth. Cache hits are not limited (see credentials-handler.ts). Buckets refill by the injected clock, so counts are exact.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { BURST_SECONDS } from '../../src/http/rate-limiter.ts';
 import { credentialsRequest, rawRequest } from '../fuzz/raw-http.ts';
@@ -35,17 +35,17 @@ describe('per client', () => {
   /** Fresh pod tokens: every request with one is a miss. */
   const fresh = (n: number) => Promise.all(Array.from({ length: n }, () => s.token()));
 
-  test('a flooding address gets 429 TooManyRequests after its burst; another address is served; refill by time', async () => {
+  test('a flooding address gets 503 TooManyRequests after its burst; another address is served; refill by time', async () => {
     const burst = PER_CLIENT_RPS * BURST_SECONDS;
     const tokens = await fresh(burst + 4);
     const statuses: number[] = [];
     for (const t of tokens.slice(0, burst + 3)) statuses.push((await from(s, '127.0.0.1', t)).status);
     expect(statuses.slice(0, burst).every((x) => x === 200)).toBe(true);
-    expect(statuses.slice(burst)).toEqual([429, 429, 429]);
+    expect(statuses.slice(burst)).toEqual([503, 503, 503]);
 
     const last = tokens[burst + 3]!;
     const limited = await from(s, '127.0.0.1', last);
-    expect(limited.status).toBe(429);
+    expect(limited.status).toBe(503);
     expect(limited.text).toMatch(/\r\nretry-after: \d+\r\n/i);
     const body = JSON.parse(limited.text.slice(limited.text.indexOf('\r\n\r\n') + 4));
     expect(body).toMatchObject({ code: 'TooManyRequests', Code: 'TooManyRequests' });
@@ -60,14 +60,32 @@ describe('per client', () => {
     s.clock.advance(1_000);
     const after: number[] = [];
     for (const t of await fresh(PER_CLIENT_RPS + 1)) after.push((await from(s, '127.0.0.1', t)).status);
-    expect(after).toEqual([...Array(PER_CLIENT_RPS).fill(200), 429]);
+    expect(after).toEqual([...Array(PER_CLIENT_RPS).fill(200), 503]);
+  });
+
+  test('300 concurrent requests of one pod with one token: all 200, one EKS Auth call, no budget spent', async () => {
+    s.clock.advance(10_000);
+    const token = (await fresh(1))[0]!;
+    const before = s.calls();
+    const limitedBefore = await limitedCount(s, 'client');
+    const statuses = await Promise.all(
+      Array.from({ length: 300 }, async () => (await from(s, '127.0.0.5', token)).status),
+    );
+    expect(statuses).toEqual(Array(300).fill(200));
+    expect(s.calls() - before).toBe(1);
+    expect(await limitedCount(s, 'client')).toBe(limitedBefore);
+    // Joining cost nothing: the address still has its whole burst but one for new tokens.
+    const next: number[] = [];
+    for (const t of await fresh(PER_CLIENT_RPS * BURST_SECONDS))
+      next.push((await from(s, '127.0.0.5', t)).status);
+    expect(next.filter((x) => x === 200)).toHaveLength(PER_CLIENT_RPS * BURST_SECONDS - 1);
   });
 
   test('limited requests never reach EKS Auth', async () => {
     s.clock.advance(10_000);
     for (const t of await fresh(PER_CLIENT_RPS * BURST_SECONDS)) await from(s, '127.0.0.3', t);
     const before = s.calls();
-    for (const t of await fresh(5)) expect((await from(s, '127.0.0.3', t)).status).toBe(429);
+    for (const t of await fresh(5)) expect((await from(s, '127.0.0.3', t)).status).toBe(503);
     expect(s.calls()).toBe(before);
   });
 });
@@ -79,14 +97,14 @@ describe('global', () => {
   });
   afterAll(() => s.stop());
 
-  test('all addresses together get GLOBAL_RPS x burst misses, then 429 for everyone', async () => {
+  test('all addresses together get GLOBAL_RPS x burst misses, then 503 for everyone', async () => {
     const tokens = await Promise.all(Array.from({ length: GLOBAL_RPS * BURST_SECONDS + 1 }, () => s.token()));
     const statuses: number[] = [];
     for (let i = 0; i < GLOBAL_RPS * BURST_SECONDS; i++) {
       statuses.push((await from(s, i % 2 ? '127.0.0.1' : '127.0.0.2', tokens[i]!)).status);
     }
     expect(statuses.every((x) => x === 200)).toBe(true);
-    expect((await from(s, '127.0.0.4', tokens.at(-1)!)).status).toBe(429);
+    expect((await from(s, '127.0.0.4', tokens.at(-1)!)).status).toBe(503);
     expect(await limitedCount(s, 'global')).toBe(1);
   });
 });
