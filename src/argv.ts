@@ -1,8 +1,9 @@
 // A table-driven flag parser with pflag's (Go cobra) syntax, and the help text rendered from the same table.
 //
-// Accepted forms: `--name value`, `--name=value`, `-n value`, `-n=value`, `-nvalue`; booleans as `--name`
-// or `--name=true|false` (never consuming the next argument, like pflag); list flags repeat and also split
-// on commas. A repeated single-value flag keeps the last value, so an override appended to a manifest wins.
+// Accepted forms: `--name value`, `--name=value`, `-n value`, `-n=value`, `-nvalue`; booleans as `--name` or
+// `--name=true|false` (pflag never gives a boolean the next argument; a following Go true-word such as the
+// public chart's `--rotate-credentials "true"` is skipped as cobra ignores it, a false-word is an error);
+// list flags repeat and also split on commas. A repeated single-value flag keeps the last value, so an override appended to a manifest wins.
 import { ConfigError, showValue } from './config-error.ts';
 
 export type FlagKind = 'value' | 'boolean' | 'list';
@@ -22,11 +23,27 @@ export interface FlagSpec {
   readonly help: string;
 }
 
+/**
+ * The public agent's one root (cobra "persistent") flag, accepted by every subcommand: the public chart renders
+ * `initialize -v trace` as well as `server ... -v trace`.
+ */
+export const VERBOSITY_FLAG = {
+  name: 'verbosity',
+  short: 'v',
+  kind: 'value',
+  valueName: 'LEVEL',
+  default: 'info',
+  help: 'Log level: trace, debug, info, warn, error, fatal, silent (or 0-9: 4+ debug, 6+ trace).',
+} as const satisfies FlagSpec;
+
 /** Raw values by long name: the last value for value flags, every value for lists, 'true'/'false' for booleans. */
 export type RawFlags = ReadonlyMap<string, readonly string[]>;
 
 const TRUE_WORDS = new Set(['1', 't', 'true']);
 const FALSE_WORDS = new Set(['0', 'f', 'false']);
+/** Go's strconv.ParseBool words exactly (case-sensitive), for a word standing after a boolean flag. */
+const GO_TRUE_WORDS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const GO_FALSE_WORDS = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 /** Anything that looks like a flag rather than a value: `-x`, `--x`, but not a negative number. */
 const LOOKS_LIKE_FLAG = /^-(?!\d)./;
 
@@ -93,6 +110,17 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
     let value: string;
     if (spec.kind === 'boolean') {
       value = inline === undefined ? 'true' : String(parseBoolWord(spec.name, inline));
+      const next = argv[i + 1];
+      if (inline === undefined && next !== undefined) {
+        // The public chart renders `--rotate-credentials "true"`: pflag sets the flag, cobra ignores the word.
+        if (GO_TRUE_WORDS.has(next)) i++;
+        // The same rule would turn `--flag false` ON; say so instead of doing it.
+        else if (GO_FALSE_WORDS.has(next)) {
+          throw new ConfigError(
+            `"--${spec.name} ${next}" would turn --${spec.name} on (a separate word does not set a boolean flag); write --${spec.name}=${next}`,
+          );
+        }
+      }
     } else if (inline !== undefined) {
       value = inline;
     } else {

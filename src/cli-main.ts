@@ -1,8 +1,9 @@
 // Subcommand dispatch for `eks-pod-identity-agent`: help, version, and lazy loading of each subcommand so
 // one subcommand's load cost (workers, AWS SDK, emulator) never lands on another.
-import { formatFlagsHelp, wantsHelp } from './argv.ts';
+import { formatFlagsHelp, parseFlags, VERBOSITY_FLAG, wantsHelp } from './argv.ts';
 import { type Config, ConfigError, parseServerConfig, SERVER_FLAGS } from './config.ts';
 import { showValue } from './config-error.ts';
+import { toLogLevel } from './config-values.ts';
 import { VERSION } from './version.ts';
 
 export const PROGRAM = 'eks-pod-identity-agent';
@@ -65,8 +66,14 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
         io.stdout(`Usage: ${PROGRAM} version\n\nPrints the agent version and the runtime it runs on.\n`);
         return 0;
       }
-      if (argv.length > 0)
-        throw new ConfigError(`version takes no arguments, got ${showValue(argv[0] ?? '')}`);
+      // Only the public agent's root flag -v/--verbosity, which cobra accepts on every subcommand.
+      let level: string | undefined;
+      try {
+        level = parseFlags(argv, [VERBOSITY_FLAG]).get('verbosity')?.at(-1);
+      } catch (err) {
+        throw new ConfigError(`version takes no arguments but -v LEVEL: ${(err as Error).message}`);
+      }
+      if (level !== undefined) toLogLevel('--verbosity', level);
       io.stdout(`${PROGRAM} ${VERSION} (bun ${Bun.version}, ${process.platform}/${process.arch})\n`);
       return 0;
     },

@@ -1,6 +1,6 @@
 // The `server` flag table: the public agent's flags (same names, short forms, defaults, meanings) first,
 // then our additive ones. The parser and `server --help` both read it, so they cannot drift apart.
-import type { FlagSpec } from './argv.ts';
+import { type FlagSpec, VERBOSITY_FLAG } from './argv.ts';
 
 export const SERVER_FLAGS = [
   // --- the public agent's flags ---
@@ -82,14 +82,7 @@ export const SERVER_FLAGS = [
     defaultText: 'AWS_ENDPOINT_URL_EKS_AUTH, else https://eks-auth.REGION.api.aws',
     help: 'EKS Auth endpoint override (http or https).',
   },
-  {
-    name: 'verbosity',
-    short: 'v',
-    kind: 'value',
-    valueName: 'LEVEL',
-    default: 'info',
-    help: 'Log level: trace, debug, info, warn, error, fatal, silent (or 0-9: 4+ debug, 6+ trace).',
-  },
+  VERBOSITY_FLAG,
   // --- additive flags ---
   {
     name: 'probe-address',

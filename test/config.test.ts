@@ -298,7 +298,10 @@ const BAD_INPUT: [string[], string][] = [
   [[...BASE, '--completely-different'], 'unknown flag "--completely-different"'],
   [[...BASE, '-x', '1'], 'unknown flag "-x"'],
   [[...BASE, 'extra'], 'unexpected argument "extra" (flags look like --name value)'],
-  [[...BASE, '--rotate-credentials', 'false'], 'unexpected argument "false" (flags look like --name value)'],
+  [
+    [...BASE, '--rotate-credentials', 'false'],
+    '"--rotate-credentials false" would turn --rotate-credentials on (a separate word does not set a boolean flag); write --rotate-credentials=false',
+  ],
   [[...BASE, '--', 'more'], 'unexpected argument "more"'],
   [['-c', '-bad'], 'flag --cluster-name needs a value (NAME)'],
   [

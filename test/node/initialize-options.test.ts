@@ -14,6 +14,7 @@ describe('parseInitializeOptions', () => {
       ipv4Address: '169.254.170.23',
       ipv6Address: 'fd00:ec2::23',
       ipPath: 'ip',
+      logLevel: 'info',
       help: false,
     });
     expect(INITIALIZE_DEFAULTS.linkName).toBe('pod-id-link0');
