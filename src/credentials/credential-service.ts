@@ -106,7 +106,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         client: fairnessKey,
       });
       const nowMs = clock.now();
-      const timing = { nowMs, retentionMs, random: random() };
+      const timing = { nowMs, monotonicMs: clock.monotonic(), retentionMs, random: random() };
       const entry = createEntry(key, token, tokenExpiresAtMs, result, timing, pod);
       if (entry.servableUntilMs <= nowMs) {
         throw new AgentError(
@@ -284,7 +284,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       } catch (err) {
         if (!(err instanceof AgentError) || !IRRECOVERABLE_CODES.has(err.code)) {
           // The public agent's schedule: about a minute, plus up to a minute of jitter.
-          entry.renewAtMs = clock.now() + 60_000 + random() * 60_000;
+          entry.renewAtMonotonicMs = clock.monotonic() + 60_000 + random() * 60_000;
           return 'recoverable_error';
         }
         return 'evicted';

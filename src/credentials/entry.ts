@@ -30,8 +30,11 @@ export interface CredentialEntry {
   readonly freshUntilMs: number;
   /** After this the entry is never served. */
   readonly servableUntilMs: number;
-  /** When the background refresher should renew it (moved on recoverable errors). */
-  renewAtMs: number;
+  /**
+   * When the background refresher should renew it, on the monotonic clock (an interval from the fetch, so a
+   * wall-clock step does not postpone it by the step); moved on recoverable errors.
+   */
+  renewAtMonotonicMs: number;
   /** The newest token seen for this key: what a renewal sends upstream. */
   token: string;
   /** Expiry of that token (epoch ms): past it, renewal is pointless and the entry is dropped. */
@@ -47,7 +50,10 @@ export interface CredentialEntry {
 }
 
 export interface EntryTiming {
+  /** Wall time of the fetch (epoch ms): expiry-based times derive from it. */
   readonly nowMs: number;
+  /** Monotonic time of the fetch: the renewal time derives from it. */
+  readonly monotonicMs: number;
   readonly retentionMs: number;
   /** 0..1, for the renewal jitter. */
   readonly random: number;
@@ -73,7 +79,7 @@ export function createEntry(
   timing: EntryTiming,
   pod?: string,
 ): CredentialEntry {
-  const { nowMs, retentionMs, random } = timing;
+  const { nowMs, monotonicMs, retentionMs, random } = timing;
   const expiresAtMs = result.credentials.expiration.getTime();
   const lifetimeMs = Math.max(0, expiresAtMs - nowMs);
   const renewAfterMs = Math.min(retentionMs, lifetimeMs * RENEW_AT_LIFETIME_FRACTION);
@@ -88,7 +94,7 @@ export function createEntry(
       expiresAtMs - MIN_REMAINING_VALIDITY_MS,
     ),
     servableUntilMs: expiresAtMs - MIN_REMAINING_VALIDITY_MS,
-    renewAtMs: nowMs + renewAfterMs * (1 - RENEW_JITTER_FRACTION * random),
+    renewAtMonotonicMs: monotonicMs + renewAfterMs * (1 - RENEW_JITTER_FRACTION * random),
     token,
     tokenExpiresAtMs,
     accessed: false,

@@ -33,7 +33,9 @@ export function createRefresher(options: RefresherOptions): Refresher {
   const qps = options.maxServiceQps;
   const burst = Math.max(1, qps);
   let tokens = burst;
-  let lastRefillMs = clock.now();
+  // Rates and due times are monotonic (a wall-clock step must not stall renewals for the step's length);
+  // expiry checks are wall time, which is what credential and token expiry are defined in.
+  let lastRefillMs = clock.monotonic();
   let timer: ReturnType<typeof setInterval> | undefined;
 
   function refill(nowMs: number) {
@@ -47,22 +49,23 @@ export function createRefresher(options: RefresherOptions): Refresher {
   }
 
   async function renew(entry: CredentialEntry) {
-    const due = entry.renewAtMs;
+    const due = entry.renewAtMonotonicMs;
     // Not picked again while in flight; a recoverable failure sets the next attempt.
-    entry.renewAtMs = Number.POSITIVE_INFINITY;
+    entry.renewAtMonotonicMs = Number.POSITIVE_INFINITY;
     const result = await service.renew(entry);
     metrics.refreshes.labels(result).inc();
     if (result !== 'success')
-      logger.debug({ result, overdueMs: clock.now() - due }, 'credential renewal failed');
+      logger.debug({ result, overdueMs: clock.monotonic() - due }, 'credential renewal failed');
   }
 
   async function tick() {
     const nowMs = clock.now();
-    refill(nowMs);
+    const monoMs = clock.monotonic();
+    refill(monoMs);
     const due: CredentialEntry[] = [];
     for (const entry of cache.entries()) {
       if (nowMs >= entry.servableUntilMs) drop(entry, 'dropped_credentials_expired');
-      else if (entry.renewAtMs > nowMs) continue;
+      else if (entry.renewAtMonotonicMs > monoMs) continue;
       else if (entry.tokenExpiresAtMs <= nowMs) drop(entry, 'dropped_token_expired');
       else if (!entry.accessed) {
         if (!entry.idleCounted) {
@@ -73,7 +76,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
     }
     metrics.cacheEntries.set(cache.size);
     if (due.length === 0 || tokens < 1) return;
-    due.sort((a, b) => a.renewAtMs - b.renewAtMs);
+    due.sort((a, b) => a.renewAtMonotonicMs - b.renewAtMonotonicMs);
     const started: Promise<void>[] = [];
     for (const entry of due) {
       if (tokens < 1) break;

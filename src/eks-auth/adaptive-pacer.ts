@@ -18,11 +18,10 @@ export const UNPACE_AFTER_MS = 3_000;
 
 export interface AdaptivePacer {
   /**
-   * Waits for a send token. Resolves false (without sending) once waiting would exceed `budgetMs`: the
-   * caller should give up rather than wait past its deadline. Waiters look again at every token, so when
-   * pacing ends (no throttle for UNPACE_AFTER_MS) they all go at once.
+   * Takes a send token now and returns 0, or returns how many ms until one is due (taking nothing). The
+   * fair gate (fair-gate.ts) asks before every grant, so paced calls go out evenly in round-robin order.
    */
-  acquire(budgetMs: number | undefined, sleep: (ms: number) => Promise<void>): Promise<boolean>;
+  tryTake(): number;
   onSuccess(): void;
   onThrottle(): void;
   /** Calls per second while paced; Infinity when unpaced. */
@@ -50,23 +49,18 @@ export function createAdaptivePacer(now: () => number = () => performance.now())
   }
 
   return {
-    async acquire(budgetMs, sleep) {
-      const startedMs = now();
-      for (;;) {
-        const nowMs = now();
-        if (!paced(nowMs)) return true;
-        // One token of burst: paced calls go out evenly.
-        tokens = Math.min(1, tokens + ((nowMs - lastRefillMs) * rate) / 1000);
-        lastRefillMs = nowMs;
-        // A hair below 1 after a wait is rounding, not a missing token.
-        if (tokens >= 1 - 1e-6) {
-          tokens = Math.max(0, tokens - 1);
-          return true;
-        }
-        const waitMs = Math.max(1, ((1 - tokens) * 1000) / rate);
-        if (budgetMs !== undefined && nowMs - startedMs + waitMs > budgetMs) return false;
-        await sleep(waitMs);
+    tryTake() {
+      const nowMs = now();
+      if (!paced(nowMs)) return 0;
+      // One token of burst: paced calls go out evenly.
+      tokens = Math.min(1, tokens + ((nowMs - lastRefillMs) * rate) / 1000);
+      lastRefillMs = nowMs;
+      // A hair below 1 after a wait is rounding, not a missing token.
+      if (tokens >= 1 - 1e-6) {
+        tokens = Math.max(0, tokens - 1);
+        return 0;
       }
+      return Math.max(1, ((1 - tokens) * 1000) / rate);
     },
     onSuccess() {
       const nowMs = now();

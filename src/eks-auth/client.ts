@@ -15,8 +15,8 @@ import { VERSION } from '../version.ts';
 import { createAdaptivePacer } from './adaptive-pacer.ts';
 import { fullJitterBackoffMs } from './backoff.ts';
 import { classifyErrorResponse } from './classify-error.ts';
-import { createConcurrencyLimiter } from './concurrency-limiter.ts';
 import { EksAuthError } from './errors.ts';
+import { createFairGate, type Release } from './fair-gate.ts';
 import { type CredentialsProvider, createNodeCredentials } from './node-credentials.ts';
 import { parseAssumeRoleResponse } from './parse-response.ts';
 import { type ProxyEnv, resolveProxy } from './proxy.ts';
@@ -137,10 +137,6 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
   const monotonicNow = options.monotonicNow ?? systemMonotonicNow;
   const fetchImpl = options.fetch;
   const proxy = resolveProxy(url, options.proxyEnv ?? process.env);
-  const limiter = createConcurrencyLimiter({
-    maxConcurrency: options.maxConcurrency ?? d.maxConcurrency,
-    maxQueue: options.maxQueue ?? d.maxQueue,
-  });
   const credentials = createNodeCredentials({
     credentials: options.credentials,
     rotateCredentials: options.rotateCredentials,
@@ -150,8 +146,14 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
   });
   const sign = createRequestSigner({ region: options.region, credentials });
   const observe = createUpstreamObserver({ metrics: options.metrics, logger: options.logger });
-  const retryQuota = options.retryQuota ?? createRetryQuota();
+  const retryQuota = options.retryQuota ?? createRetryQuota(undefined, monotonicNow);
   const pacer = createAdaptivePacer(monotonicNow);
+  const gate = createFairGate({
+    maxConcurrency: options.maxConcurrency ?? d.maxConcurrency,
+    maxQueue: options.maxQueue ?? d.maxQueue,
+    pacer,
+    timers,
+  });
   const shutdown = new AbortController();
   const baseHeaders = {
     'content-type': 'application/json',
@@ -206,27 +208,19 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       let failure: unknown;
       // Monotonic: a wall-clock step must neither end the call early nor let it run for an hour.
       const deadline = callOptions.budgetMs === undefined ? undefined : monotonicNow() + callOptions.budgetMs;
+      const client = callOptions.client ?? '';
       for (let n = 1; ; n++) {
-        let release: () => void;
+        // A concurrency slot and a pacer token, fairly shared among clients (fair-gate.ts). Paced right
+        // before sending: calls queued while EKS Auth still admitted everything must not all go out once it
+        // starts throttling.
+        const budgetMs = deadline === undefined ? undefined : deadline - monotonicNow();
+        let release: Release | false;
         try {
-          release = await limiter.acquire(signal);
+          release = await gate.acquire(client, budgetMs, signal);
         } catch (err) {
           throw signal.aborted ? shuttingDown(err) : err;
         }
-        // Paced right before sending (inside the concurrency slot): calls queued while EKS Auth still
-        // admitted everything must not all go out once it starts throttling.
-        const budgetMs = deadline === undefined ? undefined : deadline - monotonicNow();
-        let paced: boolean;
-        try {
-          paced = await pacer.acquire(budgetMs, (ms) => sleep(ms, signal));
-        } catch (err) {
-          release();
-          throw shuttingDown(err);
-        }
-        if (!paced) {
-          release();
-          throw failure ?? pacedPastDeadline();
-        }
+        if (release === false) throw failure ?? pacedPastDeadline();
         const startedAt = monotonicNow();
         const done = observe.start(reason, n);
         try {

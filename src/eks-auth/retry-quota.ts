@@ -2,6 +2,9 @@
 // from the bucket, a success refills it. While EKS Auth keeps throttling or failing, the bucket runs dry and
 // each call makes a single attempt: the pods' SDKs retry on their own, so the agent's retries would only
 // multiply the load on an upstream that asked it to slow down (the public agent's #34/#50/#92 storms).
+// It also refills with (monotonic) time, so after an outage retries come back without waiting for a first
+// success that the missing retries may be what prevents.
+import { type MonotonicNow, systemMonotonicNow } from '../clock.ts';
 
 /** Room for a short blip: ten ordinary retries, or five after throttling/timeouts. */
 export const RETRY_QUOTA_CAPACITY = 50;
@@ -11,6 +14,8 @@ export const RETRY_COST = 5;
 export const THROTTLE_RETRY_COST = 10;
 /** Refill for a call that succeeded at its first attempt. */
 export const SUCCESS_REFILL = 1;
+/** Refill with time: one ordinary retry per second; an empty bucket is full again after 10 s. */
+export const REFILL_PER_SECOND = 5;
 
 export interface RetryQuota {
   /** Takes the cost of one retry after `failureCode`; false when the budget cannot pay for it. */
@@ -20,10 +25,21 @@ export interface RetryQuota {
   readonly available: number;
 }
 
-export function createRetryQuota(capacity = RETRY_QUOTA_CAPACITY): RetryQuota {
+export function createRetryQuota(
+  capacity = RETRY_QUOTA_CAPACITY,
+  now: MonotonicNow = systemMonotonicNow,
+): RetryQuota {
   let available = capacity;
+  let lastMs = now();
+  function refill() {
+    const nowMs = now();
+    if (nowMs > lastMs)
+      available = Math.min(capacity, available + ((nowMs - lastMs) / 1000) * REFILL_PER_SECOND);
+    lastMs = nowMs;
+  }
   return {
     tryAcquire(failureCode) {
+      refill();
       const cost =
         failureCode === 'ThrottlingException' || failureCode === 'UpstreamTimeout'
           ? THROTTLE_RETRY_COST
@@ -33,9 +49,11 @@ export function createRetryQuota(capacity = RETRY_QUOTA_CAPACITY): RetryQuota {
       return cost;
     },
     release(spent) {
+      refill();
       available = Math.min(capacity, available + (spent > 0 ? spent : SUCCESS_REFILL));
     },
     get available() {
+      refill();
       return available;
     },
   };

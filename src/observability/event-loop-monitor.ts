@@ -45,12 +45,12 @@ export function createEventLoopMonitor(options: EventLoopMonitorOptions = {}): E
   const clock = options.clock ?? systemClock;
   const scheduler = options.scheduler ?? intervalScheduler;
 
-  let lastTickMs = clock.now();
+  let lastTickMs = clock.monotonic();
   let lastLagMs = 0;
   let maxSeenMs = 0;
 
   const onTick = () => {
-    const now = clock.now();
+    const now = clock.monotonic();
     lastLagMs = Math.max(0, now - lastTickMs - intervalMs);
     lastTickMs = now;
     if (lastLagMs > maxSeenMs) maxSeenMs = lastLagMs;
@@ -59,7 +59,7 @@ export function createEventLoopMonitor(options: EventLoopMonitorOptions = {}): E
 
   // A stalled loop is seen by whoever runs first after it: if a probe request is handled before the
   // overdue tick, the overdue time itself is the lag.
-  const lagMs = () => Math.max(lastLagMs, clock.now() - lastTickMs - intervalMs, 0);
+  const lagMs = () => Math.max(lastLagMs, clock.monotonic() - lastTickMs - intervalMs, 0);
 
   return {
     lagMs,

@@ -33,23 +33,26 @@ describe('credential entry', () => {
     fake.lifetimeMs = lifetime;
     const result = fake.success({ token: 't', options: undefined }, 1);
     const now = clock.now();
+    const mono = clock.monotonic();
     const noJitter = createEntry('k', 't', Number.POSITIVE_INFINITY, result, {
       nowMs: now,
+      monotonicMs: mono,
       retentionMs: retention,
       random: 0,
     });
     const fullJitter = createEntry('k', 't', Number.POSITIVE_INFINITY, result, {
       nowMs: now,
+      monotonicMs: mono,
       retentionMs: retention,
       random: 1,
     });
-    expect(noJitter.renewAtMs - now).toBe(renewAfter);
-    expect(fullJitter.renewAtMs - now).toBeCloseTo(renewAfter * 0.9, 3);
+    expect(noJitter.renewAtMonotonicMs - mono).toBe(renewAfter);
+    expect(fullJitter.renewAtMonotonicMs - mono).toBeCloseTo(renewAfter * 0.9, 3);
     expect(noJitter.servableUntilMs).toBe(now + lifetime - MIN_REMAINING_VALIDITY_MS);
     expect(noJitter.freshUntilMs).toBe(
       Math.min(now + lifetime - Math.min(FRESH_REMAINING_MS, lifetime / 5), noJitter.servableUntilMs),
     );
-    expect(noJitter.freshUntilMs).toBeGreaterThanOrEqual(noJitter.renewAtMs);
+    expect(noJitter.freshUntilMs - now).toBeGreaterThanOrEqual(noJitter.renewAtMonotonicMs - mono);
     expect(noJitter.freshUntilMs).toBeLessThanOrEqual(noJitter.servableUntilMs);
   });
 });

@@ -22,7 +22,7 @@ describe('refresher', () => {
     const before = f.cache.peek(token!)!;
     await f.refresher.tick();
     expect(f.upstream.calls).toHaveLength(1);
-    f.clock.set(before.renewAtMs);
+    f.advanceMonotonicTo(before.renewAtMonotonicMs);
     await f.refresher.tick();
     expect(f.upstream.calls).toHaveLength(2);
     expect(f.upstream.calls[1]!.options?.reason).toBe('refresh');
@@ -36,8 +36,8 @@ describe('refresher', () => {
   test('respects --max-service-qps: at most qps renewals per second, the rest wait', async () => {
     const f = createServiceFixture({ maxServiceQps: 3 });
     const tokens = await fill(f, 10);
-    const latest = Math.max(...tokens.map((t) => f.cache.peek(t)!.renewAtMs));
-    f.clock.set(latest);
+    const latest = Math.max(...tokens.map((t) => f.cache.peek(t)!.renewAtMonotonicMs));
+    f.advanceMonotonicTo(latest);
     await f.refresher.tick();
     expect(f.upstream.calls).toHaveLength(10 + 3);
     await f.refresher.tick(); // no time passed: no new budget
@@ -64,14 +64,14 @@ describe('refresher', () => {
       if (call.token === denied) throw new AgentError('AccessDeniedException', 'no');
       throw new AgentError('ThrottlingException', 'slow down');
     };
-    const due = Math.max(f.cache.peek(denied!)!.renewAtMs, keep.renewAtMs);
-    f.clock.set(due);
+    const due = Math.max(f.cache.peek(denied!)!.renewAtMonotonicMs, keep.renewAtMonotonicMs);
+    f.advanceMonotonicTo(due);
     await f.refresher.tick();
     expect(f.cache.peek(denied!)).toBeUndefined();
     expect(f.cache.peek(throttled!)).toBe(keep);
     expect(f.service.lookup(throttled!)?.body).toBe(keep.body);
-    expect(keep.renewAtMs - due).toBeGreaterThanOrEqual(60_000);
-    expect(keep.renewAtMs - due).toBeLessThanOrEqual(120_000);
+    expect(keep.renewAtMonotonicMs - due).toBeGreaterThanOrEqual(60_000);
+    expect(keep.renewAtMonotonicMs - due).toBeLessThanOrEqual(120_000);
     expect(await metricValue(f.metrics, 'pod_identity_refreshes_total', { result: 'evicted' })).toBe(1);
     expect(
       await metricValue(f.metrics, 'pod_identity_refreshes_total', { result: 'recoverable_error' }),
@@ -80,7 +80,7 @@ describe('refresher', () => {
     f.clock.advance(30_000);
     await f.refresher.tick();
     expect(f.upstream.calls).toHaveLength(calls);
-    f.clock.set(keep.renewAtMs);
+    f.advanceMonotonicTo(keep.renewAtMonotonicMs);
     await f.refresher.tick();
     expect(f.upstream.calls).toHaveLength(calls + 1);
   });
@@ -90,7 +90,9 @@ describe('refresher', () => {
     const dead = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
     await f.service.resolve(dead); // fetched for a request, never asked for again
     const [shortToken] = await fill(f, 1, 3600); // its token expires before renewal
-    f.clock.set(Math.max(f.cache.peek(dead)!.renewAtMs, f.cache.peek(shortToken!)!.renewAtMs));
+    f.advanceMonotonicTo(
+      Math.max(f.cache.peek(dead)!.renewAtMonotonicMs, f.cache.peek(shortToken!)!.renewAtMonotonicMs),
+    );
     await f.refresher.tick();
     expect(f.upstream.calls).toHaveLength(3); // two fetches + the one renewal the request bought
     expect(f.cache.peek(shortToken!)).toBeUndefined();
@@ -99,7 +101,7 @@ describe('refresher', () => {
     ).toBe(1);
     const renewed = f.cache.peek(dead)!;
     expect(renewed.accessed).toBe(false);
-    f.clock.set(renewed.renewAtMs);
+    f.advanceMonotonicTo(renewed.renewAtMonotonicMs);
     await f.refresher.tick();
     await f.refresher.tick();
     expect(f.upstream.calls).toHaveLength(3);
@@ -115,7 +117,7 @@ describe('refresher', () => {
     const f = createServiceFixture();
     const token = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
     const first = await f.service.resolve(token);
-    f.clock.set(first.renewAtMs);
+    f.advanceMonotonicTo(first.renewAtMonotonicMs);
     await f.refresher.tick();
     expect(f.upstream.calls).toHaveLength(2);
     // The SDK comes back 5 minutes before the first credentials expire: a hit on the renewed ones.
@@ -130,14 +132,27 @@ describe('refresher', () => {
     const f = createServiceFixture();
     const token = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
     const first = await f.service.resolve(token);
-    f.clock.set(first.renewAtMs);
+    f.advanceMonotonicTo(first.renewAtMonotonicMs);
     await f.refresher.tick(); // the renewal the request bought
     const renewed = f.cache.peek(token)!;
-    f.clock.set(renewed.renewAtMs);
+    f.advanceMonotonicTo(renewed.renewAtMonotonicMs);
     await f.refresher.tick(); // idle: skipped
     expect(f.upstream.calls).toHaveLength(2);
     expect(f.service.lookup(token)).toBe(renewed);
     await f.refresher.tick();
     expect(f.upstream.calls).toHaveLength(3);
+  });
+
+  test('a 1 h backward wall-clock step neither stalls renewals nor their rate budget', async () => {
+    const f = createServiceFixture({ maxServiceQps: 3 });
+    const tokens = await fill(f, 4);
+    const latest = Math.max(...tokens.map((t) => f.cache.peek(t)!.renewAtMonotonicMs));
+    f.clock.set(f.clock.now() - 3_600_000);
+    f.advanceMonotonicTo(latest);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(4 + 3);
+    f.clock.advance(1_000);
+    await f.refresher.tick();
+    expect(f.upstream.calls).toHaveLength(4 + 4);
   });
 });

@@ -13,9 +13,19 @@ function pacerWithFakeTime() {
   const sleep = async (ms: number) => {
     t += ms;
   };
+  /** Waits (in fake time) for a token, as the fair gate does; false if that would take longer than budgetMs. */
+  const acquire = async (budgetMs: number | undefined) => {
+    const start = t;
+    for (;;) {
+      const waitMs = pacer.tryTake();
+      if (waitMs === 0) return true;
+      if (budgetMs !== undefined && t - start + waitMs > budgetMs) return false;
+      await sleep(waitMs);
+    }
+  };
   return {
     pacer,
-    sleep,
+    acquire,
     advance(ms: number) {
       t += ms;
     },
@@ -26,7 +36,7 @@ function pacerWithFakeTime() {
 describe('adaptive pacer', () => {
   test('unpaced until EKS Auth throttles', async () => {
     const p = pacerWithFakeTime();
-    for (let i = 0; i < 100; i++) expect(await p.pacer.acquire(1000, p.sleep)).toBe(true);
+    for (let i = 0; i < 100; i++) expect(await p.acquire(1000)).toBe(true);
     expect(p.now()).toBe(1_000);
     expect(p.pacer.rate).toBe(Number.POSITIVE_INFINITY);
   });
@@ -39,17 +49,20 @@ describe('adaptive pacer', () => {
     expect(p.pacer.rate).toBeCloseTo(rate, 5);
     const start = p.now();
     const calls = 48;
-    for (let i = 0; i < calls; i++) expect(await p.pacer.acquire(undefined, p.sleep)).toBe(true);
+    for (let i = 0; i < calls; i++) expect(await p.acquire(undefined)).toBe(true);
     // Evenly spaced at `rate` per second (fake time: exact up to rounding).
     expect(p.now() - start).toBeCloseTo((calls * 1000) / rate, 0);
   });
 
-  test('a call that would wait past its budget gives up at once', async () => {
+  test('tryTake takes nothing while no token is due and says how long until one is', async () => {
     const p = pacerWithFakeTime();
     p.pacer.onThrottle(); // nothing admitted yet: 10/s x DECREASE_FACTOR
-    const before = p.now();
-    expect(await p.pacer.acquire(50, p.sleep)).toBe(false);
-    expect(p.now()).toBe(before);
+    const waitMs = p.pacer.tryTake();
+    expect(waitMs).toBeCloseTo(1000 / (10 * DECREASE_FACTOR), 5);
+    expect(p.pacer.tryTake()).toBeCloseTo(waitMs, 5);
+    p.advance(waitMs);
+    expect(p.pacer.tryTake()).toBe(0);
+    expect(p.pacer.tryTake()).toBeGreaterThan(0);
   });
 
   test('repeated throttles halve the rate down to the floor; a burst of throttles counts once', () => {
@@ -73,7 +86,7 @@ describe('adaptive pacer', () => {
     for (let i = 0; i < 10; i++) p.pacer.onSuccess();
     expect(p.pacer.rate).toBeGreaterThan(low);
     p.advance(UNPACE_AFTER_MS);
-    expect(await p.pacer.acquire(0, p.sleep)).toBe(true);
+    expect(await p.acquire(0)).toBe(true);
     expect(p.pacer.rate).toBe(Number.POSITIVE_INFINITY);
   });
 });

@@ -201,7 +201,8 @@ describe('EKS Auth client on loopback', () => {
   });
 
   test('deadline: no attempt starts after it', async () => {
-    const s = serve(() => awsError(429, 'ThrottlingException'));
+    // Not throttling: paced waits follow the fair gate's timers (tested in fair-gate.test.ts).
+    const s = serve(() => awsError(503, 'ServiceUnavailableException'));
     const clock = createManualClock();
     const c = client(s.endpoint, {
       clock,
@@ -212,7 +213,7 @@ describe('EKS Auth client on loopback', () => {
       sleep: async (ms) => clock.advance(ms),
     });
     const err = await failure(c.assumeRoleForPodIdentity(TOKEN, { budgetMs: 250 }));
-    expect(err.code).toBe('ThrottlingException');
+    expect(err.code).toBe('ServiceUnavailableException');
     // attempt 1 at t=0, wait 99 -> attempt 2 at t=99, next wait 199 would end at 298 >= 250: stop.
     expect(s.seen).toHaveLength(2);
   });

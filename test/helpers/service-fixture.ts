@@ -48,7 +48,9 @@ export function createServiceFixture(options: FixtureOptions = {}) {
     logger,
   });
   const nowSeconds = () => Math.floor(clock.now() / 1000);
-  return { clock, metrics, upstream, cache, service, refresher, nowSeconds };
+  /** Lets time pass until the monotonic clock reads `ms` (renewal times are monotonic). */
+  const advanceMonotonicTo = (ms: number) => clock.advance(Math.max(0, ms - clock.monotonic()));
+  return { clock, metrics, upstream, cache, service, refresher, nowSeconds, advanceMonotonicTo };
 }
 
 /** The value of a counter/gauge child, read from the registry. */

@@ -62,6 +62,24 @@ describe('event loop monitor', () => {
     expect(monitor.lagMs()).toBe(0);
   });
 
+  test('a wall-clock step is not lag: a 1 h backward or forward step leaves the process live', () => {
+    const clock = createManualClock();
+    const s = manualScheduler();
+    const monitor = createEventLoopMonitor({
+      intervalMs: 100,
+      maxLagMs: 1_000,
+      clock,
+      scheduler: s.scheduler,
+    });
+    clock.advance(100);
+    s.tick();
+    clock.set(clock.now() - 3_600_000);
+    clock.advance(100);
+    s.tick();
+    expect(monitor.check().ok).toBe(true);
+    expect(monitor.lagMs()).toBe(0);
+  });
+
   test('takeMaxLagMs reports a short stall once, then resets', () => {
     const clock = createManualClock();
     const s = manualScheduler();

@@ -81,6 +81,19 @@ describe('per client', () => {
     expect(next.filter((x) => x === 200)).toHaveLength(PER_CLIENT_RPS * BURST_SECONDS - 1);
   });
 
+  test('a 1 h backward wall-clock step does not stall the limiter: buckets refill on monotonic time', async () => {
+    s.clock.advance(10_000);
+    const drain = await fresh(PER_CLIENT_RPS * BURST_SECONDS + 1);
+    const drained = [];
+    for (const t of drain) drained.push((await from(s, '127.0.0.6', t)).status);
+    expect(drained.at(-1)).toBe(503);
+    s.clock.set(s.clock.now() - 3_600_000);
+    s.clock.advance(1_000);
+    const after: number[] = [];
+    for (const t of await fresh(PER_CLIENT_RPS)) after.push((await from(s, '127.0.0.6', t)).status);
+    expect(after).toEqual(Array(PER_CLIENT_RPS).fill(200));
+  });
+
   test('limited requests never reach EKS Auth', async () => {
     s.clock.advance(10_000);
     for (const t of await fresh(PER_CLIENT_RPS * BURST_SECONDS)) await from(s, '127.0.0.3', t);
