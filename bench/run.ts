@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cold } from './cold.bench.ts';
 import { hot } from './hot.bench.ts';
+import { sourceRevision } from './lib/revision.ts';
 import type { Scenario, ScenarioResult } from './lib/scenario.ts';
 import { memory } from './memory.bench.ts';
 import { startup } from './startup.bench.ts';
@@ -51,16 +52,6 @@ export function markdownTable(result: ScenarioResult): string {
 function targetLine(t: ScenarioResult['targets'][number]): string {
   const verdict = t.pass === null ? 'SKIP' : t.pass ? 'PASS' : 'MISS';
   return `| ${t.name} | ${t.target} | ${t.measured} | ${verdict} |`;
-}
-
-/** The commit measured, and whether src/ had uncommitted changes (teammates share the working tree). */
-function sourceRevision(): string {
-  const git = (args: string[]) =>
-    Bun.spawnSync(['git', ...args], { cwd: join(import.meta.dir, '..') })
-      .stdout.toString()
-      .trim();
-  const head = git(['rev-parse', '--short', 'HEAD']);
-  return git(['status', '--porcelain', '--', 'src']) === '' ? head : `${head} + uncommitted src changes`;
 }
 
 function markdown(results: ScenarioResult[], command: string, startedAt: Date): string {

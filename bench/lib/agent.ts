@@ -29,6 +29,8 @@ export interface AgentProcessOptions {
   entry?: 'cli' | 'variant';
   /** Flags for bun itself, e.g. ['--smol'] (a smaller heap, collected more eagerly). */
   bunFlags?: string[];
+  /** Keep the default per-client rate limit (benches of raw throughput turn it off). */
+  defaultLimits?: boolean;
   /** Do not wait for /readyz (the start-up bench measures it itself). */
   noWait?: boolean;
 }
@@ -56,8 +58,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
     String(metricsPort),
     '--endpoint',
     options.emulatorUrl,
-    '--rate-limit-per-client',
-    '0',
+    ...(options.defaultLimits ? [] : ['--rate-limit-per-client', '0']),
     '-v',
     'warn',
     ...(options.args ?? []),

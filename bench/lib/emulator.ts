@@ -7,10 +7,15 @@ export interface EmulatorProcess {
   /** Issues `count` tokens for distinct pods (distinct pod UIDs) with `concurrency` requests in flight. */
   issueTokens(
     count: number,
-    opts?: { prefix?: string; concurrency?: number; pods?: number },
+    opts?: { prefix?: string; concurrency?: number; pods?: number; serviceAccount?: string },
   ): Promise<string[]>;
   setFaults(faults: Record<string, unknown>): Promise<void>;
   resetFaults(): Promise<void>;
+  /** Replaces the associations (the default maps every service account to a role). */
+  setAssociations(
+    associations: { namespace: string; serviceAccount: string; roleArn: string }[],
+  ): Promise<void>;
+  resetAssociations(): Promise<void>;
   stats(): Promise<{ assumeRoleCalls: number; succeeded: number; failed: number; throttled: number }>;
   stop(): Promise<void>;
 }
@@ -63,7 +68,7 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
           const pod = opts.pods === undefined ? i : i % opts.pods;
           const body = {
             namespace: 'bench',
-            serviceAccount: 'app',
+            serviceAccount: opts.serviceAccount ?? 'app',
             podName: `${prefix}-${pod}`,
             podUid: `${prefix}-uid-${pod}`,
             ttlSeconds: 3600,
@@ -87,6 +92,19 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
     },
     async resetFaults() {
       await checked(await fetch(`${admin}/faults`, { method: 'DELETE' }), 'faults reset');
+    },
+    async setAssociations(associations) {
+      await checked(
+        await fetch(`${admin}/associations`, {
+          method: 'PUT',
+          headers: json,
+          body: JSON.stringify(associations),
+        }),
+        'associations',
+      );
+    },
+    async resetAssociations() {
+      await checked(await fetch(`${admin}/associations`, { method: 'DELETE' }), 'associations reset');
     },
     async stats() {
       return (await checked(await fetch(`${admin}/stats`), 'stats')) as Awaited<

@@ -1,0 +1,120 @@
+// One cell of the SDK matrix: a row's client loads credentials for a scenario's pods, all at once, against a
+// running agent and the EKS Auth emulator; the cell records what the client reported, how long it took, and
+// what EKS Auth saw.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AgentProcess, startAgentProcess } from '../lib/agent.ts';
+import { type EmulatorProcess, startEmulatorProcess } from '../lib/emulator.ts';
+import { percentile } from '../lib/stats.ts';
+import type { Outcome } from './clients/job.ts';
+import { startFlooder } from './flooder.ts';
+import type { Row } from './rows.ts';
+import type { Scenario } from './scenarios.ts';
+
+export interface MatrixEnv {
+  emulator: EmulatorProcess;
+  agent: AgentProcess;
+  stop(): Promise<void>;
+}
+
+export type Verdict = 'pass' | 'miss' | 'impossible';
+
+export interface CellResult {
+  row: string;
+  scenario: string;
+  pods: number;
+  served: number;
+  /** Pods any agent could have served within this client's window. */
+  possible: number;
+  verdict: Verdict;
+  p50Ms: number;
+  maxMs: number;
+  /** Distinct errors the client reported, most frequent first, with counts. */
+  errors: { error: string; count: number }[];
+  /** EKS Auth AssumeRoleForPodIdentity calls during the cell (pods' and flooder's), and how many were throttled. */
+  calls: number;
+  throttled: number;
+  flood?: Record<string, number>;
+}
+
+/** The agent with its default flags (loopback bind and ports aside) in front of a fresh emulator. */
+export async function startMatrixEnv(agentArgs: string[] = []): Promise<MatrixEnv> {
+  const emulator = await startEmulatorProcess();
+  try {
+    const agent = await startAgentProcess({
+      emulatorUrl: emulator.url,
+      defaultLimits: true,
+      args: agentArgs,
+    });
+    return {
+      emulator,
+      agent,
+      async stop() {
+        await agent.stop();
+        await emulator.stop();
+      },
+    };
+  } catch (err) {
+    await emulator.stop();
+    throw err;
+  }
+}
+
+function distinctErrors(outcomes: Outcome[]): CellResult['errors'] {
+  const counts = new Map<string, number>();
+  for (const o of outcomes) if (!o.ok) counts.set(o.error ?? '?', (counts.get(o.error ?? '?') ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([error, count]) => ({ error, count }));
+}
+
+export function verdictOf(scenario: Scenario, served: number, possible: number): Verdict {
+  if (scenario.expect === 'error') return served === 0 ? 'pass' : 'miss';
+  if (possible === 0) return 'impossible';
+  return served >= Math.ceil(scenario.passShare * possible) ? 'pass' : 'miss';
+}
+
+export async function runCell(env: MatrixEnv, row: Row, scenario: Scenario): Promise<CellResult> {
+  const { emulator } = env;
+  await emulator.resetFaults();
+  await emulator.resetAssociations();
+  const setup = await scenario.prepare(emulator);
+  const dir = mkdtempSync(join(tmpdir(), 'pia-sdk-matrix-'));
+  const tokenFiles = setup.tokens.map((token, i) => {
+    const path = join(dir, `token-${i}`);
+    writeFileSync(path, token);
+    return path;
+  });
+  const before = await emulator.stats();
+  const flooder =
+    setup.flood && startFlooder(env.agent.credentialsUrl, setup.flood.template, setup.flood.perSecond);
+  // The flood runs a moment before the pods start, as it would on a node where it was already going.
+  if (flooder) await Bun.sleep(1000);
+  let outcomes: Outcome[];
+  let flood: Record<string, number> | undefined;
+  try {
+    outcomes = await row.run({ url: env.agent.credentialsUrl, tokens: setup.tokens, tokenFiles });
+  } finally {
+    flood = await flooder?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    await emulator.resetFaults();
+  }
+  const after = await emulator.stats();
+  const pods = outcomes.length;
+  const served = outcomes.filter((o) => o.ok).length;
+  const possible = scenario.possible(row, pods);
+  const times = outcomes.map((o) => o.ms);
+  return {
+    row: row.id,
+    scenario: scenario.id,
+    pods,
+    served,
+    possible,
+    verdict: verdictOf(scenario, served, possible),
+    p50Ms: percentile(times, 50),
+    maxMs: Math.max(...times),
+    errors: distinctErrors(outcomes),
+    calls: after.assumeRoleCalls - before.assumeRoleCalls,
+    throttled: after.throttled - before.throttled,
+    ...(flood && { flood }),
+  };
+}

@@ -1,0 +1,180 @@
+// The columns of the SDK matrix: what EKS Auth and the node do while a row's pods ask for credentials, what
+// the physics allows (a client that stops trying before EKS Auth could answer cannot be served, by anyone),
+// and what the agent must achieve where it is possible.
+import type { EmulatorProcess } from '../lib/emulator.ts';
+import type { Row } from './rows.ts';
+
+export interface CellSetup {
+  /** One token per pod load. */
+  tokens: string[];
+  /** Started before the pods, stopped after them. */
+  flood?: { template: string; perSecond: number };
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  /** 'credentials': pods should get them; 'error': a clean error is the right answer. */
+  expect: 'credentials' | 'error';
+  /** Share of the physically possible pods that must be served (credentials scenarios). */
+  passShare: number;
+  prepare(emulator: EmulatorProcess): Promise<CellSetup>;
+  /** How many of the pods any agent could serve within this client's window; 0 when none could. */
+  possible(row: Row, pods: number): number;
+  /** Why a cell is (partly) impossible: physics, not policy. */
+  why?: string;
+}
+
+const ROLE = 'arn:aws:iam::111122223333:role/matrix';
+const all = (_row: Row, pods: number) => pods;
+
+/** Pods a client can have served when EKS Auth admits `perSecond` calls: its window, plus one second of
+ * window alignment (the emulator counts calls per wall-clock second). */
+function paced(perSecond: number) {
+  return (row: Row, pods: number) =>
+    Number.isFinite(row.windowMs) ? Math.min(pods, perSecond * (Math.floor(row.windowMs / 1000) + 1)) : pods;
+}
+
+/** Possible only when the client keeps a request (or a retry) open past EKS Auth's latency. */
+function slower(latencyMs: number) {
+  return (row: Row, pods: number) => (row.windowMs > latencyMs ? pods : 0);
+}
+
+function onePod(serial: string) {
+  return async (emulator: EmulatorProcess) => ({ tokens: await emulator.issueTokens(1, { prefix: serial }) });
+}
+
+function forgedSignature(token: string): string {
+  const [h, p] = token.split('.');
+  return `${h}.${p}.${Buffer.from('not-the-issuer-signature'.repeat(11)).toString('base64url')}`;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'success',
+    title: 'success',
+    expect: 'credentials',
+    passShare: 1,
+    prepare: onePod('ok'),
+    possible: all,
+  },
+  {
+    id: 'bad-token',
+    title: 'bad token (forged signature)',
+    expect: 'error',
+    passShare: 1,
+    async prepare(emulator) {
+      const [token] = await emulator.issueTokens(1, { prefix: 'forged' });
+      return { tokens: [forgedSignature(token!)] };
+    },
+    possible: () => 0,
+    why: 'EKS Auth rejects the token: the right answer is a clear error',
+  },
+  {
+    id: 'no-association',
+    title: 'no association',
+    expect: 'error',
+    passShare: 1,
+    async prepare(emulator) {
+      await emulator.setAssociations([{ namespace: 'bench', serviceAccount: 'someone-else', roleArn: ROLE }]);
+      return { tokens: await emulator.issueTokens(1, { prefix: 'orphan' }) };
+    },
+    possible: () => 0,
+    why: 'no role for the service account: the right answer is a clear error',
+  },
+  {
+    id: 'outage',
+    title: 'EKS Auth outage',
+    expect: 'credentials',
+    passShare: 1,
+    async prepare(emulator) {
+      const tokens = await emulator.issueTokens(1, { prefix: 'outage' });
+      await emulator.setFaults({ outage: true });
+      return { tokens };
+    },
+    possible: () => 0,
+    why: 'EKS Auth answers nothing and a new pod has nothing cached: no client can get new credentials',
+  },
+  {
+    id: 'slow-950',
+    title: 'EKS Auth at 0.95 s',
+    expect: 'credentials',
+    passShare: 1,
+    async prepare(emulator) {
+      const tokens = await emulator.issueTokens(1, { prefix: 'slow950' });
+      await emulator.setFaults({ latencyMs: 950 });
+      return { tokens };
+    },
+    possible: slower(950),
+  },
+  {
+    id: 'slow-1500',
+    title: 'EKS Auth at 1.5 s',
+    expect: 'credentials',
+    passShare: 1,
+    async prepare(emulator) {
+      const tokens = await emulator.issueTokens(1, { prefix: 'slow1500' });
+      await emulator.setFaults({ latencyMs: 1500 });
+      return { tokens };
+    },
+    possible: slower(1500),
+    why: 'a client that gives up (and never retries) within 1.5 s cannot see the answer',
+  },
+  {
+    id: 'storm-300',
+    title: '300 new pods, EKS Auth at 50 calls/s',
+    expect: 'credentials',
+    passShare: 0.98,
+    async prepare(emulator) {
+      const tokens = await emulator.issueTokens(300, { prefix: 'storm' });
+      await emulator.setFaults({ maxTps: 50 });
+      return { tokens };
+    },
+    possible: paced(50),
+    why: 'at 50 calls/s, a client that stops trying after W s can be served only ~50 x (W + 1) pods',
+  },
+  {
+    id: 'one-token-300',
+    title: '300 concurrent requests, one token',
+    expect: 'credentials',
+    passShare: 1,
+    async prepare(emulator) {
+      const [token] = await emulator.issueTokens(1, { prefix: 'shared' });
+      return { tokens: Array.from({ length: 300 }, () => token!) };
+    },
+    possible: all,
+  },
+  {
+    id: 'flood-60',
+    title: 'junk flood 80/s + 60 pods, EKS Auth at 20 calls/s',
+    expect: 'credentials',
+    passShare: 0.95,
+    async prepare(emulator) {
+      const tokens = await emulator.issueTokens(60, { prefix: 'flooded' });
+      const [template] = await emulator.issueTokens(1, { prefix: 'flooder' });
+      await emulator.setFaults({ maxTps: 20 });
+      return { tokens, flood: { template: template!, perSecond: 80 } };
+    },
+    possible: paced(20),
+    why: 'at 20 calls/s, a client that stops trying after W s can be served only ~20 x (W + 1) pods',
+  },
+  {
+    id: 'flood-60-slow',
+    title: 'junk flood 80/s + 60 pods, EKS Auth at 600 ms',
+    expect: 'credentials',
+    passShare: 0.95,
+    async prepare(emulator) {
+      const tokens = await emulator.issueTokens(60, { prefix: 'flooded-slow' });
+      const [template] = await emulator.issueTokens(1, { prefix: 'flooder-slow' });
+      await emulator.setFaults({ latencyMs: 600 });
+      return { tokens, flood: { template: template!, perSecond: 80 } };
+    },
+    possible: slower(600),
+  },
+];
+
+export function scenarioById(id: string): Scenario {
+  const s = SCENARIOS.find((x) => x.id === id);
+  if (!s) throw new Error(`unknown scenario ${id}; scenarios: ${SCENARIOS.map((x) => x.id).join(', ')}`);
+  return s;
+}
