@@ -1,9 +1,9 @@
-// The commit a bench measured, and whether src/ had uncommitted changes (teammates share the working tree).
-import { join } from 'node:path';
+// The commit a bench measured (the checkout it runs the agent from: the working directory), and whether src/
+// had uncommitted changes (teammates share the working tree).
 
 export function sourceRevision(): string {
   const git = (args: string[]) =>
-    Bun.spawnSync(['git', ...args], { cwd: join(import.meta.dir, '..', '..') })
+    Bun.spawnSync(['git', ...args], { cwd: process.cwd() })
       .stdout.toString()
       .trim();
   const head = git(['rev-parse', '--short', 'HEAD']);
