@@ -14,6 +14,13 @@ import { createHostCheck } from './http/host-check.ts';
 import { type DataListeners, type ListenerStatus, startDataListeners } from './http/listeners.ts';
 import { type RunningServer, startMetricsServer, startProbeServer } from './http/metrics-server.ts';
 import { createRateLimiter } from './http/rate-limiter.ts';
+import { createKubeApiClient } from './kube/api-client.ts';
+import {
+  createStartupTaintRemover,
+  type StartupTaintOptions,
+  type StartupTaintRemover,
+  type StartupTaintStatus,
+} from './kube/startup-taint.ts';
 import { setBuildInfo } from './observability/build-info.ts';
 import { createEventLoopMonitor } from './observability/event-loop-monitor.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -38,6 +45,11 @@ export interface AgentDeps {
   nodeCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Skip the probe and metrics listeners (unit tests of the data path). */
   withoutSideListeners?: boolean;
+  /** Backoff and wait settings of --startup-taint (tests shorten them). */
+  startupTaint?: Pick<
+    StartupTaintOptions,
+    'sleep' | 'baseBackoffMs' | 'maxBackoffMs' | 'selfCheckIntervalMs'
+  >;
 }
 
 export interface Agent {
@@ -49,6 +61,8 @@ export interface Agent {
   readonly refresher: Refresher;
   readonly listeners: DataListeners;
   readonly probes: ProbeChecks;
+  /** --startup-taint's remover, when the flag is set; its start() resolves once it is done. */
+  readonly startupTaint: StartupTaintRemover | undefined;
   /** The metrics listener (/metrics, /healthz, /readyz), unless withoutSideListeners. */
   readonly metricsServer: RunningServer | undefined;
   /** The probe listener (/healthz, /readyz on --probe-address), unless withoutSideListeners. */
@@ -186,7 +200,10 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
   }
   const loopMonitor = createEventLoopMonitor();
   const notConfigured = notConfiguredMessage(config);
-  const probes = createProbes(listeners, loopMonitor.check, notConfigured);
+  const startupTaint = buildStartupTaintRemover(config, deps, logger, metrics, async () => {
+    return (await probes.readiness()).ok;
+  });
+  const probes = createProbes(listeners, loopMonitor.check, notConfigured, startupTaint?.status);
   let metricsServer: RunningServer | undefined;
   let probeServer: RunningServer | undefined;
   if (!deps.withoutSideListeners) {
@@ -210,6 +227,8 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
   }
   if (cachingEnabled) refresher.start();
   if (notConfigured !== undefined) logger.error(notConfigured);
+  // In the background: the agent serves whatever the Kubernetes API server does.
+  void startupTaint?.start();
   const firstBound = listeners.statuses().find((s) => s.bound);
   logger.info(
     {
@@ -226,6 +245,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
   async function drain(): Promise<void> {
     draining = true;
     refresher.stop();
+    startupTaint?.stop();
     const graceful = listeners.stop(false);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -256,6 +276,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     refresher,
     listeners,
     probes,
+    startupTaint,
     metricsServer,
     probeServer,
     url: firstBound?.url ?? '',
@@ -278,6 +299,7 @@ function createProbes(
   listeners: DataListeners,
   loopCheck: () => ProbeResult,
   notConfigured: string | undefined,
+  startupTaint: (() => StartupTaintStatus) | undefined,
 ): ProbeChecks {
   return {
     liveness() {
@@ -309,7 +331,9 @@ function createProbes(
           }),
       );
       const ok = checks.length > 0 && checks.every((c) => c.ok);
-      return { ok, detail: { listeners: statuses.map(describe), answering: checks } };
+      // The taint's state is shown, never a reason to fail: the agent serves whatever the API server does.
+      const taint = startupTaint ? { startupTaint: startupTaint() } : {};
+      return { ok, detail: { listeners: statuses.map(describe), answering: checks, ...taint } };
     },
   };
 }
@@ -337,6 +361,27 @@ function describe(s: ListenerStatus) {
   return s.error === undefined
     ? { host: s.host, bound: s.bound }
     : { host: s.host, bound: false, error: s.error };
+}
+
+/** --startup-taint: the remover, gated on the readiness self-check; undefined when the flag is unset. */
+function buildStartupTaintRemover(
+  config: Config,
+  deps: AgentDeps,
+  logger: Logger,
+  metrics: Metrics,
+  selfCheck: () => Promise<boolean>,
+): StartupTaintRemover | undefined {
+  if (config.startupTaint === undefined || config.kubeApi === undefined) return undefined;
+  return createStartupTaintRemover({
+    client: createKubeApiClient({ endpoint: config.kubeApi }),
+    nodeName: config.startupTaint.nodeName,
+    taint: config.startupTaint.taint,
+    selfCheck,
+    logger,
+    metrics,
+    random: deps.random,
+    ...deps.startupTaint,
+  });
 }
 
 /** Key source + verifier for --verify-tokens signature; the first key load is awaited (it never throws). */

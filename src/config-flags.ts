@@ -172,6 +172,12 @@ export const SERVER_FLAGS = [
     default: '30s',
     help: 'Longest drain of in-flight requests on SIGTERM.',
   },
+  {
+    name: 'startup-taint',
+    kind: 'value',
+    valueName: 'KEY[:EFFECT]',
+    help: "Once serving, remove this taint from the agent's own node (NODE_NAME); off when unset or empty.",
+  },
   { name: 'help', short: 'h', kind: 'boolean', help: 'Show this help.' },
 ] as const satisfies readonly FlagSpec[];
 

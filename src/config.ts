@@ -14,6 +14,8 @@ import {
   toNumber,
   toPort,
 } from './config-values.ts';
+import type { KubeApiEndpoint } from './kube/api-client.ts';
+import { readKubeApi, readStartupTaint, type StartupTaintConfig } from './kube/kube-config.ts';
 
 export { ConfigError } from './config-error.ts';
 export { SERVER_FLAGS } from './config-flags.ts';
@@ -82,6 +84,10 @@ export interface Config {
   readonly rateLimitGlobal: number;
   /** --shutdown-timeout, default 30s: drain bound on SIGTERM. */
   readonly shutdownTimeoutMs: number;
+  /** --startup-taint KEY[:EFFECT] with NODE_NAME; undefined (the default) leaves the node alone. */
+  readonly startupTaint: StartupTaintConfig | undefined;
+  /** The in-cluster API server (KUBERNETES_SERVICE_HOST/PORT, service-account token and CA), when a feature calls it. */
+  readonly kubeApi: KubeApiEndpoint | undefined;
 }
 
 export interface ParseServerConfigOptions {
@@ -189,6 +195,11 @@ export function parseServerConfig(
       ? defaultWorkers(options.availableCores ?? runtimeCores())
       : toInteger(f('workers'), workersRaw, 0, 64);
 
+  // Read only when something calls the API server, so an agent that does not reads no more of the environment.
+  const needsKubeApi = (given('startup-taint') ?? '').trim() !== '';
+  const kubeApi = needsKubeApi ? readKubeApi(env) : undefined;
+  const startupTaint = readStartupTaint(f('startup-taint'), given('startup-taint'), env, kubeApi);
+
   const config: Config = {
     clusterName,
     port: toPort(f('port'), raw('port')),
@@ -242,6 +253,8 @@ export function parseServerConfig(
       allowZero: true,
       maxMs: ONE_HOUR_MS,
     }),
+    startupTaint,
+    kubeApi,
   };
   return Object.freeze(config);
 }

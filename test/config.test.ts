@@ -58,6 +58,8 @@ describe('defaults', () => {
       rateLimitPerClient: 100,
       rateLimitGlobal: 0,
       shutdownTimeoutMs: 30_000,
+      startupTaint: undefined,
+      kubeApi: undefined,
     });
   });
 
@@ -180,6 +182,8 @@ const FLAG_CASES: [string[], keyof Config, unknown][] = [
   [['--rate-limit-global', '1000'], 'rateLimitGlobal', 1000],
   [['--shutdown-timeout', '0'], 'shutdownTimeoutMs', 0],
   [['--shutdown-timeout=45s'], 'shutdownTimeoutMs', 45_000],
+  // Empty is off (a manifest passes $(STARTUP_TAINT) unset); a value needs NODE_NAME (test/kube/).
+  [['--startup-taint='], 'startupTaint', undefined],
   // A repeated single-value flag keeps the last value, so an appended override wins.
   [['-p', '81', '--port', '82'], 'port', 82],
   [['-v', 'trace', '-v', 'error'], 'logLevel', 'error'],

@@ -8,10 +8,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBoundedText } from '../bounded-response.ts';
+import { sanitizeUpstreamMessage } from '../eks-auth/sanitize-message.ts';
 
 /** Where the kubelet mounts a pod's service-account token, CA and namespace. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const KUBE_API_DEFAULTS = { timeoutMs: 5_000, maxResponseBytes: 1024 * 1024 } as const;
+/** Longest Status message kept on an error (it names the object and the user, never a credential). */
+export const MAX_KUBE_MESSAGE_CHARS = 256;
+/** A Retry-After beyond this is cut to it: the caller's own backoff takes over. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 /** A projected token is ~1 KB; a larger file is not a token. */
 const MAX_TOKEN_FILE_BYTES = 16 * 1024;
 
@@ -47,18 +52,69 @@ export function inClusterEndpoint(
   };
 }
 
-export type KubeApiFailure = 'credentials' | 'unreachable' | 'timeout' | 'http' | 'malformed' | 'too-large';
+export type KubeApiFailure =
+  | 'credentials'
+  | 'unreachable'
+  | 'timeout'
+  | 'cancelled'
+  | 'http'
+  | 'malformed'
+  | 'too-large';
 
 /** A failed API call. The message names the path and what went wrong, never the token. */
 export class KubeApiError extends Error {
   readonly failure: KubeApiFailure;
   readonly status: number | undefined;
-  constructor(failure: KubeApiFailure, message: string, options: { status?: number; cause?: unknown } = {}) {
+  /** The Status object's reason (Conflict, Forbidden, TooManyRequests, ...), when the server sent one. */
+  readonly reason: string | undefined;
+  /** The Status object's message, cut and cleaned (e.g. which user cannot patch which node). */
+  readonly detail: string | undefined;
+  /** The server's Retry-After (429, some 5xx), bounded by MAX_RETRY_AFTER_MS. */
+  readonly retryAfterMs: number | undefined;
+  constructor(failure: KubeApiFailure, message: string, options: KubeApiErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'KubeApiError';
     this.failure = failure;
     this.status = options.status;
+    this.reason = options.reason;
+    this.detail = options.detail;
+    this.retryAfterMs = options.retryAfterMs;
   }
+}
+
+export interface KubeApiErrorOptions {
+  status?: number;
+  reason?: string;
+  detail?: string;
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/** Retry-After as the API server sends it: whole seconds (an HTTP date is accepted too). */
+export function parseRetryAfterMs(value: string | null, nowMs = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim().slice(0, 64);
+  const ms = /^\d{1,6}$/.test(text) ? Number(text) * 1000 : Date.parse(text) - nowMs;
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
+}
+
+/** The reason and message of a v1 Status body, when the body is one. */
+function readStatus(text: string): { reason?: string; detail?: string } {
+  let status: { kind?: unknown; reason?: unknown; message?: unknown };
+  try {
+    status = JSON.parse(text) as typeof status;
+  } catch {
+    return {};
+  }
+  if (typeof status !== 'object' || status === null) return {};
+  const reason =
+    typeof status.reason === 'string' && /^[A-Za-z]{1,64}$/.test(status.reason) ? status.reason : undefined;
+  // Cut first, so the sanitiser's patterns run on bounded input.
+  const detail =
+    status.kind === 'Status' && typeof status.message === 'string' && status.message !== ''
+      ? sanitizeUpstreamMessage(status.message.slice(0, MAX_KUBE_MESSAGE_CHARS * 4), MAX_KUBE_MESSAGE_CHARS)
+      : undefined;
+  return { reason, detail };
 }
 
 export interface KubeRequestOptions {
@@ -68,6 +124,8 @@ export interface KubeRequestOptions {
   /** Default application/json; e.g. application/merge-patch+json for a PATCH. */
   readonly contentType?: string;
   readonly timeoutMs?: number;
+  /** Cancels the call (agent shutdown). */
+  readonly signal?: AbortSignal;
 }
 
 export interface KubeApiClient {
@@ -117,7 +175,20 @@ export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClien
         readSmallFile(endpoint.caFile, 'cluster CA file'),
       ]);
       const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
+      // One controller per call, linked to the caller's signal by a listener removed afterwards (not
+      // AbortSignal.any: Bun keeps signals derived from a long-lived one alive; see eks-auth/transport.ts).
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
+      const parent = request.signal;
+      const onParentAbort = () => controller.abort(parent?.reason);
+      if (parent?.aborted) onParentAbort();
+      else parent?.addEventListener('abort', onParentAbort, { once: true });
       let response: Response;
+      let text: string;
       try {
         response = await fetch(endpoint.baseUrl + path, {
           method: request.method ?? 'GET',
@@ -129,34 +200,39 @@ export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClien
               : { 'content-type': request.contentType ?? 'application/json' }),
           },
           body: request.body === undefined ? undefined : JSON.stringify(request.body),
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: controller.signal,
           // The cluster CA only: the API server's certificate is not in the public trust store.
           tls: { ca },
           redirect: 'error',
         });
+        text = await readBoundedText(response, maxResponseBytes, () => {
+          throw new KubeApiError('too-large', `${what} answered more than ${maxResponseBytes} bytes`);
+        });
       } catch (err) {
-        const timedOut = err instanceof Error && err.name === 'TimeoutError';
+        if (err instanceof KubeApiError) throw err;
+        if (parent?.aborted) throw new KubeApiError('cancelled', `${what} cancelled`, { cause: err });
         throw new KubeApiError(
           timedOut ? 'timeout' : 'unreachable',
           timedOut ? `${what} timed out after ${timeoutMs} ms` : `${what} is unreachable`,
           { cause: err },
         );
+      } finally {
+        clearTimeout(timer);
+        parent?.removeEventListener('abort', onParentAbort);
       }
-      const text = await readBoundedText(response, maxResponseBytes, () => {
-        throw new KubeApiError('too-large', `${what} answered more than ${maxResponseBytes} bytes`);
-      });
       if (response.status < 200 || response.status > 299) {
         // The API server's Status object names the reason (Unauthorized, Forbidden, NotFound): safe to show.
-        let reason = '';
-        try {
-          const status = JSON.parse(text) as { reason?: unknown };
-          if (typeof status.reason === 'string' && /^[A-Za-z]{1,64}$/.test(status.reason)) {
-            reason = ` (${status.reason})`;
-          }
-        } catch {}
-        throw new KubeApiError('http', `${what} answered HTTP ${response.status}${reason}`, {
-          status: response.status,
-        });
+        const { reason, detail } = readStatus(text);
+        throw new KubeApiError(
+          'http',
+          `${what} answered HTTP ${response.status}${reason ? ` (${reason})` : ''}`,
+          {
+            status: response.status,
+            reason,
+            detail,
+            retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after')),
+          },
+        );
       }
       try {
         return JSON.parse(text);

@@ -161,6 +161,12 @@ export function createMetrics(registry: Registry = new Registry()) {
     labelNames: ['scope'] as const,
     registers: [registry],
   });
+  const startupTaint = new Gauge({
+    name: 'pod_identity_startup_taint',
+    help: "--startup-taint on the agent's node: 1 for the current state (waiting, removing, removed, absent, failed).",
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
   const buildInfo = new Gauge({
     name: 'pod_identity_build_info',
     help: 'Build information; the value is always 1.',
@@ -197,6 +203,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     verifyQueueDepth,
     listenerUp,
     rateLimited,
+    startupTaint,
     buildInfo,
     hot,
   };

@@ -47,6 +47,8 @@ export function createTouchedMetrics(): TouchedMetrics {
   metrics.listenerUp.labels('fd00:ec2::23').set(0);
   metrics.rateLimited.labels('client').inc();
   metrics.rateLimited.labels('global').inc();
+  metrics.startupTaint.labels('removed').set(1);
+  metrics.startupTaint.labels('waiting').set(0);
   setBuildInfo(metrics, { version: '0.0.0-test' });
   return { metrics, monitor, processMetricNames };
 }

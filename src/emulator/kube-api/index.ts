@@ -9,6 +9,7 @@ import type { TokenIssuer } from '../token-issuer.ts';
 import { createTokenVerifier } from '../token-verifier.ts';
 import { waitOrAbort } from '../wait.ts';
 import { createTestCertificateAuthority } from './certificates.ts';
+import { createNodesRoutes, type NodesApi } from './nodes-routes.ts';
 import { openidRoutes } from './openid-routes.ts';
 import type { KubeCaller, KubeRoute } from './routes.ts';
 import { statusResponse } from './status.ts';
@@ -40,6 +41,8 @@ export interface KubeApiStandIn {
   readonly port: number;
   /** PEM of the CA that signed the server certificate (the pod's ca.crt). */
   readonly caPem: string;
+  /** GET/PATCH /api/v1/nodes/{name}: the node store, scripted faults, a hook and the request log. */
+  readonly nodes: NodesApi;
   /** A service-account token the stand-in accepts (audience KUBE_API_AUDIENCE). */
   issueBearerToken(namespace: string, serviceAccount: string, ttlSeconds?: number): string;
   /** Writes `token`, `ca.crt` and `namespace` as the kubelet mounts them; returns the directory. */
@@ -76,7 +79,12 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions): Promi
     publicKeyFor: issuer.publicKeyFor,
     audience: KUBE_API_AUDIENCE,
   });
-  const routes: readonly KubeRoute[] = [...openidRoutes(issuer), ...(options.routes ?? [])];
+  const nodesRoutes = createNodesRoutes();
+  const routes: readonly KubeRoute[] = [
+    ...openidRoutes(issuer),
+    ...nodesRoutes.routes,
+    ...(options.routes ?? []),
+  ];
   let faults: KubeApiFaults = {};
   let stats: KubeApiStats = { requests: 0, byPath: {}, unauthorized: 0 };
   let held = 0;
@@ -109,11 +117,13 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions): Promi
       return statusResponse('ServiceUnavailable', 'the server is currently unable to handle the request');
     const caller = authenticate(request);
     if (caller instanceof Response) return caller;
+    let pathKnown = false;
     for (const route of routes) {
       const match = route.path.exec(path);
       if (!match) continue;
-      if (route.method !== request.method)
-        return statusResponse('MethodNotAllowed', 'the server does not allow this method');
+      pathKnown = true;
+      // Several methods may share a path (GET and PATCH on a node): 405 only when none of them matches.
+      if (route.method !== request.method) continue;
       if (faults.forbidden) {
         return statusResponse(
           'Forbidden',
@@ -122,6 +132,7 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions): Promi
       }
       return route.handle(request, match, caller);
     }
+    if (pathKnown) return statusResponse('MethodNotAllowed', 'the server does not allow this method');
     return statusResponse('NotFound', 'the server could not find the requested resource');
   }
 
@@ -145,6 +156,7 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions): Promi
     host,
     port,
     caPem: ca.certPem,
+    nodes: nodesRoutes.nodes,
     issueBearerToken,
     writeServiceAccountDir(dir, namespace, serviceAccount) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
