@@ -119,6 +119,7 @@ export function createCredentialPath(
       timers: deps.timers,
       fetch: deps.fetch,
       monotonicNow: deps.monotonicNow,
+      random: deps.random,
     });
   const cachingEnabled = config.maxCacheSize > 0 && config.maxCredentialRetentionMs > 0;
   const cache = createCredentialCache({
