@@ -15,12 +15,15 @@ import type { AgentPolicy, NodeAgent, NodeContext } from './node-agent.ts';
 const REFRESH_INTERVAL_MS = 1000;
 const DATA_URL = 'http://169.254.170.23/v1/credentials';
 
-/** When the next refresher scan could change anything for this cache (Infinity: never, until a request). */
-function nextScanNeededAt(cache: CredentialCache, nowMs: number): number {
+/**
+ * When the next refresher scan could change anything for this cache (Infinity: never, until a request), on the
+ * wall clock: renewal times are monotonic readings, which on virtual time advance with the wall clock.
+ */
+function nextScanNeededAt(cache: CredentialCache, nowMs: number, monotonicMs: number): number {
   let next = Number.POSITIVE_INFINITY;
   for (const e of cache.entries()) {
     let t = e.servableUntilMs;
-    if (e.renewAtMs > nowMs) t = Math.min(t, e.renewAtMs);
+    if (e.renewAtMonotonicMs > monotonicMs) t = Math.min(t, nowMs + (e.renewAtMonotonicMs - monotonicMs));
     else if (e.accessed || e.tokenExpiresAtMs <= nowMs) t = nowMs;
     else t = Math.min(t, e.tokenExpiresAtMs);
     if (t < next) next = t;
@@ -53,7 +56,7 @@ export function realAgentPolicy(agentArgs: readonly string[] = [], label = 'this
       const reschedule = () => {
         if (stopped || !path.cachingEnabled) return;
         const nowMs = time.now();
-        const next = nextScanNeededAt(path.cache, nowMs);
+        const next = nextScanNeededAt(path.cache, nowMs, time.monotonic());
         if (next === Number.POSITIVE_INFINITY) return;
         // The scan at nowMs itself has run if we are here from it; the grid's next slot otherwise.
         const at = onGrid(Math.max(next, nowMs + 1));
