@@ -15,14 +15,15 @@ export function requestBytes(url: URL, headers: Record<string, string>, close = 
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`);
 }
 
-export async function openSockets(url: URL, count: number): Promise<Socket[]> {
+/** `localAddress` picks the source address (127.0.0.x), so the agent sees distinct clients. */
+export async function openSockets(url: URL, count: number, localAddress?: string): Promise<Socket[]> {
   const port = Number(url.port);
   return await Promise.all(
     Array.from(
       { length: count },
       () =>
         new Promise<Socket>((resolve, reject) => {
-          const socket = connect({ host: url.hostname, port }, () => resolve(socket));
+          const socket = connect({ host: url.hostname, port, localAddress }, () => resolve(socket));
           socket.setNoDelay(true);
           socket.once('error', reject);
         }),
@@ -79,11 +80,12 @@ export async function oneRequest(
   url: URL,
   headers: Record<string, string>,
   timeoutMs: number,
+  localAddress?: string,
 ): Promise<RawAnswer> {
   const startedAt = performance.now();
   let sockets: Socket[] = [];
   try {
-    sockets = await openSockets(url, 1);
+    sockets = await openSockets(url, 1, localAddress);
     const [answer] = await burst(sockets, requestBytes(url, headers, true), timeoutMs);
     return { status: answer!.status, ms: performance.now() - startedAt };
   } catch {

@@ -22,6 +22,7 @@ export interface AdaptivePacer {
    * fair gate (fair-gate.ts) asks before every grant, so paced calls go out evenly in round-robin order.
    */
   tryTake(): number;
+  /** EKS Auth admitted a call (a success, or a modelled answer about the pod such as AccessDenied). */
   onSuccess(): void;
   onThrottle(): void;
   /** Calls per second while paced; Infinity when unpaced. */

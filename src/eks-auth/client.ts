@@ -232,7 +232,13 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         } catch (err) {
           failure = err;
           done.failure(err, monotonicNow() - startedAt);
-          if (err instanceof EksAuthError && err.code === 'ThrottlingException') pacer.onThrottle();
+          if (err instanceof EksAuthError) {
+            if (err.code === 'ThrottlingException') pacer.onThrottle();
+            // EKS Auth admitted and answered it (a pod's bad token, no association): it counts towards the
+            // rate EKS Auth admits, or a flood of junk tokens would make the pacer underrate it.
+            else if (err.kind === 'modelled' && err.upstreamStatus !== undefined && err.upstreamStatus < 500)
+              pacer.onSuccess();
+          }
         } finally {
           release();
         }
