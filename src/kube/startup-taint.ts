@@ -19,8 +19,12 @@ export const STARTUP_TAINT_STATES = ['waiting', 'removing', 'removed', 'absent',
 export type StartupTaintState = (typeof STARTUP_TAINT_STATES)[number];
 
 export const STARTUP_TAINT_DEFAULTS = {
-  /** API attempts (a read and a patch each) before giving up; ~8 minutes with the backoff below. */
-  maxAttempts: 20,
+  /**
+   * API attempts (a read and a patch each) before giving up on errors a retry can fix. Unbounded: a node
+   * whose taint stays is lost capacity, and a try every 30 s costs the API server nothing; errors a retry
+   * cannot fix (403, 404, 422, no token) stop at once.
+   */
+  maxAttempts: Number.POSITIVE_INFINITY,
   baseBackoffMs: 500,
   maxBackoffMs: 30_000,
   /** How often a failing self-check is repeated before the taint may go. */

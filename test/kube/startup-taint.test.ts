@@ -260,6 +260,16 @@ describe('API-server errors', () => {
     expect(taintsOf()).toContainEqual(OURS);
   });
 
+  test('by default transient failures never exhaust the retries: 40 in a row, then removed', async () => {
+    nodes.setFaults([{ status: 503, method: 'GET', times: 40 }]);
+    const run = remover({ maxAttempts: undefined, random: () => 0.999 });
+    const result = await run.remover.start();
+    expect(result).toMatchObject({ state: 'removed', attempts: 41 });
+    expect(run.sleeps).toHaveLength(40);
+    // Full jitter under a ceiling that doubles from 500 ms and stops at 30 s.
+    expect(Math.max(...run.sleeps)).toBe(29_970);
+  });
+
   test('the token is re-read on every call: a rotated token file is used on the retry', async () => {
     const tokenFile = join(dir, 'rotating-token');
     writeFileSync(tokenFile, 'not-a-valid-token');
