@@ -68,7 +68,18 @@ const keySource: KeySource = {
   start: async () => {},
   current: () => ({ version: 1, keys: [{ kid: 'bench', keyId: '1.0', jwk: jwk as PublicJwk }] }),
   refresh: async () => false,
-  refreshForUnknownKey: async () => false,
+  refreshForUnknownKey: async () => 'unchanged',
+  status: () => ({
+    kind: 'file',
+    location: 'bench',
+    loaded: true,
+    version: 1,
+    keys: 1,
+    createdAtMs: 0,
+    lastSuccessAtMs: 0,
+    lastError: undefined,
+    fromPersisted: false,
+  }),
   close: () => {},
 };
 const inline = createTokenVerifier({ keySource, issuer, workers: 0, clock });

@@ -5,6 +5,8 @@ import { type CredentialCache, createCredentialCache } from './credentials/cache
 import { type CredentialService, createCredentialService } from './credentials/credential-service.ts';
 import { createRefresher, type Refresher } from './credentials/refresher.ts';
 import { createEksAuthClient } from './eks-auth/client.ts';
+import { type CredentialsProvider, createNodeCredentials } from './eks-auth/node-credentials.ts';
+import { defaultEksAuthEndpoint } from './eks-auth/partitions.ts';
 import type { FetchLike } from './eks-auth/transport.ts';
 import type { EksAuthClient } from './eks-auth/types.ts';
 import { AgentError } from './errors.ts';
@@ -22,14 +24,15 @@ import {
   type StartupTaintStatus,
 } from './kube/startup-taint.ts';
 import { setBuildInfo } from './observability/build-info.ts';
+import { createConfigChecks } from './observability/config-checks.ts';
 import { createEventLoopMonitor } from './observability/event-loop-monitor.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import type { ProbeChecks, ProbeResult } from './observability/probe-result.ts';
 import { installProcessMetrics } from './observability/process-metrics.ts';
-import { createKeySource } from './request/jwks.ts';
-import { createTokenVerifier } from './request/token-verifier.ts';
 import type { TokenVerifier } from './request/types.ts';
+import { createVerification, type Verification } from './request/verification.ts';
+import { VERSION } from './version.ts';
 
 /** Parts a test or the `local` mode may supply instead of the defaults built from the Config. */
 export interface AgentDeps {
@@ -63,6 +66,8 @@ export interface Agent {
   readonly probes: ProbeChecks;
   /** --startup-taint's remover, when the flag is set; its start() resolves once it is done. */
   readonly startupTaint: StartupTaintRemover | undefined;
+  /** How tokens are checked now (claims until signing keys load), and the key source. */
+  readonly verification: Verification;
   /** The metrics listener (/metrics, /healthz, /readyz), unless withoutSideListeners. */
   readonly metricsServer: RunningServer | undefined;
   /** The probe listener (/healthz, /readyz on --probe-address), unless withoutSideListeners. */
@@ -76,6 +81,8 @@ export interface Agent {
 /** The credentials path of one agent without its listeners: what startAgent serves and bench/cluster-sim drives. */
 export interface CredentialPath {
   readonly client: EksAuthClient;
+  /** The node credentials the client signs with; undefined when a test injected its own client. */
+  readonly nodeCredentials: CredentialsProvider | undefined;
   readonly cache: CredentialCache;
   readonly service: CredentialService;
   readonly refresher: Refresher;
@@ -102,15 +109,26 @@ export function createCredentialPath(
 ): CredentialPath {
   const { clock, logger, metrics, verifier } = deps;
   const notConfigured = notConfiguredMessage(config);
+  const injected =
+    deps.client ?? (notConfigured !== undefined ? createUnconfiguredClient(notConfigured) : undefined);
+  // One provider for the client and for readiness (which reports credentials that cannot be resolved).
+  const nodeCredentials =
+    injected === undefined || deps.nodeCredentials !== undefined
+      ? createNodeCredentials({
+          credentials: deps.nodeCredentials ? async () => deps.nodeCredentials! : undefined,
+          rotateCredentials: config.rotateCredentials,
+          clock,
+          logger,
+        })
+      : undefined;
   const client =
-    deps.client ??
-    (notConfigured !== undefined ? createUnconfiguredClient(notConfigured) : undefined) ??
+    injected ??
     createEksAuthClient({
       region: config.region,
       clusterName: config.clusterName,
       endpoint: config.endpoint,
       rotateCredentials: config.rotateCredentials,
-      credentials: deps.nodeCredentials ? async () => deps.nodeCredentials! : undefined,
+      credentials: nodeCredentials,
       requestTimeoutMs: config.upstreamTimeoutMs,
       maxConcurrency: config.maxUpstreamConcurrency,
       metrics,
@@ -162,26 +180,23 @@ export function createCredentialPath(
     audit: config.auditLog,
     isDraining,
   });
-  return { client, cache, service, refresher, handler, cachingEnabled };
+  return { client, nodeCredentials, cache, service, refresher, handler, cachingEnabled };
 }
 
 export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<Agent> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.logLevel);
   const metrics = deps.metrics ?? createMetrics();
-  const verifier =
-    deps.verifier ??
-    (config.verifyTokens === 'signature' ? await buildVerifier(config, clock, logger, metrics) : undefined);
+  // Keys load in the background: the listeners never wait for the key source (claims mode meanwhile).
+  const verification = createVerification(config, { clock, logger, metrics, verifier: deps.verifier });
+  const { verifier } = verification;
   let draining = false;
-  const { client, cache, service, refresher, handler, cachingEnabled } = createCredentialPath(
-    config,
-    { ...deps, clock, logger, metrics, verifier },
-    () => draining,
-  );
+  const { client, nodeCredentials, cache, service, refresher, handler, cachingEnabled } =
+    createCredentialPath(config, { ...deps, clock, logger, metrics, verifier }, () => draining);
   const dataApp = createDataApp();
   /** On a failed start, what was already built is stopped (workers, key refresh, credential rotation). */
   const releaseBuilt = async () => {
-    await verifier?.close();
+    await verification.close();
     client.close();
   };
   let listeners: DataListeners;
@@ -201,10 +216,18 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
   }
   const loopMonitor = createEventLoopMonitor();
   const notConfigured = notConfiguredMessage(config);
+  const configChecks = createConfigChecks({ config, nodeCredentials, verification, clock });
+  configChecks.start();
   const startupTaint = buildStartupTaintRemover(config, deps, logger, metrics, async () => {
     return (await probes.readiness()).ok;
   });
-  const probes = createProbes(listeners, loopMonitor.check, notConfigured, startupTaint?.status);
+  const probes = createProbes(
+    listeners,
+    loopMonitor.check,
+    notConfigured,
+    configChecks.check,
+    startupTaint?.status,
+  );
   let metricsServer: RunningServer | undefined;
   let probeServer: RunningServer | undefined;
   if (!deps.withoutSideListeners) {
@@ -231,16 +254,28 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
   // In the background: the agent serves whatever the Kubernetes API server does.
   void startupTaint?.start();
   const firstBound = listeners.statuses().find((s) => s.bound);
+  // The one start line: what this agent is and how it checks tokens.
   logger.info(
     {
+      version: VERSION,
+      region: config.region,
+      endpoint: config.endpoint ?? defaultEksAuthEndpoint(config.region) ?? 'none (set --endpoint)',
       clusterName: config.clusterName,
-      listeners: listeners.statuses(),
+      verificationMode: verification.mode(),
       verifyTokens: config.verifyTokens,
+      keySource: verification.describeKeySource(),
       verification: verifier?.mode,
+      listeners: listeners.statuses(),
       cache: cachingEnabled ? config.maxCacheSize : 'disabled',
     },
     'agent started',
   );
+  if (verification.mode() !== config.verifyTokens) {
+    logger.warn(
+      { keySource: verification.describeKeySource() },
+      'serving in claims mode (cache keyed by the exact token) until the token signing keys load',
+    );
+  }
 
   let stopping: Promise<void> | undefined;
   async function drain(): Promise<void> {
@@ -263,7 +298,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     }
     await Promise.all([metricsServer?.stop(), probeServer?.stop()]);
     loopMonitor.stop();
-    await verifier?.close();
+    await verification.close();
     client.close();
     logger.info('agent stopped');
   }
@@ -278,6 +313,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     listeners,
     probes,
     startupTaint,
+    verification,
     metricsServer,
     probeServer,
     url: firstBound?.url ?? '',
@@ -300,6 +336,7 @@ function createProbes(
   listeners: DataListeners,
   loopCheck: () => ProbeResult,
   notConfigured: string | undefined,
+  configCheck: () => ProbeResult,
   startupTaint: (() => StartupTaintStatus) | undefined,
 ): ProbeChecks {
   return {
@@ -331,10 +368,14 @@ function createProbes(
             }
           }),
       );
-      const ok = checks.length > 0 && checks.every((c) => c.ok);
+      const configured = configCheck();
+      const ok = checks.length > 0 && checks.every((c) => c.ok) && configured.ok;
       // The taint's state is shown, never a reason to fail: the agent serves whatever the API server does.
       const taint = startupTaint ? { startupTaint: startupTaint() } : {};
-      return { ok, detail: { listeners: statuses.map(describe), answering: checks, ...taint } };
+      return {
+        ok,
+        detail: { ...configured.detail, listeners: statuses.map(describe), answering: checks, ...taint },
+      };
     },
   };
 }
@@ -383,38 +424,6 @@ function buildStartupTaintRemover(
     random: deps.random,
     ...deps.startupTaint,
   });
-}
-
-/** Key source + verifier for --verify-tokens signature; the first key load is awaited (it never throws). */
-async function buildVerifier(
-  config: Config,
-  clock: Clock,
-  logger: Logger,
-  metrics: Metrics,
-): Promise<TokenVerifier> {
-  const keySource = createKeySource({
-    tokenIssuer: config.tokenIssuer,
-    jwksUrl: config.jwksUrl,
-    jwksFile: config.jwksFile,
-    clock,
-    logger,
-  });
-  await keySource.start();
-  const verifier = createTokenVerifier({
-    keySource,
-    issuer: config.tokenIssuer,
-    workers: config.workers,
-    clock,
-    metrics,
-  });
-  return {
-    mode: verifier.mode,
-    verify: (token) => verifier.verify(token),
-    async close() {
-      keySource.close();
-      await verifier.close();
-    },
-  };
 }
 
 /** Runs `server` until SIGTERM/SIGINT; resolves with the process exit code. */

@@ -95,7 +95,7 @@ export const SERVER_FLAGS = [
     name: 'verify-tokens',
     kind: 'value',
     valueName: 'MODE',
-    defaultText: 'signature when a key source is given, else claims',
+    defaultText: 'signature when a key source is given or the agent runs in a cluster, else claims',
     help: 'Token checks before calling EKS Auth: off, claims (shape and time), signature (also the JWKS signature).',
   },
   {
@@ -111,6 +111,26 @@ export const SERVER_FLAGS = [
     help: 'URL of the service-account signing keys (JWKS).',
   },
   { name: 'jwks-file', kind: 'value', valueName: 'PATH', help: 'File holding the signing keys (JWKS).' },
+  {
+    name: 'jwks-cache-file',
+    kind: 'value',
+    valueName: 'PATH',
+    help: 'Keep the last good signing keys here (an emptyDir), so a restart during an API-server outage still verifies.',
+  },
+  {
+    name: 'key-source-grace',
+    kind: 'value',
+    valueName: 'DURATION',
+    default: '2m',
+    help: 'How long the key source may fail to load before /readyz reports it (claims mode serves meanwhile).',
+  },
+  {
+    name: 'service-account-dir',
+    kind: 'value',
+    valueName: 'PATH',
+    default: '/var/run/secrets/kubernetes.io/serviceaccount',
+    help: "The agent's own service-account token and cluster CA, for the API server (KUBERNETES_SERVICE_HOST/PORT).",
+  },
   {
     name: 'workers',
     kind: 'value',

@@ -58,7 +58,10 @@ export interface Config {
   // --- additive flags ---
   /** --probe-address, default localhost. */
   readonly probeAddress: string;
-  /** --verify-tokens off|claims|signature; default signature when a key source is configured, else claims. */
+  /**
+   * --verify-tokens off|claims|signature; default signature when a key source is configured or the agent runs
+   * in a cluster (keys from the API server), else claims.
+   */
   readonly verifyTokens: VerifyMode;
   /** --token-issuer URL (OIDC discovery). */
   readonly tokenIssuer: string | undefined;
@@ -66,6 +69,10 @@ export interface Config {
   readonly jwksUrl: string | undefined;
   /** --jwks-file PATH. */
   readonly jwksFile: string | undefined;
+  /** --jwks-cache-file PATH: the last good key set, persisted. */
+  readonly jwksCacheFile: string | undefined;
+  /** --key-source-grace, default 2m: a key source that never loaded this long fails readiness. */
+  readonly keySourceGraceMs: number;
   /** --workers N: token-verification pool size; 0 verifies inline on the main thread. */
   readonly workers: number;
   /** --strict-bind: fail at start if any bind host cannot be bound (the public agent's behaviour). */
@@ -86,7 +93,10 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** --startup-taint KEY[:EFFECT] with NODE_NAME; undefined (the default) leaves the node alone. */
   readonly startupTaint: StartupTaintConfig | undefined;
-  /** The in-cluster API server (KUBERNETES_SERVICE_HOST/PORT, service-account token and CA), when a feature calls it. */
+  /**
+   * The in-cluster API server (KUBERNETES_SERVICE_HOST/PORT; token and CA in --service-account-dir); undefined
+   * outside a cluster. Without another key source, signing keys come from its /openid/v1/jwks.
+   */
   readonly kubeApi: KubeApiEndpoint | undefined;
 }
 
@@ -175,7 +185,10 @@ export function parseServerConfig(
   if (jwksUrl !== undefined && jwksFile !== undefined) {
     throw new ConfigError('--jwks-url and --jwks-file both name the signing keys: give only one');
   }
-  const hasKeySource = tokenIssuer !== undefined || jwksUrl !== undefined || jwksFile !== undefined;
+  // Read whenever the pod has it: the default key source and --startup-taint both use it.
+  const kubeApi = readKubeApi(env, raw('service-account-dir'));
+  const hasKeySource =
+    tokenIssuer !== undefined || jwksUrl !== undefined || jwksFile !== undefined || kubeApi !== undefined;
   const verifyRaw = given('verify-tokens');
   const verifyTokens =
     verifyRaw === undefined
@@ -185,9 +198,10 @@ export function parseServerConfig(
       : toChoice(f('verify-tokens'), verifyRaw, VERIFY_MODES);
   if (verifyTokens === 'signature' && !hasKeySource) {
     throw new ConfigError(
-      '--verify-tokens=signature needs a key source: --token-issuer, --jwks-url or --jwks-file',
+      '--verify-tokens=signature needs a key source: --token-issuer, --jwks-url, --jwks-file, or a cluster (KUBERNETES_SERVICE_HOST/PORT)',
     );
   }
+  const jwksCacheFile = optional(given('jwks-cache-file') || undefined, (v) => v);
 
   const workersRaw = given('workers');
   const workers =
@@ -196,8 +210,6 @@ export function parseServerConfig(
       : toInteger(f('workers'), workersRaw, 0, 64);
 
   // Read only when something calls the API server, so an agent that does not reads no more of the environment.
-  const needsKubeApi = (given('startup-taint') ?? '').trim() !== '';
-  const kubeApi = needsKubeApi ? readKubeApi(env) : undefined;
   const startupTaint = readStartupTaint(f('startup-taint'), given('startup-taint'), env, kubeApi);
 
   const config: Config = {
@@ -227,6 +239,11 @@ export function parseServerConfig(
     tokenIssuer,
     jwksUrl,
     jwksFile,
+    jwksCacheFile,
+    keySourceGraceMs: toDurationMs(f('key-source-grace'), raw('key-source-grace'), {
+      allowZero: true,
+      maxMs: ONE_HOUR_MS,
+    }),
     workers,
     strictBind: raw('strict-bind') === 'true',
     auditLog: raw('audit-log') === 'true',
@@ -254,7 +271,7 @@ export function parseServerConfig(
       maxMs: ONE_HOUR_MS,
     }),
     startupTaint,
-    kubeApi,
+    kubeApi: kubeApi && Object.freeze(kubeApi),
   };
   return Object.freeze(config);
 }

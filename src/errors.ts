@@ -46,6 +46,8 @@ export const ERROR_SPECS = {
   UpstreamMalformedResponse: { status: 502, retryable: true },
   UpstreamUnreachable: { status: 503, retryable: true },
   UpstreamTimeout: { status: 504, retryable: true },
+  /** EKS Auth answered for another subject (namespace, service account) than the token's: refused, not cached. */
+  UpstreamSubjectMismatch: { status: 502, retryable: false },
   /** A miss held for --client-patience while its upstream call goes on: the SDK's retry finds it cached. */
   CredentialsPending: { status: 503, retryable: true },
   /** The node's own AWS credentials could not be loaded (IMDS, shared file): nothing was sent. */

@@ -1,6 +1,8 @@
-// `local` mode (behind `npm start`): the EKS Auth emulator and the agent on loopback, a demo token written
-// to a file (renewed hourly, as the kubelet does), and printed instructions that work when pasted.
-// No root, no port 80, no AWS account: the agent runs exactly as in `server`, pointed at the emulator.
+// `local` mode (behind `npm start`): the EKS Auth emulator, its API-server stand-in and the agent on loopback,
+// a demo token written to a file (renewed hourly, as the kubelet does), and printed instructions that work
+// when pasted. No root, no port 80, no AWS account: the agent runs exactly as in `server` inside a cluster,
+// reading the signing keys from the (emulated) API server's /openid/v1/jwks with its own service-account token.
+import { randomUUID } from 'node:crypto';
 import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -94,6 +96,7 @@ function instructionsFor(agent: Agent, emulator: Emulator, tokenFile: string): s
     `  metrics      ${agent.metricsServer?.url ?? '(off)'}/metrics`,
     `  probes       ${agent.probeServer?.url ?? '(off)'}/readyz`,
     `  EKS Auth     ${emulator.url} (emulator; also the token issuer)`,
+    `  API server   ${emulator.kubeApi?.url ?? '(off)'}/openid/v1/jwks (emulated; token signatures are checked against it)`,
     '',
     'Point any AWS SDK at it (pod "demo-pod", service account default/demo):',
     `  export AWS_CONTAINER_CREDENTIALS_FULL_URI=${url}`,
@@ -120,9 +123,12 @@ export async function startLocal(argv: readonly string[]): Promise<LocalRun> {
   if (!Number.isInteger(emulatorPort) || emulatorPort < 0 || emulatorPort > 65_535) {
     throw new ConfigError(`invalid value for --emulator-port: expected a port number`);
   }
-  const emulator = await startEmulator({ port: emulatorPort });
+  const emulator = await startEmulator({ port: emulatorPort, kubeApi: true });
+  const kubeApi = emulator.kubeApi!;
   try {
     const tokenFile = get('token-file');
+    // Laid out as the kubelet mounts the agent's own service account (token, ca.crt, namespace).
+    const serviceAccountDir = join(dirname(tokenFile), 'agent-serviceaccount');
     const config: Config = parseServerConfig(
       [
         '--cluster-name=local',
@@ -133,21 +139,29 @@ export async function startLocal(argv: readonly string[]): Promise<LocalRun> {
         '--probe-address=127.0.0.1',
         `--probe-port=${get('probe-port')}`,
         `--endpoint=${emulator.url}`,
-        `--token-issuer=${emulator.url}`,
+        `--service-account-dir=${serviceAccountDir}`,
         `-v=${get('verbosity')}`,
       ],
       {
         AWS_REGION: 'us-west-2',
+        // As in a pod: the API server's service address, where the signing keys are read.
+        KUBERNETES_SERVICE_HOST: kubeApi.host,
+        KUBERNETES_SERVICE_PORT: String(kubeApi.port),
         // The emulator accepts the AWS documentation example key pair; the SDK chain reads it from here.
         AWS_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_ID,
         AWS_SECRET_ACCESS_KEY: DEFAULT_SECRET_ACCESS_KEY,
       },
     );
+    // One demo pod: its UID stays across the hourly token renewals, as a pod's does across rotations.
+    const demoPod = {
+      namespace: 'default',
+      serviceAccount: 'demo',
+      podName: 'demo-pod',
+      podUid: randomUUID(),
+    };
     const renewToken = async () => {
-      writeTokenFile(
-        tokenFile,
-        await emulator.issueToken({ namespace: 'default', serviceAccount: 'demo', podName: 'demo-pod' }),
-      );
+      kubeApi.writeServiceAccountDir(serviceAccountDir, 'kube-system', 'eks-pod-identity-agent');
+      writeTokenFile(tokenFile, await emulator.issueToken(demoPod));
     };
     await renewToken();
     const timer = setInterval(() => void renewToken().catch(() => {}), TOKEN_RENEW_INTERVAL_MS);

@@ -49,6 +49,8 @@ describe('defaults', () => {
       tokenIssuer: undefined,
       jwksUrl: undefined,
       jwksFile: undefined,
+      jwksCacheFile: undefined,
+      keySourceGraceMs: 120_000,
       workers: 1,
       strictBind: false,
       auditLog: false,
@@ -160,6 +162,10 @@ const FLAG_CASES: [string[], keyof Config, unknown][] = [
   [['--jwks-file=/etc/keys/jwks.json'], 'verifyTokens', 'signature'],
   [['--jwks-file', 'k.json', '--verify-tokens', 'claims'], 'verifyTokens', 'claims'],
   [['--jwks-file', 'k.json', '--verify-tokens', 'signature'], 'verifyTokens', 'signature'],
+  [['--jwks-cache-file', '/var/cache/jwks.json'], 'jwksCacheFile', '/var/cache/jwks.json'],
+  [['--jwks-cache-file='], 'jwksCacheFile', undefined],
+  [['--key-source-grace', '0'], 'keySourceGraceMs', 0],
+  [['--service-account-dir', '/sa'], 'kubeApi', undefined],
   [
     ['--token-issuer', 'https://oidc.example.com/id/ABC', '--jwks-url', 'https://k.example.com/j'],
     'jwksUrl',
@@ -280,7 +286,12 @@ describe('environment', () => {
       },
     });
     parseServerConfig(BASE, env, { availableCores: 2 });
-    expect([...new Set(seen)].sort()).toEqual(['AWS_ENDPOINT_URL_EKS_AUTH', 'AWS_REGION']);
+    expect([...new Set(seen)].sort()).toEqual([
+      'AWS_ENDPOINT_URL_EKS_AUTH',
+      'AWS_REGION',
+      'KUBERNETES_SERVICE_HOST',
+      'KUBERNETES_SERVICE_PORT',
+    ]);
   });
 });
 
@@ -439,7 +450,7 @@ const BAD_INPUT: [string[], string][] = [
   ],
   [
     [...BASE, '--verify-tokens', 'signature'],
-    '--verify-tokens=signature needs a key source: --token-issuer, --jwks-url or --jwks-file',
+    '--verify-tokens=signature needs a key source: --token-issuer, --jwks-url, --jwks-file, or a cluster (KUBERNETES_SERVICE_HOST/PORT)',
   ],
   [
     [...BASE, '--jwks-url', 'https://k.example.com', '--jwks-file', 'k.json'],
@@ -496,5 +507,43 @@ describe('bad input', () => {
 
   test('every message is one line', () => {
     for (const [args] of BAD_INPUT) expect(errorFor(args)).not.toContain('\n');
+  });
+});
+
+describe('in a cluster', () => {
+  const CLUSTER_ENV = { ...ENV, KUBERNETES_SERVICE_HOST: '10.100.0.1', KUBERNETES_SERVICE_PORT: '443' };
+
+  test('keys come from the API server by default: signature mode with no flag', () => {
+    const c = parseServerConfig(BASE, CLUSTER_ENV, { availableCores: 2 });
+    expect(c.verifyTokens).toBe('signature');
+    expect(c.kubeApi).toEqual({
+      baseUrl: 'https://10.100.0.1:443',
+      tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+    });
+  });
+
+  test('--service-account-dir moves token and CA; --verify-tokens=claims opts out', () => {
+    const c = parseServerConfig(
+      [...BASE, '--service-account-dir=/sa', '--verify-tokens=claims'],
+      CLUSTER_ENV,
+    );
+    expect(c.kubeApi?.tokenFile).toBe('/sa/token');
+    expect(c.verifyTokens).toBe('claims');
+  });
+
+  test('--jwks-cache-file and --key-source-grace', () => {
+    const c = parseServerConfig(
+      [...BASE, '--jwks-cache-file=/cache/jwks.json', '--key-source-grace=30s'],
+      ENV,
+    );
+    expect(c.jwksCacheFile).toBe('/cache/jwks.json');
+    expect(c.keySourceGraceMs).toBe(30_000);
+  });
+
+  test('a malformed in-cluster environment is a clear error', () => {
+    expect(() => parseServerConfig(BASE, { ...CLUSTER_ENV, KUBERNETES_SERVICE_PORT: 'https' })).toThrow(
+      'KUBERNETES_SERVICE_PORT is not a port number',
+    );
   });
 });

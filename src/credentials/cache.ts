@@ -26,7 +26,10 @@ export interface CredentialCache {
 export interface CredentialCacheOptions {
   /** --max-cache-size; 0 disables caching. */
   maxEntries: number;
-  /** Whether keys are pod identities (verified tokens) rather than tokens. */
+  /**
+   * Whether verified tokens are keyed by pod identity (through the token index). Tokens served in claims mode
+   * (before signing keys load) are keyed by the token itself in the same cache, so both kinds are looked up.
+   */
   keyByIdentity: boolean;
   /** Called when the LRU bound pushes an entry out. */
   onEvict?: (entry: CredentialEntry) => void;
@@ -47,14 +50,22 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
       : undefined,
   });
 
-  // Behaviour chosen once: token-keyed caches look up directly, identity-keyed ones go through the index.
+  function byToken(token: string, nowMs: number): CredentialEntry | undefined {
+    const entry = lru.get(token);
+    return entry !== undefined && nowMs < entry.freshUntilMs && nowMs < entry.tokenExpiresAtMs
+      ? entry
+      : undefined;
+  }
+  // Behaviour chosen once: token-keyed caches look up directly, identity-keyed ones go through the index
+  // first (and then directly, for entries cached in claims mode before the signing keys loaded).
   const lookup = options.keyByIdentity
     ? (() => {
         const index = new LRUCache<string, TokenIndexEntry>({ max: options.maxEntries * TOKEN_INDEX_FACTOR });
         return {
           lookup(token: string, nowMs: number) {
             const ref = index.get(token);
-            if (ref === undefined || ref.tokenExpiresAtMs <= nowMs) return undefined;
+            if (ref === undefined) return byToken(token, nowMs);
+            if (ref.tokenExpiresAtMs <= nowMs) return undefined;
             const entry = lru.get(ref.key);
             return entry !== undefined && nowMs < entry.freshUntilMs ? entry : undefined;
           },
@@ -63,15 +74,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
           },
         };
       })()
-    : {
-        lookup(token: string, nowMs: number) {
-          const entry = lru.get(token);
-          return entry !== undefined && nowMs < entry.freshUntilMs && nowMs < entry.tokenExpiresAtMs
-            ? entry
-            : undefined;
-        },
-        indexToken() {},
-      };
+    : { lookup: byToken, indexToken() {} };
 
   return {
     lookup: lookup.lookup,

@@ -6,6 +6,7 @@ import type { EksAuthClient } from '../eks-auth/types.ts';
 import { AgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { canonicalToken } from '../request/canonical-token.ts';
 import { parseTokenClaims } from '../request/token-claims.ts';
 import type { TokenVerifier, VerifiedIdentity } from '../request/types.ts';
 import type { CredentialCache } from './cache.ts';
@@ -40,7 +41,10 @@ export interface CredentialServiceOptions {
   client: EksAuthClient;
   cache: CredentialCache;
   verifyMode: VerifyMode;
-  /** Required when verifyMode is 'signature'; the cache is then keyed by verified pod identity. */
+  /**
+   * Required when verifyMode is 'signature'; verified tokens are cached by pod identity. While the verifier
+   * cannot verify yet (no signing keys have loaded), requests are served in claims mode.
+   */
   verifier?: TokenVerifier;
   retentionMs: number;
   /** How long a request waits for a miss before a retryable error (the call itself goes on). */
@@ -91,6 +95,23 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   }
   const hit = metrics.hot.hit;
 
+  /** EKS Auth must answer for the token's own subject; anything else is refused and never cached. */
+  function checkSubject(
+    expected: string | undefined,
+    result: { subject: { namespace: string; serviceAccount: string } },
+  ) {
+    if (expected === undefined) return;
+    const returned = `${result.subject.namespace}/${result.subject.serviceAccount}`;
+    if (returned === expected) return;
+    metrics.subjectMismatches.inc();
+    // Namespaces and service-account names are not secrets (the audit log carries them too).
+    logger.error({ expected, returned }, 'EKS Auth answered for another subject than the token; refused');
+    throw new AgentError(
+      'UpstreamSubjectMismatch',
+      "EKS Auth answered for another namespace or service account than the token's; the credentials were refused",
+    );
+  }
+
   async function fetchAndStore(
     key: string,
     token: string,
@@ -98,6 +119,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     reason: 'request' | 'refresh',
     pod: string | undefined,
     fairnessKey: string,
+    expectedSubject: string | undefined,
   ): Promise<CredentialEntry> {
     try {
       const result = await client.assumeRoleForPodIdentity(token, {
@@ -105,6 +127,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         reason,
         client: fairnessKey,
       });
+      checkSubject(expectedSubject, result);
       const nowMs = clock.now();
       const timing = { nowMs, monotonicMs: clock.monotonic(), retentionMs, random: random() };
       const entry = createEntry(key, token, tokenExpiresAtMs, result, timing, pod);
@@ -147,9 +170,10 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     reason: 'request' | 'refresh',
     pod: string | undefined,
     fairnessKey: string,
+    expectedSubject: string | undefined,
   ) {
     const flight = flights.run(key, () =>
-      fetchAndStore(key, token, tokenExpiresAtMs, reason, pod, fairnessKey),
+      fetchAndStore(key, token, tokenExpiresAtMs, reason, pod, fairnessKey, expectedSubject),
     );
     if (flight.shared) metrics.singleFlightShared.inc();
     // Nobody may be waiting any more when it fails; the failure is already counted and logged.
@@ -184,20 +208,69 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   }
   const pendingByToken = new Map<string, Promise<Prepared>>();
 
-  /** Checks the token (claims, then signature when configured), then shares or starts the upstream call. */
+  /**
+   * Entries fetched in claims mode are keyed by their token. Once keys load, the first verified miss moves
+   * them to their verified pod identity (each token checked on the verifier like any other), so a rotated
+   * token of a pod first served in claims mode is still a hit, and their fallback survives an outage. A token
+   * that fails the check keeps its token key and ages out.
+   */
+  let migration: Promise<void> | undefined;
+  let claimsEntries = false;
+  async function migrateClaimsEntries(v: TokenVerifier): Promise<void> {
+    const tokenKeyed = [...cache.entries()].filter((e) => e.key === e.token);
+    for (const entry of tokenKeyed) {
+      let identity: VerifiedIdentity;
+      try {
+        identity = await v.verify(entry.token);
+      } catch {
+        continue;
+      }
+      const key = identityKey(identity);
+      if (cache.peek(entry.key) !== entry) continue;
+      if (cache.peek(key) === undefined) {
+        cache.delete(entry.key);
+        cache.set({ ...entry, key, pod: identity.podName });
+      }
+      cache.indexToken(entry.token, key, entry.tokenExpiresAtMs);
+    }
+    if (tokenKeyed.length > 0)
+      logger.info({ entries: tokenKeyed.length }, 'claims-mode entries verified and re-keyed');
+  }
+
+  /**
+   * Checks the token (claims, then signature when keys are held), then shares or starts the upstream call.
+   * `token` is already canonical (one spelling per token): in claims mode it is the cache key itself.
+   */
   async function prepare(token: string, fairnessKey: string): Promise<Prepared> {
     let key = token;
     let tokenExpiresAtMs = Number.POSITIVE_INFINITY;
     let pod: string | undefined;
+    let expectedSubject: string | undefined;
+    const verified = verifier !== undefined && (verifier.canVerify?.() ?? true);
     // The verifier checks the claims itself (before the signature), so they are parsed here only without it.
-    if (checkClaims && !verifier) {
-      tokenExpiresAtMs = parseTokenClaims(token, Math.floor(clock.now() / 1000)).exp * 1000;
+    if (checkClaims && !verified) {
+      const claims = parseTokenClaims(token, Math.floor(clock.now() / 1000));
+      tokenExpiresAtMs = claims.exp * 1000;
+      if (claims.namespace && claims.serviceAccount)
+        expectedSubject = `${claims.namespace}/${claims.serviceAccount}`;
+      // Claims mode while the key source has not loaded: ask it to try again soon (rate-limited, background).
+      if (verifier) {
+        verifier.requestKeys?.();
+        claimsEntries = true;
+      }
     }
-    if (verifier) {
+    if (verified) {
       const identity = await verifier.verify(token);
+      // After this token's own checks, so a bad token is refused without waiting for the migration.
+      if (claimsEntries) {
+        claimsEntries = false;
+        migration = migrateClaimsEntries(verifier);
+      }
+      if (migration !== undefined) await migration;
       key = identityKey(identity);
       pod = identity.podName;
       tokenExpiresAtMs = identity.exp * 1000;
+      expectedSubject = `${identity.namespace}/${identity.serviceAccount}`;
       cache.indexToken(token, key, tokenExpiresAtMs);
     }
     const previous = cache.peek(key);
@@ -212,7 +285,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     return {
       key,
       previous,
-      flight: startFlight(key, token, tokenExpiresAtMs, 'request', pod, fairnessKey),
+      flight: startFlight(key, token, tokenExpiresAtMs, 'request', pod, fairnessKey, expectedSubject),
     };
   }
 
@@ -226,12 +299,15 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       return entry;
     },
 
-    costsNothing(token) {
+    costsNothing(spelling) {
+      const token = canonicalToken(spelling);
       return pendingByToken.has(token) || failures.recall(token, clock.monotonic()) !== undefined;
     },
 
-    async resolve(token, fairnessKey = '') {
+    async resolve(spelling, fairnessKey = '') {
       metrics.hot.miss.inc();
+      // Every later step (failure memory, joining, the claims-mode cache key, EKS Auth) sees one spelling.
+      const token = canonicalToken(spelling);
       const remembered = failures.recall(token, clock.monotonic());
       if (remembered !== undefined) throw remembered;
       // Requests with the very token of a miss already being resolved join it without checking the token
@@ -279,6 +355,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
           'refresh',
           entry.pod,
           REFRESH_CLIENT,
+          entry.subject,
         );
         return 'success';
       } catch (err) {

@@ -19,6 +19,7 @@ import { EksAuthError } from './errors.ts';
 import { createFairGate, type Release } from './fair-gate.ts';
 import { type CredentialsProvider, createNodeCredentials } from './node-credentials.ts';
 import { parseAssumeRoleResponse } from './parse-response.ts';
+import { defaultEksAuthEndpoint } from './partitions.ts';
 import { type ProxyEnv, resolveProxy } from './proxy.ts';
 import { createRetryQuota, type RetryQuota } from './retry-quota.ts';
 import { createRequestSigner } from './signer.ts';
@@ -99,7 +100,8 @@ function timerSleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<v
 }
 
 export function endpointUrl(region: string, clusterName: string, endpoint?: string): URL {
-  const base = endpoint ?? `https://eks-auth.${region}.api.aws`;
+  // A region no known partition claims keeps the aws shape; readiness reports it (see partitions.ts).
+  const base = endpoint ?? defaultEksAuthEndpoint(region) ?? `https://eks-auth.${region}.api.aws`;
   let url: URL;
   try {
     url = new URL(base);

@@ -43,9 +43,12 @@ export function toTaintSelector(flag: string, raw: string): TaintSelector {
 }
 
 /** The in-cluster API server (undefined outside a pod); malformed variables are a ConfigError. */
-export function readKubeApi(env: Record<string, string | undefined>): KubeApiEndpoint | undefined {
+export function readKubeApi(
+  env: Record<string, string | undefined>,
+  serviceAccountDir?: string,
+): KubeApiEndpoint | undefined {
   try {
-    return inClusterEndpoint(env);
+    return inClusterEndpoint(env, serviceAccountDir);
   } catch (err) {
     if (err instanceof TypeError) throw new ConfigError(err.message);
     throw err;

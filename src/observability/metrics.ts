@@ -167,6 +167,31 @@ export function createMetrics(registry: Registry = new Registry()) {
     labelNames: ['state'] as const,
     registers: [registry],
   });
+  // Read at scrape time from the agent's verification state (set by createVerification).
+  const verificationState: { read?: () => { mode: string; keys: number } } = {};
+  new Gauge({
+    name: 'pod_identity_verification_mode',
+    help: 'Token checks requests are served with now (1 for the active mode): signature, or claims while no signing keys have loaded, or off.',
+    labelNames: ['mode'] as const,
+    registers: [registry],
+    collect() {
+      const mode = verificationState.read?.().mode;
+      for (const m of ['off', 'claims', 'signature']) this.labels(m).set(m === mode ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'pod_identity_signing_keys',
+    help: 'Token signing keys held (0 while none has loaded).',
+    registers: [registry],
+    collect() {
+      this.set(verificationState.read?.().keys ?? 0);
+    },
+  });
+  const subjectMismatches = new Counter({
+    name: 'pod_identity_upstream_subject_mismatch_total',
+    help: "EKS Auth answers whose subject (namespace, service account) is not the token's; refused, not cached.",
+    registers: [registry],
+  });
   const buildInfo = new Gauge({
     name: 'pod_identity_build_info',
     help: 'Build information; the value is always 1.',
@@ -205,6 +230,8 @@ export function createMetrics(registry: Registry = new Registry()) {
     rateLimited,
     startupTaint,
     buildInfo,
+    verificationState,
+    subjectMismatches,
     hot,
   };
 }

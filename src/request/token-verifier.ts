@@ -73,23 +73,32 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     RESULT_LABELS.map((label) => [label, metrics?.tokenVerifications.labels(label)] as const),
   );
 
-  async function currentKeys(): Promise<KeySet> {
-    let set = keySource.current();
-    if (!set) {
-      await keySource.refreshForUnknownKey();
-      set = keySource.current();
-    }
-    if (!set) throw new AgentError('KeysUnavailable', 'token signing keys are not available yet');
+  function currentKeys(): KeySet {
+    const set = keySource.current();
+    // The credential service serves in claims mode until keys load; this is the guard if it is bypassed.
+    if (!set) throw new AgentError('KeysUnavailable', 'token signing keys are not available yet; retry');
     return set;
   }
 
   async function candidateKeys(kid: string | undefined, alg: string): Promise<StoredKey[]> {
-    let named = keysForKid(await currentKeys(), kid);
+    let named = keysForKid(currentKeys(), kid);
     if (named.length === 0 && kid !== undefined) {
       // Possibly a key rotated in since the last refresh (rate-limited inside the key source).
-      await keySource.refreshForUnknownKey();
-      named = keysForKid(await currentKeys(), kid);
-      if (named.length === 0) throw rejected('token signing key (kid) is not known to the trusted issuer');
+      const outcome = await keySource.refreshForUnknownKey();
+      named = keysForKid(currentKeys(), kid);
+      if (named.length === 0) {
+        // Only a load that just succeeded proves the kid unknown. While the source fails or is rate-limited,
+        // the token may carry a key rotated in since: a retryable 503, never a 403 that SDKs do not retry.
+        if (outcome === 'failed' || outcome === 'rate-limited') {
+          throw new AgentError(
+            'KeysUnavailable',
+            outcome === 'failed'
+              ? 'token signing key (kid) is not known and the key source is failing; retry'
+              : 'token signing key (kid) is not known yet and keys were refreshed moments ago; retry',
+          );
+        }
+        throw rejected('token signing key (kid) is not known to the trusted issuer');
+      }
     }
     const fitting = named.filter((k) => keyFitsAlgorithm(k.jwk, alg)).slice(0, MAX_KEYS_WITHOUT_KID);
     if (fitting.length === 0) throw rejected('token algorithm does not match the signing key');
@@ -117,6 +126,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   return {
     mode: pool.mode,
+    canVerify: () => keySource.current() !== undefined,
+    requestKeys() {
+      void keySource.refreshForUnknownKey();
+    },
     async verify(token) {
       try {
         const identity = await check(token);

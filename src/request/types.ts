@@ -29,6 +29,13 @@ export interface VerifiedIdentity {
 /** Checks a token's signature and claims against the configured issuer. Rejections are AgentErrors. */
 export interface TokenVerifier {
   verify(token: string): Promise<VerifiedIdentity>;
+  /**
+   * Whether signatures can be checked now (a key set is held). While false the credential service serves in
+   * claims mode, keyed by the exact token; absent means always.
+   */
+  canVerify?(): boolean;
+  /** Asks the key source to load soon (rate-limited, in the background); called on claims-mode misses. */
+  requestKeys?(): void;
   /** Where signatures are checked: a worker pool, or inline on the main thread. Worth logging at start. */
   readonly mode?: 'inline' | 'workers';
   close(): Promise<void>;

@@ -19,11 +19,24 @@ export interface FakeEksAuth extends EksAuthClient {
   success(call: FakeCall, n: number): AssumeRoleForPodIdentityResult;
 }
 
+/** The subject EKS Auth answers with: the token's own kubernetes.io claims (ns/sa for non-JWT test tokens). */
+function subjectOf(token: string): { namespace: string; serviceAccount: string } {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    const k8s = payload['kubernetes.io'];
+    const namespace = k8s?.namespace;
+    const serviceAccount = k8s?.serviceaccount?.name;
+    if (typeof namespace === 'string' && typeof serviceAccount === 'string')
+      return { namespace, serviceAccount };
+  } catch {}
+  return { namespace: 'ns', serviceAccount: 'sa' };
+}
+
 export function createFakeEksAuth(clock: Clock, lifetimeMs = 6 * 3600_000): FakeEksAuth {
   const fake: FakeEksAuth = {
     calls: [],
     lifetimeMs,
-    success(_call, n) {
+    success(call, n) {
       return {
         credentials: {
           accessKeyId: `ASIAFAKE${String(n).padStart(12, '0')}`,
@@ -37,7 +50,7 @@ export function createFakeEksAuth(clock: Clock, lifetimeMs = 6 * 3600_000): Fake
           associationArn: 'arn:aws:eks:us-west-2:111122223333:a',
           associationId: 'a-1',
         },
-        subject: { namespace: 'ns', serviceAccount: 'sa' },
+        subject: subjectOf(call.token),
         audience: 'pods.eks.amazonaws.com',
         requestId: `req-${n}`,
       };

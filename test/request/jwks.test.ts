@@ -171,7 +171,7 @@ describe('createKeySource', () => {
     const start = issuer.stats.jwks;
     await Promise.all([source.refresh(), source.refresh(), source.refresh()]);
     expect(issuer.stats.jwks).toBe(start + 1);
-    expect(await source.refreshForUnknownKey()).toBe(false);
+    expect(await source.refreshForUnknownKey()).toBe('rate-limited');
     clock.advance(29_999);
     await source.refreshForUnknownKey();
     expect(issuer.stats.jwks).toBe(start + 1);
