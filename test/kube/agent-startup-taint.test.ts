@@ -55,7 +55,16 @@ async function agentWithTaint(bindHosts: string[] = ['127.0.0.1']): Promise<Agen
     startupTaint: { taint: { key: KEY }, nodeName: NODE },
     kubeApi,
   });
-  const agent = await startAgent(config, { logger: createSilentLogger(), withoutSideListeners: true });
+  // Static node credentials: readiness (which gates the taint) checks that they resolve, and the SDK chain
+  // would otherwise look for IMDS.
+  const agent = await startAgent(config, {
+    logger: createSilentLogger(),
+    withoutSideListeners: true,
+    nodeCredentials: {
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    },
+  });
   agentUrl = agent.url;
   return agent;
 }
@@ -76,7 +85,7 @@ describe('off by default', () => {
     }
   });
 
-  test('NODE_NAME and the in-cluster variables alone turn nothing on', () => {
+  test('NODE_NAME and the in-cluster variables alone turn no taint removal on', () => {
     const c = parseServerConfig(['-c', 'x'], {
       AWS_REGION: 'us-west-2',
       NODE_NAME: NODE,
@@ -84,7 +93,8 @@ describe('off by default', () => {
       KUBERNETES_SERVICE_PORT: '443',
     });
     expect(c.startupTaint).toBeUndefined();
-    expect(c.kubeApi).toBeUndefined();
+    // The API server is still found: by default the signing keys come from its /openid/v1/jwks (issue 12).
+    expect(c.kubeApi?.baseUrl).toBe('https://10.100.0.1:443');
   });
 });
 
