@@ -5,6 +5,7 @@ import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonSet, type IDaemonSet } from 'kubernetes-models/apps/v1';
+import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import {
   ConfigMap,
   type IContainer,
@@ -48,7 +49,10 @@ const MODELS: Record<string, { validate(doc: Manifest['doc']): void }> = {
   DaemonSet: { validate: (doc) => new DaemonSet(doc as never).validate() },
   ConfigMap: { validate: (doc) => new ConfigMap(doc as never).validate() },
   ServiceAccount: { validate: (doc) => new ServiceAccount(doc as never).validate() },
+  ClusterRoleBinding: { validate: (doc) => new ClusterRoleBinding(doc as never).validate() },
 };
+/** Cluster-scoped kinds carry no namespace. */
+const CLUSTER_SCOPED = new Set(['ClusterRoleBinding']);
 
 function parts(ds: IDaemonSet) {
   const pod = ds.spec!.template.spec!;
@@ -95,7 +99,9 @@ describe('three ways to apply', () => {
   ])('$m.doc.kind $m.doc.metadata.name ($from) validates against the Kubernetes schema', ({ m }) => {
     expect(Object.keys(MODELS)).toContain(m.doc.kind as string);
     expect(() => MODELS[m.doc.kind as string]!.validate(m.doc)).not.toThrow();
-    expect(m.doc.metadata?.namespace).toBe('kube-system');
+    expect(m.doc.metadata?.namespace).toBe(
+      CLUSTER_SCOPED.has(m.doc.kind as string) ? undefined : 'kube-system',
+    );
   });
 
   test('the schema check itself rejects a broken DaemonSet', () => {
@@ -146,10 +152,11 @@ describe.each([
   const { pod, init, server } = parts(ds);
   const filled = { CLUSTER_NAME: 'prod', AWS_REGION: 'us-west-2', TOKEN_ISSUER: '' };
 
-  test('host network, own ServiceAccount without token, node-critical, tolerates everything', () => {
+  test('host network, own ServiceAccount (token mounted for the agent pods only), node-critical, tolerates everything', () => {
     expect(ds.metadata!.namespace).toBe('kube-system');
     expect(pod.hostNetwork).toBe(true);
-    expect(pod.automountServiceAccountToken).toBe(false);
+    // For GET /openid/v1/jwks; the ServiceAccount itself mounts no token into any other pod.
+    expect(pod.automountServiceAccountToken).toBe(true);
     expect(pod.serviceAccountName).toBe('eks-pod-identity-agent');
     expect(findManifest(top, 'ServiceAccount', 'eks-pod-identity-agent').automountServiceAccountToken).toBe(
       false,
@@ -210,8 +217,25 @@ describe.each([
     expect(parsed).toMatchObject({ clusterName: 'prod', region: 'us-west-2', port: 80, probePort: 2703 });
     expect(parsed.metricsPort).toBe(2705);
     expect(parsed.rotateCredentials).toBe(variant !== 'standard');
-    // TOKEN_ISSUER empty: the public agent's claim checks; filled in: signature verification by pod.
+    // Outside a cluster, TOKEN_ISSUER empty: claim checks only. In a pod (the kubelet sets the
+    // KUBERNETES_SERVICE_* variables, also on the host network): signatures checked against the API server's
+    // keys with no setting at all, the last good set cached in the /tmp emptyDir.
     expect(parsed.verifyTokens).toBe('claims');
+    const inCluster = { ...filled, KUBERNETES_SERVICE_HOST: '10.100.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    const unedited = parseServerConfig(expandedArgs(server, filled), inCluster);
+    expect([unedited.verifyTokens, unedited.tokenIssuer, unedited.jwksCacheFile]).toEqual([
+      'signature',
+      undefined,
+      '/tmp/jwks.json',
+    ]);
+    expect(unedited.kubeApi).toEqual({
+      baseUrl: 'https://10.100.0.1:443',
+      tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+    });
+    const tmp = pod.volumes!.find((v) => v.name === 'tmp');
+    expect(tmp?.emptyDir).toBeDefined();
+    expect(server.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     const issuer = 'https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
     const withIssuer = parseServerConfig(expandedArgs(server, { ...filled, TOKEN_ISSUER: issuer }), {
       ...filled,
@@ -371,4 +395,23 @@ test('optional PodMonitor selects every DaemonSet and scrapes the metrics port f
     targetLabel: '__address__',
     replacement: `$1:${standardDs.spec!.template.metadata!.annotations!['prometheus.io/port']}`,
   });
+});
+
+test('RBAC: the agent ServiceAccount bound to the built-in system:service-account-issuer-discovery, nothing else', () => {
+  const bindings = top.filter((m) => m.doc.kind === 'ClusterRoleBinding');
+  expect(bindings).toHaveLength(1);
+  const binding = bindings[0]!.doc as unknown as { roleRef: unknown; subjects: unknown };
+  expect(binding.roleRef).toEqual({
+    apiGroup: 'rbac.authorization.k8s.io',
+    kind: 'ClusterRole',
+    name: 'system:service-account-issuer-discovery',
+  });
+  expect(binding.subjects).toEqual([
+    { kind: 'ServiceAccount', name: 'eks-pod-identity-agent', namespace: 'kube-system' },
+  ]);
+  // No ClusterRole of our own: the built-in one grants GET on the discovery and JWKS paths only.
+  expect(base.map((m) => m.doc.kind)).not.toContain('ClusterRole');
+  expect(findManifest(top, 'ServiceAccount', 'eks-pod-identity-agent').automountServiceAccountToken).toBe(
+    false,
+  );
 });

@@ -85,7 +85,14 @@ describe.each([
   test('RBAC: get and patch on nodes, nothing else, bound to the agent ServiceAccount only', () => {
     const [role] = ofKind(rendered, 'ClusterRole') as { rules: unknown[] }[];
     expect(role!.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] }]);
-    const [binding] = ofKind(rendered, 'ClusterRoleBinding') as { subjects: unknown[]; roleRef: unknown }[];
+    // The base's own binding (issuer discovery, for the signing keys) is there too; this is the overlay's.
+    const binding = (
+      ofKind(rendered, 'ClusterRoleBinding') as {
+        metadata: { name: string };
+        subjects: unknown[];
+        roleRef: unknown;
+      }[]
+    ).find((b) => b.metadata.name === 'eks-pod-identity-agent-startup-taint');
     expect(binding!.subjects).toEqual([
       { kind: 'ServiceAccount', name: 'eks-pod-identity-agent', namespace: 'kube-system' },
     ]);
@@ -130,10 +137,10 @@ describe('the admission policy (startup-taint-guarded)', () => {
 });
 
 describe('off by default; the README examples match the overlay', () => {
-  test('the base binds no RBAC, mounts no token and passes no --startup-taint', () => {
+  test('the base binds no node RBAC and passes no --startup-taint (it mounts the token for the signing keys)', () => {
     expect(base.map((m) => m.doc.kind)).not.toContain('ClusterRole');
     for (const ds of daemonSets(base)) {
-      expect(ds.spec!.template.spec!.automountServiceAccountToken).toBe(false);
+      expect(ds.spec!.template.spec!.automountServiceAccountToken).toBe(true);
       expect(ds.spec!.template.spec!.containers[0]!.args!.join(' ')).not.toContain('--startup-taint');
     }
   });
