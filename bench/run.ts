@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cold } from './cold.bench.ts';
 import { flood } from './flood.bench.ts';
+import { footprint } from './footprint.bench.ts';
 import { hot } from './hot.bench.ts';
 import { sourceRevision } from './lib/revision.ts';
 import type { Scenario, ScenarioResult } from './lib/scenario.ts';
@@ -13,7 +14,7 @@ import { startup } from './startup.bench.ts';
 import { storm } from './storm.bench.ts';
 import { throttled } from './throttled.bench.ts';
 
-const SCENARIOS: Scenario[] = [hot, cold, storm, throttled, flood, memory, startup];
+const SCENARIOS: Scenario[] = [hot, cold, storm, throttled, flood, memory, startup, footprint];
 const RESULTS_DIR = join(import.meta.dir, 'results');
 
 function parseArgs(argv: string[]): { quick: boolean; selected: Scenario[] } {

@@ -33,15 +33,15 @@ export interface AgentProcessOptions {
   defaultLimits?: boolean;
   /** Do not wait for /readyz (the start-up bench measures it itself). */
   noWait?: boolean;
+  /** Run this program instead of bun and an entry script, e.g. [compiled executable, 'server']. */
+  command?: string[];
 }
 
 export async function startAgentProcess(options: AgentProcessOptions): Promise<AgentProcess> {
   const [port, probePort, metricsPort] = (await freePorts(3)) as [number, number, number];
   const entry = options.entry === 'variant' ? ['bench/servers/agent-variant.ts'] : ['src/cli.ts', 'server'];
   const cmd = [
-    'bun',
-    ...(options.bunFlags ?? []),
-    ...entry,
+    ...(options.command ?? ['bun', ...(options.bunFlags ?? []), ...entry]),
     '-c',
     'bench',
     '-p',

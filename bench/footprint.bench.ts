@@ -1,0 +1,314 @@
+// Scenario: footprint of the shipped executable (scripts/build-executable.sh) against the runtime's floor, a
+// compiled bare Bun.serve (bench/servers/bare-bun.ts built with `bun build --compile`), in the same run: idle RSS
+// in claims and signature mode, RSS with 250 pods cached and with 10,000 entries (after the fill and after the
+// runtime's own idle collection, never a forced one), bytes per entry, and exec-to-ready time.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type AgentProcess, startAgentProcess } from './lib/agent.ts';
+import { type EmulatorProcess, startEmulatorProcess } from './lib/emulator.ts';
+import type { LoadResult } from './lib/load.ts';
+import { freePort } from './lib/ports.ts';
+import { rssMb, spawnChild, waitForOk } from './lib/processes.ts';
+import type { BenchContext, Scenario, ScenarioResult, TargetResult } from './lib/scenario.ts';
+import { fmtRatio } from './lib/scenario.ts';
+import { median, ratio, round } from './lib/stats.ts';
+
+const REPO_ROOT = resolve(import.meta.dir, '..');
+const BUSY_NODE_PODS = 250;
+const ENTRIES_TARGET = 10_000;
+const READY_TIMEOUT_MS = 15_000;
+/** Settling time before an idle reading: listeners up, start-up garbage allocated. */
+const SETTLE_MS = 1_000;
+/** How long the agent sits idle after the fill so the runtime's own collector (timers, not Bun.gc) runs. */
+const IDLE_GC_WAIT_MS = 20_000;
+const SAMPLE_EVERY_MS = 1_000;
+
+interface Executables {
+  readonly agent: string;
+  readonly floor: string;
+}
+
+function build(cmd: string[]): void {
+  const out = Bun.spawnSync(cmd, { cwd: REPO_ROOT, stdout: 'pipe', stderr: 'pipe' });
+  if (out.exitCode !== 0) throw new Error(`${cmd.join(' ')} failed:\n${out.stderr.toString()}`);
+}
+
+/** The agent exactly as shipped, and the floor compiled with the same runtime and --minify. */
+function buildExecutables(dir: string): Executables {
+  const agent = join(dir, 'eks-pod-identity-agent');
+  const floor = join(dir, 'bare-bun');
+  build([join(REPO_ROOT, 'scripts/build-executable.sh'), agent]);
+  build(['bun', 'build', '--compile', '--minify', 'bench/servers/bare-bun.ts', '--outfile', floor]);
+  return { agent, floor };
+}
+
+/** Median of a few samples, so one page-in spike does not decide. */
+async function settledRss(pid: number, samples = 5, gapMs = 200): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    values.push(rssMb(pid));
+    await Bun.sleep(gapMs);
+  }
+  return median(values);
+}
+
+async function cacheEntries(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  const line = text.split('\n').find((l) => l.startsWith('pod_identity_cache_entries '));
+  return line ? Number(line.split(' ')[1]) : Number.NaN;
+}
+
+/** Fills from a separate process that then exits: its connections close the way pods' SDK connections do. */
+async function fill(agent: AgentProcess, tokensFile: string): Promise<void> {
+  const out = Bun.spawnSync(['bun', 'bench/clients/fill.ts', agent.credentialsUrl, tokensFile, '64'], {
+    cwd: REPO_ROOT,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  if (out.exitCode !== 0) throw new Error(`cache fill client failed:\n${out.stderr.toString()}`);
+  const result = JSON.parse(out.stdout.toString()) as LoadResult;
+  if (result.failed > 0) throw new Error(`cache fill failed: ${JSON.stringify(result.failures)}`);
+}
+
+/** The first BUSY_NODE_PODS tokens, and the rest up to ENTRIES_TARGET, one per line. */
+interface TokenFiles {
+  readonly pods: string;
+  readonly rest: string;
+}
+
+interface FloorRun {
+  readyMs: number;
+  idle: number;
+}
+
+async function runFloor(exe: string, bodyFile: string): Promise<FloorRun> {
+  const port = await freePort();
+  const startedAt = performance.now();
+  const child = spawnChild([exe, String(port), bodyFile]);
+  try {
+    await waitForOk(`http://127.0.0.1:${port}/ok`, READY_TIMEOUT_MS, child);
+    const readyMs = performance.now() - startedAt;
+    await Bun.sleep(SETTLE_MS);
+    return { readyMs, idle: await settledRss(child.pid) };
+  } finally {
+    await child.stop();
+  }
+}
+
+async function startCompiledAgent(exe: string, emulator: EmulatorProcess, args: string[]) {
+  const startedAt = performance.now();
+  const agent = await startAgentProcess({
+    emulatorUrl: emulator.url,
+    command: [exe, 'server'],
+    args: ['--max-cache-size', '20000', '--max-upstream-concurrency', '64', ...args],
+    noWait: true,
+  });
+  try {
+    await waitForOk(agent.readyUrl, READY_TIMEOUT_MS, agent.child);
+  } catch (err) {
+    await agent.stop();
+    throw err;
+  }
+  return { agent, readyMs: performance.now() - startedAt };
+}
+
+interface SignatureRun {
+  readyMs: number;
+  idle: number;
+  pods: number;
+}
+
+async function runSignature(exe: string, emulator: EmulatorProcess, tokens: TokenFiles) {
+  const { agent, readyMs } = await startCompiledAgent(exe, emulator, ['--token-issuer', emulator.url]);
+  try {
+    await Bun.sleep(SETTLE_MS);
+    const idle = await settledRss(agent.child.pid);
+    await fill(agent, tokens.pods);
+    await Bun.sleep(SETTLE_MS);
+    return { readyMs, idle, pods: await settledRss(agent.child.pid) } satisfies SignatureRun;
+  } finally {
+    await agent.stop();
+  }
+}
+
+interface ClaimsRun {
+  readyMs: number;
+  idle: number;
+  pods: number;
+  filled: number;
+  afterIdleGc: number;
+  held: number;
+  /** RSS once a second while idle after the fill, for the notes. */
+  decay: number[];
+}
+
+async function runClaims(exe: string, emulator: EmulatorProcess, tokens: TokenFiles): Promise<ClaimsRun> {
+  const { agent, readyMs } = await startCompiledAgent(exe, emulator, []);
+  const pid = agent.child.pid;
+  try {
+    await Bun.sleep(SETTLE_MS);
+    const idle = await settledRss(pid);
+    await fill(agent, tokens.pods);
+    await Bun.sleep(SETTLE_MS);
+    const pods = await settledRss(pid);
+    await fill(agent, tokens.rest);
+    const held = await cacheEntries(agent.metricsUrl);
+    const filled = await settledRss(pid);
+    const decay: number[] = [];
+    for (let waited = 0; waited < IDLE_GC_WAIT_MS; waited += SAMPLE_EVERY_MS) {
+      await Bun.sleep(SAMPLE_EVERY_MS);
+      decay.push(rssMb(pid));
+    }
+    const afterIdleGc = await settledRss(pid);
+    return { readyMs, idle, pods, filled, afterIdleGc, held, decay };
+  } finally {
+    await agent.stop();
+  }
+}
+
+export const footprint: Scenario = {
+  name: 'footprint',
+  title:
+    'Footprint: the compiled executable vs a compiled bare Bun.serve (idle, 250 pods, 10,000 entries, start-up)',
+  async run(ctx: BenchContext): Promise<ScenarioResult> {
+    const reps = ctx.quick ? 1 : 5;
+    const dir = mkdtempSync(join(tmpdir(), 'pia-bench-footprint-'));
+    const bodyFile = join(dir, 'body.json');
+    writeFileSync(bodyFile, '{}');
+    ctx.log('footprint: building the executable and the floor');
+    const exes = buildExecutables(dir);
+    const emulator = await startEmulatorProcess();
+    try {
+      ctx.log(`footprint: issuing ${ENTRIES_TARGET} tokens`);
+      const issued = await emulator.issueTokens(ENTRIES_TARGET, { prefix: 'fp', concurrency: 32 });
+      const tokens: TokenFiles = { pods: join(dir, 'pods.txt'), rest: join(dir, 'rest.txt') };
+      writeFileSync(tokens.pods, issued.slice(0, BUSY_NODE_PODS).join('\n'));
+      writeFileSync(tokens.rest, issued.slice(BUSY_NODE_PODS).join('\n'));
+      const floors: FloorRun[] = [];
+      const claims: ClaimsRun[] = [];
+      const signature: SignatureRun[] = [];
+      for (let r = 0; r < reps; r++) {
+        ctx.log(`footprint: repetition ${r + 1}/${reps}`);
+        // Rotating order, so a slow moment of the shared machine does not always land on the same process.
+        const steps = [
+          async () => floors.push(await runFloor(exes.floor, bodyFile)),
+          async () => signature.push(await runSignature(exes.agent, emulator, tokens)),
+          async () => claims.push(await runClaims(exes.agent, emulator, tokens)),
+        ];
+        for (let i = 0; i < steps.length; i++) await steps[(i + r) % steps.length]!();
+      }
+      return summarise(floors, claims, signature, reps);
+    } finally {
+      await emulator.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+function summarise(
+  floors: FloorRun[],
+  claims: ClaimsRun[],
+  signature: SignatureRun[],
+  reps: number,
+): ScenarioResult {
+  const m = <T>(runs: T[], pick: (run: T) => number) => median(runs.map(pick));
+  /** Median over repetitions of each run's figure divided by the same repetition's floor. */
+  const x = <T>(runs: T[], pick: (run: T) => number) =>
+    median(runs.map((run, i) => ratio(pick(run), floors[i]!.idle)));
+  const floorIdle = m(floors, (f) => f.idle);
+  const perEntryKb = (c: ClaimsRun) => ((c.afterIdleGc - c.idle) * 1024) / Math.max(1, c.held);
+  const perEntryFilledKb = (c: ClaimsRun) => ((c.filled - c.idle) * 1024) / Math.max(1, c.held);
+  const idleX = x(claims, (c) => c.idle);
+  const sigIdleX = x(signature, (s) => s.idle);
+  const podsX = x(claims, (c) => c.pods);
+  const afterGc = m(claims, (c) => c.afterIdleGc);
+  const perEntry = m(claims, perEntryKb);
+  const ready = m(claims, (c) => c.readyMs);
+  const sigReady = m(signature, (s) => s.readyMs);
+  const held = m(claims, (c) => c.held);
+  const targets: TargetResult[] = [
+    { name: 'idle RSS (claims)', target: '<= 1.4x floor', measured: fmtRatio(idleX), pass: idleX <= 1.4 },
+    {
+      name: 'idle RSS (signature)',
+      target: '<= 1.6x floor',
+      measured: fmtRatio(sigIdleX),
+      pass: sigIdleX <= 1.6,
+    },
+    {
+      name: `RSS with ${BUSY_NODE_PODS} pods`,
+      target: '<= 1.5x floor',
+      measured: fmtRatio(podsX),
+      pass: podsX <= 1.5,
+    },
+    {
+      name: `RSS with ${ENTRIES_TARGET} entries (after idle GC)`,
+      target: '<= 80 MB',
+      measured: `${round(afterGc)} MB`,
+      pass: afterGc <= 80 && held >= ENTRIES_TARGET,
+    },
+    { name: 'bytes per entry', target: '<= 3 KB', measured: `${round(perEntry)} KB`, pass: perEntry <= 3 },
+    {
+      name: 'exec to ready (claims)',
+      target: '<= 100 ms',
+      measured: `${round(ready)} ms`,
+      pass: ready <= 100,
+    },
+  ];
+  const mb = (v: number) => round(v);
+  return {
+    name: 'footprint',
+    title: footprint.title,
+    rows: [
+      {
+        label: 'VmRSS MB (median)',
+        values: {
+          floor: mb(floorIdle),
+          'claims idle': mb(m(claims, (c) => c.idle)),
+          'signature idle': mb(m(signature, (s) => s.idle)),
+          [`claims ${BUSY_NODE_PODS} pods`]: mb(m(claims, (c) => c.pods)),
+          [`signature ${BUSY_NODE_PODS} pods`]: mb(m(signature, (s) => s.pods)),
+          [`${held} entries, after fill`]: mb(m(claims, (c) => c.filled)),
+          [`${held} entries, after idle GC`]: mb(afterGc),
+        },
+      },
+      {
+        label: 'x floor (median of per-run ratios)',
+        values: {
+          floor: 1,
+          'claims idle': round(idleX),
+          'signature idle': round(sigIdleX),
+          [`claims ${BUSY_NODE_PODS} pods`]: round(podsX),
+          [`signature ${BUSY_NODE_PODS} pods`]: round(x(signature, (s) => s.pods)),
+          [`${held} entries, after fill`]: round(x(claims, (c) => c.filled)),
+          [`${held} entries, after idle GC`]: round(x(claims, (c) => c.afterIdleGc)),
+        },
+      },
+      {
+        label: 'per entry, KB',
+        values: { 'after fill': round(m(claims, perEntryFilledKb)), 'after idle GC': round(perEntry) },
+      },
+      {
+        label: 'exec to ready, ms (median)',
+        values: {
+          floor: round(m(floors, (f) => f.readyMs)),
+          claims: round(ready),
+          signature: round(sigReady),
+          'claims/floor': round(median(claims.map((c, i) => ratio(c.readyMs, floors[i]!.readyMs)))),
+          'min..max (claims)': `${round(Math.min(...claims.map((c) => c.readyMs)))}..${round(Math.max(...claims.map((c) => c.readyMs)))}`,
+        },
+      },
+    ],
+    targets,
+    notes: [
+      `Median of ${reps} repetitions in rotating order; each repetition starts fresh processes of the executable (scripts/build-executable.sh) and the floor (bench/servers/bare-bun.ts, bun build --compile --minify), both built at the start of the run.`,
+      `RSS is VmRSS (all threads), the median of 5 samples 200 ms apart, ${SETTLE_MS} ms after ready or after a fill (64 requests in flight from a separate client process that exits after the fill, one distinct pod token each, claims mode, EKS Auth emulator as a separate process).`,
+      `"After idle GC": the agent left idle ${IDLE_GC_WAIT_MS / 1000} s with no forced collection; RSS each second of the last run: ${claims
+        .at(-1)
+        ?.decay.map((v) => round(v))
+        .join(', ')}.`,
+      'Signature mode: --token-issuer pointing at the emulator (JWKS discovery, the worker pool).',
+      'Exec to ready: spawn to the first 200 from /readyz (the agent; it requests its data listener) or /ok (the floor), polled every 2 ms.',
+    ],
+  };
+}
