@@ -2,8 +2,6 @@
 // (env, shared file, IMDSv2, container). With rotateCredentials the shared credentials file is re-read at
 // least every rotationIntervalMs (hybrid nodes rewrite it). Loads are single-flight and memoised; a failed
 // re-read keeps the last good credentials while they are still valid.
-import { fromIni } from '@aws-sdk/credential-provider-ini';
-import { defaultProvider as nodeProviderChain } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -33,10 +31,24 @@ export const NODE_CREDENTIALS_DEFAULTS = {
   retryAfterFailureMs: 5_000,
 } as const;
 
+// The SDK's providers are imported at the first load, not at start: with their @smithy/core parts and the
+// node: modules those pull in they cost an idle agent a few MB (bench/footprint.bench.ts), and the first
+// load already waits for credentials. The chain itself imports its rarely used providers (SSO, process,
+// web identity, IMDS) only when it reaches them.
 function chooseProvider(rotate: boolean, filepath: string | undefined): CredentialsProvider {
-  // ignoreCache: the SDK caches parsed ini files per process; rotation needs the file's current content.
-  if (rotate) return () => fromIni({ ignoreCache: true, ...(filepath === undefined ? {} : { filepath }) })();
-  return nodeProviderChain();
+  if (rotate) {
+    return async () => {
+      const { fromIni } = await import('@aws-sdk/credential-provider-ini');
+      // ignoreCache: the SDK caches parsed ini files per process; rotation needs the file's current content.
+      return fromIni({ ignoreCache: true, ...(filepath === undefined ? {} : { filepath }) })();
+    };
+  }
+  let chain: Promise<CredentialsProvider> | undefined;
+  return async () => {
+    // One chain for the process: it memoises what it found (and refreshes expiring credentials itself).
+    chain ??= import('@aws-sdk/credential-provider-node').then((m) => m.defaultProvider());
+    return (await chain)();
+  };
 }
 
 export function createNodeCredentials(options: NodeCredentialsOptions = {}): CredentialsProvider {

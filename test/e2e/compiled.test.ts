@@ -51,7 +51,7 @@ describe('compiled executable', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  test('the build script leaves only the executable (source maps are embedded)', () => {
+  test('the build script leaves only the executable (chunks are embedded)', () => {
     expect([...new Bun.Glob('*').scanSync(outDir)]).toEqual(['eks-pod-identity-agent']);
   });
 });
