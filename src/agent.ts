@@ -14,7 +14,12 @@ import { type CredentialsHandler, createCredentialsHandler } from './http/creden
 import { createDataApp } from './http/data-app.ts';
 import { createHostCheck } from './http/host-check.ts';
 import { type DataListeners, type ListenerStatus, startDataListeners } from './http/listeners.ts';
-import { type RunningServer, startMetricsServer, startProbeServer } from './http/metrics-server.ts';
+import {
+  type RunningServer,
+  startMetricsServer,
+  startProbeServer,
+  startProbeSocket,
+} from './http/metrics-server.ts';
 import { createRateLimiter } from './http/rate-limiter.ts';
 import { createKubeApiClient } from './kube/api-client.ts';
 import {
@@ -201,7 +206,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
   };
   let listeners: DataListeners;
   try {
-    listeners = startDataListeners({
+    listeners = await startDataListeners({
       bindHosts: config.bindHosts,
       port: config.port,
       credentials: handler,
@@ -230,18 +235,23 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
   );
   let metricsServer: RunningServer | undefined;
   let probeServer: RunningServer | undefined;
+  let probeSocket: RunningServer | undefined;
   if (!deps.withoutSideListeners) {
     if (!deps.metrics) installProcessMetrics(metrics.registry, { eventLoopMonitor: loopMonitor });
     setBuildInfo(metrics);
     try {
-      metricsServer = startMetricsServer({
+      metricsServer = await startMetricsServer({
         hostname: config.metricsAddress,
         port: config.metricsPort,
         registry: metrics.registry,
         probes,
       });
-      probeServer = startProbeServer({ hostname: config.probeAddress, port: config.probePort, probes });
+      probeServer = await startProbeServer({ hostname: config.probeAddress, port: config.probePort, probes });
+      // Last: the startup probe asks it, so it answers only once everything else is listening.
+      if (config.probeSocket !== undefined)
+        probeSocket = startProbeSocket({ path: config.probeSocket, probes });
     } catch (err) {
+      await probeServer?.stop();
       await metricsServer?.stop();
       await listeners.stop(true);
       loopMonitor.stop();
@@ -279,6 +289,17 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
 
   let stopping: Promise<void> | undefined;
   async function drain(): Promise<void> {
+    // Handover: the listeners stay open and every request is still served (misses too), but each answer ends
+    // its connection. Kept-alive clients then reconnect, and in a rollout land on the new instance that shares
+    // the port, instead of sending on an idle connection just as the drain closes it (a reset).
+    if (config.drainDelayMs > 0) {
+      listeners.closeAfterEachAnswer();
+      logger.info(
+        { drainDelayMs: config.drainDelayMs },
+        'handing over: closing connections after each answer',
+      );
+      await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
+    }
     draining = true;
     refresher.stop();
     startupTaint?.stop();
@@ -296,7 +317,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
       );
       await listeners.stop(true);
     }
-    await Promise.all([metricsServer?.stop(), probeServer?.stop()]);
+    await Promise.all([metricsServer?.stop(), probeServer?.stop(), probeSocket?.stop()]);
     loopMonitor.stop();
     await verification.close();
     client.close();

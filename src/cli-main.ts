@@ -59,6 +59,10 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     summary: "Give the node the agent's link-local addresses (init container, needs NET_ADMIN).",
     run: async (argv, _io, load) => (await load.initialize())(argv),
   },
+  probe: {
+    summary: "Ask this pod's agent for a probe on its --probe-socket (an exec startup probe).",
+    run: async (argv, io) => (await import('./http/probe-command.ts')).runProbeCommand(argv, io),
+  },
   version: {
     summary: 'Print the version and runtime.',
     run: async (argv, io) => {

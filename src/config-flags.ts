@@ -92,6 +92,12 @@ export const SERVER_FLAGS = [
     help: 'Address of the probe server.',
   },
   {
+    name: 'probe-socket',
+    kind: 'value',
+    valueName: 'PATH',
+    help: "Also serve /healthz and /readyz on this Unix socket: the pod's own answer while two agents share the probe port during a rollout (`probe` asks it; empty: none).",
+  },
+  {
     name: 'verify-tokens',
     kind: 'value',
     valueName: 'MODE',
@@ -184,6 +190,13 @@ export const SERVER_FLAGS = [
     valueName: 'RPS',
     default: '0',
     help: 'Cache misses per second in total; 0 means unlimited.',
+  },
+  {
+    name: 'drain-delay',
+    kind: 'value',
+    valueName: 'DURATION',
+    default: '0s',
+    help: 'After SIGTERM, keep serving this long, closing each kept-alive connection after its next answer, before the drain: clients move to a new connection (in a rollout, to the new agent) instead of meeting a closed one. The manifests set 5s.',
   },
   {
     name: 'shutdown-timeout',

@@ -58,6 +58,8 @@ export interface Config {
   // --- additive flags ---
   /** --probe-address, default localhost. */
   readonly probeAddress: string;
+  /** --probe-socket PATH: probes on a Unix socket private to this instance; undefined when unset or empty. */
+  readonly probeSocket: string | undefined;
   /**
    * --verify-tokens off|claims|signature; default signature when a key source is configured or the agent runs
    * in a cluster (keys from the API server), else claims.
@@ -89,6 +91,8 @@ export interface Config {
   readonly rateLimitPerClient: number;
   /** --rate-limit-global (cache misses/s in total), default 0 = unlimited. */
   readonly rateLimitGlobal: number;
+  /** --drain-delay, default 0 (the manifests set 5s): handover after SIGTERM before the listeners close (agent.ts drain). */
+  readonly drainDelayMs: number;
   /** --shutdown-timeout, default 30s: drain bound on SIGTERM. */
   readonly shutdownTimeoutMs: number;
   /** --startup-taint KEY[:EFFECT] with NODE_NAME; undefined (the default) leaves the node alone. */
@@ -235,6 +239,7 @@ export function parseServerConfig(
     logLevel: toLogLevel(f('verbosity'), raw('verbosity')),
     region: readRegion(env, clusterName === ''),
     probeAddress: toHost(f('probe-address'), raw('probe-address')),
+    probeSocket: given('probe-socket') || undefined,
     verifyTokens,
     tokenIssuer,
     jwksUrl,
@@ -266,6 +271,7 @@ export function parseServerConfig(
       max: 1_000_000,
     }),
     rateLimitGlobal: toNumber(f('rate-limit-global'), raw('rate-limit-global'), { min: 0, max: 1_000_000 }),
+    drainDelayMs: toDurationMs(f('drain-delay'), raw('drain-delay'), { allowZero: true, maxMs: ONE_HOUR_MS }),
     shutdownTimeoutMs: toDurationMs(f('shutdown-timeout'), raw('shutdown-timeout'), {
       allowZero: true,
       maxMs: ONE_HOUR_MS,

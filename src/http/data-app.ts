@@ -2,6 +2,7 @@
 // check requests `/` on the data address and expects 404, so `/` answers 404 too.
 import { Hono } from 'hono';
 import { AgentError, errorResponse } from '../errors.ts';
+import { AGENT_HEADERS } from './port-sharing.ts';
 
 export const CREDENTIALS_PATH = '/v1/credentials';
 
@@ -10,10 +11,15 @@ export function createDataApp(): Hono {
   app.all(CREDENTIALS_PATH, (c) =>
     errorResponse(new AgentError('MethodNotAllowed', `${c.req.method} is not allowed; use GET`), {
       allow: 'GET, HEAD',
+      ...AGENT_HEADERS,
     }),
   );
+  // AGENT_HEADERS tell a second instance starting on the same node that this port is ours to share.
   app.notFound(() =>
-    errorResponse(new AgentError('NotFound', `not found; credentials are served at ${CREDENTIALS_PATH}`)),
+    errorResponse(
+      new AgentError('NotFound', `not found; credentials are served at ${CREDENTIALS_PATH}`),
+      AGENT_HEADERS,
+    ),
   );
   app.onError((err) => errorResponse(err));
   return app;

@@ -1,12 +1,15 @@
 // One Bun.serve per bind host. An IPv6 bind host that cannot be bound (IPv6 disabled, address absent) is not
 // fatal unless --strict-bind: the others serve, a warning is logged once, the listener status says so, and
 // binding is retried in the background until the address appears (public agent issue #16). Any other bind
-// error (port taken, IPv4 address absent) stays fatal.
+// error (port taken, IPv4 address absent) stays fatal. A port held by another instance of this agent is
+// shared (port-sharing.ts: rollouts with maxSurge); held by anything else, it is a start error naming the
+// likely holder.
 import type { Server } from 'bun';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { CredentialsHandler } from './credentials-handler.ts';
 import { CREDENTIALS_PATH } from './data-app.ts';
+import { bindShared, PortTakenError } from './port-sharing.ts';
 
 /** Keep-alive connections idle longer than this are closed (SDKs reconnect; bounds idle sockets). */
 export const IDLE_TIMEOUT_SECONDS = 30;
@@ -35,6 +38,12 @@ export interface DataListenersOptions {
 
 export interface DataListeners {
   statuses(): ListenerStatus[];
+  /**
+   * Keeps listening, but every answer from now on ends its connection (`Connection: close`): the handover
+   * before a drain, so kept-alive clients reconnect (to another instance sharing the port) instead of sending
+   * on a connection the drain is about to close.
+   */
+  closeAfterEachAnswer(): void;
   /** Stops accepting; with `force`, also closes open connections. */
   stop(force?: boolean): Promise<void>;
 }
@@ -55,21 +64,32 @@ function isAddressUnavailable(err: unknown): boolean {
   );
 }
 
+/** What usually holds the agent's port on an EKS node when it is not another instance of this agent. */
+export const PORT_TAKEN_HINT =
+  "on EKS usually the managed add-on's agent (remove it first: `aws eks delete-addon --addon-name " +
+  'eks-pod-identity-agent --preserve`, see "Migrating from the managed add-on" in the README) or, on an EKS ' +
+  "Auto Mode node, the node's built-in agent (the DaemonSets exclude eks.amazonaws.com/compute-type=auto; " +
+  "check this node's labels)";
+
 export class BindError extends Error {
   constructor(host: string, port: number, cause: unknown) {
     const code = (cause as { code?: unknown } | null)?.code;
     const why =
-      code === 'EADDRINUSE'
-        ? 'the port is already in use'
-        : code === 'EADDRNOTAVAIL'
-          ? 'the address is not assigned to this host (run `initialize`)'
-          : String((cause as Error)?.message ?? cause);
+      cause instanceof PortTakenError
+        ? cause.holder === 'agent-without-reuseport'
+          ? `${cause.message}: let it finish stopping, or roll out with maxUnavailable instead of maxSurge`
+          : `${cause.message}: ${PORT_TAKEN_HINT}`
+        : code === 'EADDRINUSE'
+          ? `the port is already in use: ${PORT_TAKEN_HINT}`
+          : code === 'EADDRNOTAVAIL'
+            ? 'the address is not assigned to this host (run `initialize`)'
+            : String((cause as Error)?.message ?? cause);
     super(`cannot listen on ${urlFor(host, port)}: ${why}`, { cause });
     this.name = 'BindError';
   }
 }
 
-export function startDataListeners(options: DataListenersOptions): DataListeners {
+export async function startDataListeners(options: DataListenersOptions): Promise<DataListeners> {
   const { bindHosts, port, credentials, fallback, strictBind, logger, metrics } = options;
   const retryIntervalMs = options.retryIntervalMs ?? BIND_RETRY_INTERVAL_MS;
   const servers = new Map<string, Server<undefined>>();
@@ -77,25 +97,52 @@ export function startDataListeners(options: DataListenersOptions): DataListeners
   let retryTimer: ReturnType<typeof setInterval> | undefined;
   let stopped = false;
 
-  function bind(host: string): Server<undefined> {
-    return Bun.serve({
-      hostname: host,
-      port,
-      idleTimeout: IDLE_TIMEOUT_SECONDS,
-      maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
-      development: false,
-      // Bun sets SO_REUSEPORT unless told not to: a second agent (say, the managed add-on still running)
-      // would then bind the same port silently and take half the pods' requests. Fail instead.
-      reusePort: false,
-      routes: { [CREDENTIALS_PATH]: { GET: credentials } },
-      fetch: fallback,
-      error: () => new Response(null, { status: 500 }),
+  /** Same answer with `Connection: close`; built only during the handover, never on the normal path. */
+  const closing =
+    <A extends unknown[]>(handler: (req: Request, ...rest: A) => Response | Promise<Response>) =>
+    async (req: Request, ...rest: A): Promise<Response> => {
+      const res = await handler(req, ...rest);
+      const headers = new Headers(res.headers);
+      headers.set('connection', 'close');
+      return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+    };
+  let handingOver = false;
+  function reloadClosing(server: Server<undefined>): void {
+    server.reload({
+      routes: { [CREDENTIALS_PATH]: { GET: closing(credentials) } },
+      fetch: closing(fallback),
+      error: () => new Response(null, { status: 500, headers: { connection: 'close' } }),
     });
   }
 
-  function tryBind(host: string, initial: boolean): void {
+  function bind(host: string): Promise<Server<undefined>> {
+    // SO_REUSEPORT only beside another instance of this agent (port-sharing.ts): Bun would otherwise set it
+    // by default, and a second program on the port would silently take part of the pods' requests.
+    return bindShared(host, port, (reusePort, bindPort) =>
+      Bun.serve({
+        hostname: host,
+        port: bindPort,
+        idleTimeout: IDLE_TIMEOUT_SECONDS,
+        maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+        development: false,
+        reusePort,
+        routes: { [CREDENTIALS_PATH]: { GET: credentials } },
+        fetch: fallback,
+        error: () => new Response(null, { status: 500 }),
+      }),
+    );
+  }
+
+  async function tryBind(host: string, initial: boolean): Promise<void> {
     try {
-      servers.set(host, bind(host));
+      const server = await bind(host);
+      // stop() may have run while the bind was checking who holds the port.
+      if (stopped) {
+        server.stop(true);
+        return;
+      }
+      if (handingOver) reloadClosing(server);
+      servers.set(host, server);
       errors.delete(host);
       metrics.listenerUp.labels(host).set(1);
       if (!initial) logger.info({ host, port }, 'listener bound after retry');
@@ -113,7 +160,7 @@ export function startDataListeners(options: DataListenersOptions): DataListeners
   }
 
   try {
-    for (const host of bindHosts) tryBind(host, true);
+    for (const host of bindHosts) await tryBind(host, true);
     if (servers.size === 0) throw new Error('no bind host could be bound');
   } catch (err) {
     for (const s of servers.values()) s.stop(true);
@@ -121,21 +168,29 @@ export function startDataListeners(options: DataListenersOptions): DataListeners
   }
 
   if (errors.size > 0) {
-    retryTimer = setInterval(() => {
-      for (const host of errors.keys()) {
-        if (stopped) return;
+    let retrying = false;
+    retryTimer = setInterval(async () => {
+      if (retrying) return;
+      retrying = true;
+      for (const host of [...errors.keys()]) {
+        if (stopped) break;
         try {
-          tryBind(host, false);
+          await tryBind(host, false);
         } catch (err) {
           logger.warn({ host, err: (err as Error).message }, 'listener retry failed');
         }
       }
+      retrying = false;
       if (errors.size === 0 && retryTimer) clearInterval(retryTimer);
     }, retryIntervalMs);
     retryTimer.unref?.();
   }
 
   return {
+    closeAfterEachAnswer() {
+      handingOver = true;
+      for (const server of servers.values()) reloadClosing(server);
+    },
     statuses: () =>
       bindHosts.map((host) => {
         const error = errors.get(host);

@@ -1,8 +1,10 @@
 // The metrics listener (/metrics plus the probes, as the public agent serves them on 0.0.0.0:2705) and the
 // probe-only listener (localhost:2703). Both on Bun.serve; port 0 picks a free port (tests).
+import { lstatSync, rmSync, unlinkSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { ProbeChecks } from '../observability/probe-result.ts';
 import type { Registry } from '../observability/prom-client.ts';
+import { bindShared } from './port-sharing.ts';
 import { createProbeApp } from './probes.ts';
 
 export interface RunningServer {
@@ -38,18 +40,20 @@ export function formatHostPort(hostname: string, port: number): string {
     : `${hostname}:${port}`;
 }
 
-function listen(kind: string, hostname: string, port: number, app: Hono): RunningServer {
+async function listen(kind: string, hostname: string, port: number, app: Hono): Promise<RunningServer> {
   let server: ReturnType<typeof Bun.serve>;
   try {
-    server = Bun.serve({
-      hostname,
-      port,
-      fetch: app.fetch,
-      maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
-      idleTimeout: IDLE_TIMEOUT_SECONDS,
-      // Not Bun's default SO_REUSEPORT: a port held by another process must be an error, not a shared port.
-      reusePort: false,
-    });
+    // Shared only with another instance of this agent (a surge rollout); any other holder is an error.
+    server = await bindShared(hostname, port, (reusePort, bindPort) =>
+      Bun.serve({
+        hostname,
+        port: bindPort,
+        fetch: app.fetch,
+        maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+        idleTimeout: IDLE_TIMEOUT_SECONDS,
+        reusePort,
+      }),
+    );
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(`${kind} server cannot listen on ${formatHostPort(hostname, port)}: ${reason}`, {
@@ -84,14 +88,47 @@ export function createMetricsApp(registry: Registry): Hono {
   return app;
 }
 
-export function startMetricsServer(options: MetricsServerOptions): RunningServer {
+export function startMetricsServer(options: MetricsServerOptions): Promise<RunningServer> {
   // The probe app carries the JSON not-found handler; /metrics joins it.
   const app = createProbeApp(options.probes);
   app.route('/', createMetricsApp(options.registry));
   return listen('metrics', options.hostname, options.port, app);
 }
 
-export function startProbeServer(options: ProbeServerOptions): RunningServer {
+/**
+ * Probes on a Unix socket: unlike the shared probe port, only this process answers there, so a rollout's new
+ * pod is judged by its own agent (`eks-pod-identity-agent probe`, the startup probe). A stale socket file left
+ * by an earlier container of the same pod is replaced; anything else at the path is an error.
+ */
+export function startProbeSocket(options: { path: string; probes: ProbeChecks }): RunningServer {
+  const { path } = options;
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
+  }
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      unix: path,
+      fetch: createProbeApp(options.probes).fetch,
+      maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+    });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`probe socket cannot listen on ${path}: ${reason}`, { cause: err });
+  }
+  return {
+    url: `unix:${path}`,
+    port: 0,
+    async stop() {
+      await server.stop(true);
+      rmSync(path, { force: true });
+    },
+  };
+}
+
+export function startProbeServer(options: ProbeServerOptions): Promise<RunningServer> {
   const hostname = options.hostname ?? PROBE_SERVER_DEFAULTS.hostname;
   return listen('probe', hostname, options.port, createProbeApp(options.probes));
 }

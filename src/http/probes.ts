@@ -3,6 +3,7 @@
 import { Hono } from 'hono';
 import { AgentError, errorResponse } from '../errors.ts';
 import type { ProbeChecks, ProbeResult } from '../observability/probe-result.ts';
+import { AGENT_HEADERS } from './port-sharing.ts';
 
 export type { ProbeChecks, ProbeResult };
 
@@ -66,7 +67,8 @@ export function createProbeApp(options: ProbeAppOptions): Hono {
     return probeResponse(await runBounded(readiness, readinessTimeoutMs));
   });
 
-  app.notFound(() => errorResponse(new AgentError('NotFound', 'not found')));
+  // AGENT_HEADERS: a second instance of this agent may share this port (port-sharing.ts).
+  app.notFound(() => errorResponse(new AgentError('NotFound', 'not found'), AGENT_HEADERS));
   app.onError(() => errorResponse(new AgentError('InternalError', 'internal error')));
   return app;
 }

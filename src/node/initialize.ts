@@ -7,6 +7,7 @@ import {
   parseInitializeOptions,
 } from './initialize-options.ts';
 import { createIpRunner, type IpRunner } from './ip-runner.ts';
+import { enableRequestMigration, REAL_SYSCTL, type SysctlIo } from './request-migration.ts';
 
 export interface InitializeIo {
   /** One line of progress (stdout by default). */
@@ -16,6 +17,8 @@ export interface InitializeIo {
   /** Replaces the real `ip` (tests). */
   ip?: IpRunner;
   readSysctl?: (path: string) => string | undefined;
+  /** Sysctls to write; default the real /proc/sys, but none when `ip` is replaced (tests never touch the host). */
+  sysctl?: SysctlIo;
 }
 
 function summarise(result: SetupResult, options: InitializeOptions): string {
@@ -63,6 +66,11 @@ export async function runInitialize(argv: readonly string[], io: InitializeIo = 
     // IPv6 trouble is one clear line, never fatal: the agent still serves IPv4 (the public agent's behaviour).
     if (result.ipv6 !== undefined && !result.ipv6.ok) {
       err(`initialize: warning: IPv6 address ${result.ipv6.address} not configured: ${result.ipv6.detail}`);
+    }
+    const sysctl = io.sysctl ?? (io.ip === undefined ? REAL_SYSCTL : undefined);
+    if (sysctl !== undefined) {
+      const migration = enableRequestMigration(sysctl);
+      (migration.ok ? out : err)(`initialize: ${migration.ok ? '' : 'warning: '}${migration.line}`);
     }
     out(summary);
     return 0;

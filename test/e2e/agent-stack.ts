@@ -5,7 +5,7 @@ import { CLI, type createNetnsRegistry } from './netns.ts';
 type Netns = ReturnType<typeof createNetnsRegistry>;
 
 /** Collects a child's output lines and lets a test wait for one (bounded: a safety net, not a timing check). */
-function collectLines(stream: ReadableStream<Uint8Array>) {
+export function collectLines(stream: ReadableStream<Uint8Array>) {
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   let ended = false;

@@ -254,6 +254,29 @@ describe.each([
     }
   });
 
+  test("startup probe: this pod's own agent on its probe socket, inside the pod's /tmp volume", () => {
+    const parsed = parseServerConfig(expandedArgs(server, filled), { ...filled });
+    expect(parsed.probeSocket).toBe('/tmp/eks-pod-identity-agent.sock');
+    expect(server.startupProbe?.exec?.command).toEqual([
+      '/eks-pod-identity-agent',
+      'probe',
+      '--socket',
+      parsed.probeSocket!,
+    ]);
+    const tmp = server.volumeMounts!.find((m) => parsed.probeSocket!.startsWith(`${m.mountPath}/`));
+    expect(pod.volumes!.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
+    // Liveness and readiness wait for it rather than for a fixed delay.
+    expect(server.livenessProbe?.initialDelaySeconds).toBeUndefined();
+  });
+
+  test('SIGTERM: a handover then the drain, both inside the grace period before SIGKILL', () => {
+    const parsed = parseServerConfig(expandedArgs(server, filled), { ...filled });
+    expect(parsed.drainDelayMs).toBeGreaterThan(0);
+    expect(parsed.drainDelayMs + parsed.shutdownTimeoutMs).toBeLessThan(
+      pod.terminationGracePeriodSeconds! * 1000,
+    );
+  });
+
   test('Prometheus annotations point at the metrics port', () => {
     const annotations = ds.spec!.template.metadata!.annotations!;
     expect(annotations['prometheus.io/scrape']).toBe('true');

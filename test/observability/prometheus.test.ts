@@ -46,7 +46,7 @@ describe.skipIf(!PROMETHEUS)('real Prometheus scraping the metrics server', () =
 
   beforeAll(async () => {
     const { metrics } = createTouchedMetrics();
-    server = startMetricsServer({
+    server = await startMetricsServer({
       hostname: '127.0.0.1',
       port: 0,
       registry: metrics.registry,

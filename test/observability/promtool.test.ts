@@ -41,7 +41,7 @@ describe.skipIf(!PROMTOOL)('promtool check metrics', () => {
 
   beforeAll(async () => {
     const { metrics } = createTouchedMetrics();
-    server = startMetricsServer({
+    server = await startMetricsServer({
       hostname: '127.0.0.1',
       port: 0,
       registry: metrics.registry,
