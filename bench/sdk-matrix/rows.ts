@@ -56,8 +56,11 @@ async function runDriver(cmd: string[], job: Job): Promise<Outcome[]> {
   return JSON.parse(last) as Outcome[];
 }
 
-const jsDriver = (id: string) => (job: Job) =>
-  runDriver([process.execPath, join(CLIENTS_DIR, 'js-driver.ts'), id], job);
+/** The real JS SDKs run under Node, as in a pod; the models under Bun. */
+const jsSdkDriver = (id: string) => (job: Job) =>
+  runDriver(['node', join(CLIENTS_DIR, 'js_sdk_driver.mjs'), id], job);
+const modelDriver = (id: string) => (job: Job) =>
+  runDriver([process.execPath, join(CLIENTS_DIR, 'model-driver.ts'), id], job);
 
 const goDriver = (sdk: 'v1' | 'v2') => async (job: Job) =>
   runDriver([await goBinary()], { ...job, sdk } as Job);
@@ -72,7 +75,7 @@ function modelRow(id: string, model: ClientModel): Row {
     source: model.source,
     surfaces: model.surfaces,
     windowMs,
-    run: jsDriver(id),
+    run: modelDriver(id),
   };
 }
 
@@ -84,7 +87,7 @@ export const ROWS: readonly Row[] = [
     kind: 'real',
     source: '@aws-sdk/credential-provider-http (npm)',
     windowMs: INF,
-    run: jsDriver('js-v3-from-http'),
+    run: jsSdkDriver('js-v3-from-http'),
   },
   {
     id: 'js-v3-default-chain',
@@ -93,7 +96,7 @@ export const ROWS: readonly Row[] = [
     kind: 'real',
     source: '@aws-sdk/credential-provider-node defaultProvider (npm)',
     windowMs: INF,
-    run: jsDriver('js-v3-default-chain'),
+    run: jsSdkDriver('js-v3-default-chain'),
   },
   {
     id: 'js-v2',
@@ -103,7 +106,7 @@ export const ROWS: readonly Row[] = [
     source: 'aws-sdk RemoteCredentials (npm)',
     // 4 attempts of a 1 s socket timeout, up to 800 ms of jitter before each retry.
     windowMs: 4 * 1000 + 3 * 800,
-    run: jsDriver('js-v2'),
+    run: jsSdkDriver('js-v2'),
   },
   {
     id: 'botocore',

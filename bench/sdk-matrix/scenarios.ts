@@ -135,11 +135,13 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'one-token-300',
-    title: '300 concurrent requests, one token',
+    title: '300 concurrent requests, one token (EKS Auth at 0.5 s)',
     expect: 'credentials',
     passShare: 1,
     async prepare(emulator) {
       const [token] = await emulator.issueTokens(1, { prefix: 'shared' });
+      // Slow enough that every request arrives while the one call is in flight: all of them join it.
+      await emulator.setFaults({ latencyMs: 500 });
       return { tokens: Array.from({ length: 300 }, () => token!) };
     },
     possible: all,

@@ -2,9 +2,12 @@
 // every real client that runs here and every client model, against a running agent with default flags and
 // the EKS Auth emulator, in the success scenario and with a bad token.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type CellResult, type MatrixEnv, runCell, startMatrixEnv } from '../../bench/sdk-matrix/cell.ts';
 import { goBinary } from '../../bench/sdk-matrix/clients/go-binary.ts';
-import { ROWS, type Row } from '../../bench/sdk-matrix/rows.ts';
+import { ROWS, type Row, rowById } from '../../bench/sdk-matrix/rows.ts';
 import { scenarioById } from '../../bench/sdk-matrix/scenarios.ts';
 
 let env: MatrixEnv;
@@ -55,4 +58,48 @@ describe('SDK matrix: a bad token fails cleanly, with the error surfaced as far 
       expect(error).not.toContain('not-the-issuer-signature');
     });
   }
+});
+
+describe('SDK matrix: what issue 11 asks of the miss path, with real clients', () => {
+  test('EKS Auth answering in 1.5 s: JS v3, botocore and a PHP-style client get credentials, one call each', async () => {
+    for (const id of ['js-v3-from-http', 'botocore', 'php']) {
+      const cell = await runCell(env, rowById(id), scenarioById('slow-1500'));
+      expect({ id, errors: cell.errors, served: cell.served, calls: cell.calls }).toEqual({
+        id,
+        errors: [],
+        served: 1,
+        calls: 1,
+      });
+    }
+  }, 60_000);
+
+  test('300 concurrent requests with one token from one address: 300 x credentials, 1 EKS Auth call', async () => {
+    // Java v2 and PHP do not retry 429: a limiter that refused joiners of the flight would fail them.
+    for (const id of ['java-v2', 'php']) {
+      const cell = await runCell(env, rowById(id), scenarioById('one-token-300'));
+      expect({ id, served: cell.served, calls: cell.calls }).toEqual({ id, served: 300, calls: 1 });
+    }
+  }, 60_000);
+
+  test('a pod with no association, asked by botocore then JS v3: at most 2 EKS Auth calls', async () => {
+    await env.emulator.resetFaults();
+    await env.emulator.setAssociations([
+      { namespace: 'bench', serviceAccount: 'someone-else', roleArn: 'arn:aws:iam::111122223333:role/x' },
+    ]);
+    try {
+      const tokens = await env.emulator.issueTokens(1, { prefix: 'orphan-twice' });
+      const tokenFiles = [join(mkdtempSync(join(tmpdir(), 'pia-orphan-')), 'token')];
+      writeFileSync(tokenFiles[0]!, tokens[0]!);
+      const job = { url: env.agent.credentialsUrl, tokens, tokenFiles };
+      const before = (await env.emulator.stats()).assumeRoleCalls;
+      const botocore = await rowById('botocore').run(job);
+      const jsV3 = await rowById('js-v3-from-http').run(job);
+      expect([botocore[0]!.ok, jsV3[0]!.ok]).toEqual([false, false]);
+      expect(jsV3[0]!.error).toContain('ResourceNotFound');
+      // botocore makes 3 requests and JS v3 4: the failure is remembered, not asked again each time.
+      expect((await env.emulator.stats()).assumeRoleCalls - before).toBeLessThanOrEqual(2);
+    } finally {
+      await env.emulator.resetAssociations();
+    }
+  }, 60_000);
 });

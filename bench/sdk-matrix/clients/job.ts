@@ -17,12 +17,9 @@ export interface Outcome {
   error?: string;
 }
 
-/** Bounded, single-line text of what a client reported: the error, and the body's code where the SDK
- * attaches it to the error (JS v3 fromHttp sets `Code` and `Message`). */
+/** Bounded, single-line text of what a client reported. */
 export function reported(err: unknown, max = 300): string {
-  let text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  const code = (err as { Code?: unknown } | null)?.Code;
-  if (typeof code === 'string') text += ` [Code: ${code}]`;
+  const text = err instanceof Error ? err.message : String(err);
   return text.replace(/\s+/g, ' ').slice(0, max);
 }
 

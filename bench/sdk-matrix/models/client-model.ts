@@ -81,10 +81,16 @@ export function attempt(model: ClientModel, url: URL, token: string): Promise<At
       headers: { Authorization: token, Accept: 'application/json' },
     });
     arm(model.totalTimeoutMs, 'total');
-    arm(model.connectTimeoutMs, 'connect');
     req.on('socket', (socket) => {
+      // A kept-alive socket from the pool is connected already: only the read timeout applies.
+      if (!socket.connecting) return arm(model.readTimeoutMs, 'read');
+      const connectTimer = setTimeout(
+        () => finish({ kind: 'timeout', phase: 'connect' }),
+        model.connectTimeoutMs,
+      );
+      timers.push(connectTimer);
       socket.once('connect', () => {
-        clearTimeout(timers[1]);
+        clearTimeout(connectTimer);
         arm(model.readTimeoutMs, 'read');
       });
     });
@@ -107,12 +113,15 @@ export async function loadCredentials(
   model: ClientModel,
   url: string,
   tokenFile: string,
-  random: () => number = Math.random,
+  {
+    random = Math.random,
+    sleep = Bun.sleep,
+  }: { random?: () => number; sleep?: (ms: number) => Promise<void> } = {},
 ): Promise<void> {
   const target = new URL(url);
   let last: AttemptResult | undefined;
   for (let i = 0; i < model.attempts; i++) {
-    if (i > 0) await Bun.sleep(delayMs(model, i, random));
+    if (i > 0) await sleep(delayMs(model, i, random));
     last = await attempt(model, target, readFileSync(tokenFile, 'utf8').trim());
     if (last.kind === 'status' && last.status === 200) {
       const creds = JSON.parse(last.body) as Record<string, unknown>;

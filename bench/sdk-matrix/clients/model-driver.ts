@@ -1,0 +1,12 @@
+// Driver process for the client-model rows of the SDK matrix (bench/sdk-matrix/models).
+// Usage: bun bench/sdk-matrix/clients/model-driver.ts <model-id> < job.json  -> JSON array of outcomes.
+import { loadCredentials } from '../models/client-model.ts';
+import { MODELS } from '../models/index.ts';
+import { type Job, runPods } from './job.ts';
+
+const id = process.argv[2] ?? '';
+const model = MODELS[id];
+if (!model) throw new Error(`unknown model: ${id}`);
+const job = (await Bun.stdin.json()) as Job;
+const outcomes = await runPods(job.tokens.length, (i) => loadCredentials(model, job.url, job.tokenFiles[i]!));
+process.stdout.write(`${JSON.stringify(outcomes)}\n`);
