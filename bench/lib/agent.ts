@@ -35,6 +35,8 @@ export interface AgentProcessOptions {
   noWait?: boolean;
   /** Run this program instead of bun and an entry script, e.g. [compiled executable, 'server']. */
   command?: string[];
+  /** Extra environment, e.g. KUBERNETES_SERVICE_HOST/PORT for the in-cluster key source. */
+  env?: Record<string, string>;
 }
 
 export async function startAgentProcess(options: AgentProcessOptions): Promise<AgentProcess> {
@@ -63,7 +65,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
     'warn',
     ...(options.args ?? []),
   ];
-  const child = spawnChild(cmd, { env: AGENT_ENV });
+  const child = spawnChild(cmd, { env: { ...AGENT_ENV, ...options.env } });
   const readyUrl = `http://127.0.0.1:${probePort}/readyz`;
   if (!options.noWait) {
     try {

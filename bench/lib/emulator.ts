@@ -3,6 +3,8 @@ import { type Child, spawnChild } from './processes.ts';
 
 export interface EmulatorProcess {
   readonly url: string;
+  /** The API-server stand-in, when started with kubeApiDir (the agent's service-account mount is there). */
+  readonly kubeApi?: { url: string; host: string; port: number };
   readonly child: Child;
   /** Issues `count` tokens for distinct pods (distinct pod UIDs) with `concurrency` requests in flight. */
   issueTokens(
@@ -39,10 +41,14 @@ async function checked(res: Response, what: string): Promise<unknown> {
   return text === '' ? undefined : JSON.parse(text);
 }
 
-export async function startEmulatorProcess(): Promise<EmulatorProcess> {
-  const child = spawnChild(['bun', 'src/cli.ts', 'emulator', '--port', '0', '--host', '127.0.0.1'], {
-    pipeStdout: true,
-  });
+export async function startEmulatorProcess(options: { kubeApiDir?: string } = {}): Promise<EmulatorProcess> {
+  const kubeArgs = options.kubeApiDir ? ['--kube-api-dir', options.kubeApiDir] : [];
+  const child = spawnChild(
+    ['bun', 'src/cli.ts', 'emulator', '--port', '0', '--host', '127.0.0.1', ...kubeArgs],
+    {
+      pipeStdout: true,
+    },
+  );
   const line = await Promise.race([
     firstLine(child.proc.stdout as ReadableStream<Uint8Array>),
     Bun.sleep(10_000).then(() => ''),
@@ -51,13 +57,14 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
     await child.stop();
     throw new Error(`emulator did not start: ${line}\n${child.tail()}`);
   }
-  const url = (JSON.parse(line) as { url: string }).url;
+  const { url, kubeApi } = JSON.parse(line) as { url: string; kubeApi?: EmulatorProcess['kubeApi'] };
   const admin = `${url}/_emulator`;
   const json = { 'content-type': 'application/json' };
   let serial = 0;
 
   return {
     url,
+    kubeApi,
     child,
     async issueTokens(count, opts = {}) {
       const prefix = opts.prefix ?? `pod-${++serial}`;

@@ -11,9 +11,11 @@ import {
 import type { Association, EmulatorFaults, EmulatorOptions } from './types.ts';
 
 export const EMULATOR_USAGE =
-  'usage: emulator [--port N] [--host H] [--config FILE]\n' +
+  'usage: emulator [--port N] [--host H] [--config FILE] [--kube-api-dir DIR]\n' +
   '  --port N       listen port, default 0 (a random free port; the chosen URL is printed)\n' +
   '  --host H       listen address, default 127.0.0.1\n' +
+  '  --kube-api-dir DIR  also start the API-server stand-in (HTTPS, /openid/v1/jwks) and write an agent\n' +
+  '                 service-account mount (token, ca.crt, namespace) to DIR; its URL is printed as kubeApi\n' +
   '  --config FILE  JSON: {credentialTtlSeconds, associations, faults, accessKeyId, secretAccessKey, sessionToken}';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -22,6 +24,8 @@ export interface EmulatorCommandSettings {
   options: EmulatorOptions;
   associations: Association[] | undefined;
   faults: EmulatorFaults | undefined;
+  /** --kube-api-dir: where the stand-in's service-account mount is written (the stand-in runs when set). */
+  kubeApiDir?: string | undefined;
   help: boolean;
 }
 
@@ -86,7 +90,7 @@ export function parseEmulatorArgs(argv: readonly string[]): EmulatorCommandSetti
     }
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg : arg.slice(0, eq);
-    if (name !== '--port' && name !== '--host' && name !== '--config')
+    if (name !== '--port' && name !== '--host' && name !== '--config' && name !== '--kube-api-dir')
       throw new InputError(`unknown flag ${arg}`);
     if (flags.has(name)) throw new InputError(`${name} given twice`);
     const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
@@ -105,5 +109,7 @@ export function parseEmulatorArgs(argv: readonly string[]): EmulatorCommandSetti
   }
   const host = flags.get('--host');
   if (host !== undefined) options.host = host.replace(/^\[(.*)\]$/, '$1');
-  return { ...fromFile, options, help };
+  const kubeApiDir = flags.get('--kube-api-dir');
+  if (kubeApiDir !== undefined) options.kubeApi = true;
+  return { ...fromFile, options, kubeApiDir, help };
 }

@@ -63,7 +63,17 @@ export async function runEmulatorCommand(
   }
   if (settings.associations) emulator.setAssociations(settings.associations);
   if (settings.faults) emulator.setFaults(settings.faults);
-  out(JSON.stringify({ url: emulator.url, port: emulator.port }));
+  const kube = emulator.kubeApi;
+  if (kube && settings.kubeApiDir) {
+    kube.writeServiceAccountDir(settings.kubeApiDir, 'kube-system', 'eks-pod-identity-agent');
+  }
+  out(
+    JSON.stringify({
+      url: emulator.url,
+      port: emulator.port,
+      ...(kube ? { kubeApi: { url: kube.url, host: kube.host, port: kube.port } } : {}),
+    }),
+  );
   io.onStarted?.(emulator);
   await stopRequested;
   await emulator.stop();

@@ -127,3 +127,34 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     expect(await proc.exited).toBe(0);
   }, 20_000);
 }
+
+test('--kube-api-dir starts the API-server stand-in, writes the agent mount there and prints its URL', async () => {
+  const saDir = join(dir, 'agent-sa');
+  let stop = () => {};
+  const stopRequested = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  let emu: Emulator | undefined;
+  const out: string[] = [];
+  const done = runEmulatorCommand(['--kube-api-dir', saDir], {
+    out: (l) => out.push(l),
+    stopRequested,
+    onStarted: (e) => {
+      emu = e;
+    },
+  });
+  while (!emu) await Bun.sleep(5);
+  const kube = emu.kubeApi!;
+  expect(JSON.parse(out[0]!)).toEqual({
+    url: emu.url,
+    port: emu.port,
+    kubeApi: { url: kube.url, host: kube.host, port: kube.port },
+  });
+  const res = await fetch(`${kube.url}/openid/v1/jwks`, {
+    headers: { authorization: `Bearer ${await Bun.file(join(saDir, 'token')).text()}` },
+    tls: { ca: await Bun.file(join(saDir, 'ca.crt')).text() },
+  });
+  expect(res.status).toBe(200);
+  stop();
+  expect(await done).toBe(0);
+});
