@@ -13,6 +13,7 @@ import {
   type KubeApiEndpoint,
   KubeApiError,
 } from '../../src/kube/api-client.ts';
+import { agentKubeEndpoint } from '../helpers/kube-stand-in.ts';
 
 let emu: Emulator;
 let endpoint: KubeApiEndpoint;
@@ -20,12 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kube-client-test-'));
 
 beforeAll(async () => {
   emu = await startEmulator({ kubeApi: true });
-  const kube = emu.kubeApi!;
-  kube.writeServiceAccountDir(join(dir, 'sa'), 'kube-system', 'eks-pod-identity-agent');
-  endpoint = inClusterEndpoint(
-    { KUBERNETES_SERVICE_HOST: kube.host, KUBERNETES_SERVICE_PORT: String(kube.port) },
-    join(dir, 'sa'),
-  )!;
+  endpoint = agentKubeEndpoint(emu, dir);
 });
 afterAll(async () => {
   await emu.stop();

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createManualClock, type Timers } from '../../src/clock.ts';
 import { type Emulator, startEmulator } from '../../src/emulator/index.ts';
-import { createKubeApiClient, inClusterEndpoint, type KubeApiClient } from '../../src/kube/api-client.ts';
+import { createKubeApiClient, type KubeApiClient } from '../../src/kube/api-client.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { createKeySource, type KeySourceOptions } from '../../src/request/jwks.ts';
 import { createTokenVerifier } from '../../src/request/token-verifier.ts';
+import { agentKubeEndpoint } from '../helpers/kube-stand-in.ts';
 
 let emu: Emulator;
 let kubeApi: KubeApiClient;
@@ -43,12 +44,7 @@ function manualTimers() {
 
 beforeAll(async () => {
   emu = await startEmulator({ kubeApi: true });
-  emu.kubeApi!.writeServiceAccountDir(join(dir, 'sa'), 'kube-system', 'eks-pod-identity-agent');
-  const endpoint = inClusterEndpoint(
-    { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(emu.kubeApi!.port) },
-    join(dir, 'sa'),
-  )!;
-  kubeApi = createKubeApiClient({ endpoint, timeoutMs: 500 });
+  kubeApi = createKubeApiClient({ endpoint: agentKubeEndpoint(emu, dir), timeoutMs: 500 });
 });
 afterEach(() => emu.kubeApi!.resetFaults());
 afterAll(async () => {

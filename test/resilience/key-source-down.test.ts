@@ -16,9 +16,9 @@ import {
   type Emulator,
   startEmulator,
 } from '../../src/emulator/index.ts';
-import { inClusterEndpoint } from '../../src/kube/api-client.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { testConfig } from '../helpers/agent-config.ts';
+import { agentKubeEndpoint } from '../helpers/kube-stand-in.ts';
 
 const clock = createManualClock(Date.now());
 const dir = mkdtempSync(join(tmpdir(), 'key-source-down-'));
@@ -27,13 +27,8 @@ let agent: Agent;
 
 beforeAll(async () => {
   emu = await startEmulator({ clock, kubeApi: true });
-  const kube = emu.kubeApi!;
-  kube.writeServiceAccountDir(join(dir, 'sa'), 'kube-system', 'eks-pod-identity-agent');
-  kube.setFaults({ outage: 'unavailable' });
-  const kubeApi = inClusterEndpoint(
-    { KUBERNETES_SERVICE_HOST: kube.host, KUBERNETES_SERVICE_PORT: String(kube.port) },
-    join(dir, 'sa'),
-  );
+  const kubeApi = agentKubeEndpoint(emu, dir);
+  emu.kubeApi!.setFaults({ outage: 'unavailable' });
   agent = await startAgent(
     testConfig([`--endpoint=${emu.url}`, '--rate-limit-per-client=0'], {
       kubeApi,
