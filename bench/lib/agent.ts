@@ -9,6 +9,9 @@ export const AGENT_ENV = {
   AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   AWS_SESSION_TOKEN: undefined,
   AWS_PROFILE: undefined,
+  // Benches pick their key source explicitly: run inside a pod, the agent would otherwise read the real API server.
+  KUBERNETES_SERVICE_HOST: undefined,
+  KUBERNETES_SERVICE_PORT: undefined,
 };
 
 export interface AgentProcess {
