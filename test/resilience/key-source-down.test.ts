@@ -163,3 +163,38 @@ describe('key source failing after keys loaded', () => {
     expect((await ask(token)).status).toBe(200);
   });
 });
+
+test('an API server that never answers does not hold the listeners: served in claims mode while the load hangs', async () => {
+  const hangDir = mkdtempSync(join(tmpdir(), 'key-source-hang-'));
+  const hanging = await startEmulator({ kubeApi: true });
+  const kubeApi = agentKubeEndpoint(hanging, hangDir);
+  hanging.kubeApi!.setFaults({ outage: 'hang' });
+  const started = await startAgent(
+    testConfig([`--endpoint=${hanging.url}`], { kubeApi, verifyTokens: 'signature' }),
+    {
+      logger: createSilentLogger(),
+      nodeCredentials: { accessKeyId: DEFAULT_ACCESS_KEY_ID, secretAccessKey: DEFAULT_SECRET_ACCESS_KEY },
+      withoutSideListeners: true,
+    },
+  );
+  try {
+    // The first key load is still waiting for the API server (nothing loaded, no error yet).
+    expect(started.verification.keySource!.status()).toMatchObject({ loaded: false, lastError: undefined });
+    const res = await fetch(`${started.url}/v1/credentials`, {
+      headers: {
+        authorization: await hanging.issueToken({ namespace: 'default', serviceAccount: 'app' }),
+        host: new URL(started.url).host,
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(started.verification.mode()).toBe('claims');
+    // The key request did reach the API server, which holds it.
+    for (let i = 0; i < 100 && !hanging.kubeApi!.stats().byPath['/openid/v1/jwks']; i++) await Bun.sleep(20);
+    expect(hanging.kubeApi!.stats().byPath['/openid/v1/jwks']).toBe(1);
+    expect(started.verification.keySource!.status().loaded).toBe(false);
+  } finally {
+    await started.stop();
+    await hanging.stop();
+    rmSync(hangDir, { recursive: true, force: true });
+  }
+});
