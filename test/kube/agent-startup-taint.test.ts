@@ -2,35 +2,22 @@
 // (checked over HTTP at the moment the API server sees the agent's first call), an unbindable IPv6 bind host
 // does not hold it back, and /readyz says what happened. Also the flag's parsing.
 import { afterAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Agent, startAgent } from '../../src/agent.ts';
 import { ConfigError, parseServerConfig } from '../../src/config.ts';
-import { startEmulator } from '../../src/emulator/index.ts';
 import type { NodeTaint } from '../../src/emulator/kube-api/nodes-routes.ts';
-import { inClusterEndpoint } from '../../src/kube/api-client.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { testConfig } from '../helpers/agent-config.ts';
+import { startKubeApiFixture } from '../helpers/kube-api.ts';
 import { startStack } from '../helpers/stack.ts';
 
 const NODE = 'ip-10-0-7-9.us-west-2.compute.internal';
 const KEY = 'pod-identity-agent/not-ready';
 const OTHER: NodeTaint = { key: 'karpenter.sh/unregistered', effect: 'NoExecute' };
 
-const emu = await startEmulator({ kubeApi: true });
-const kube = emu.kubeApi!;
+const fixture = await startKubeApiFixture('agent-taint-');
+const { kube, endpoint: kubeApi } = fixture;
 const nodes = kube.nodes;
-const dir = mkdtempSync(join(tmpdir(), 'agent-taint-'));
-kube.writeServiceAccountDir(join(dir, 'sa'), 'kube-system', 'eks-pod-identity-agent');
-const kubeApi = inClusterEndpoint(
-  { KUBERNETES_SERVICE_HOST: kube.host, KUBERNETES_SERVICE_PORT: String(kube.port) },
-  join(dir, 'sa'),
-);
-afterAll(async () => {
-  await emu.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.stop());
 
 /** What the agent's data listener answered when the API server received each node call. */
 const listenerAtCall: { call: string; listener: number | string }[] = [];

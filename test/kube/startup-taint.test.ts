@@ -1,17 +1,16 @@
 // --startup-taint's remover against the Kubernetes API-server stand-in over real HTTPS: which taint goes, what
 // stays, and how each API-server answer (401, 403, 404, 409, 429, 5xx, a real conflict, a bad CA) is handled.
 import { afterAll, beforeEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmulator } from '../../src/emulator/index.ts';
 import { createTestCertificateAuthority } from '../../src/emulator/kube-api/certificates.ts';
 import type { NodeFaultStatus, NodeTaint } from '../../src/emulator/kube-api/nodes-routes.ts';
-import { createKubeApiClient, inClusterEndpoint, type KubeApiEndpoint } from '../../src/kube/api-client.ts';
+import { createKubeApiClient } from '../../src/kube/api-client.ts';
 import type { TaintSelector } from '../../src/kube/node-taints.ts';
 import { createStartupTaintRemover, type StartupTaintOptions } from '../../src/kube/startup-taint.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { startKubeApiFixture } from '../helpers/kube-api.ts';
 
 const NODE = 'ip-10-0-1-23.us-west-2.compute.internal';
 const KEY = 'pod-identity-agent/not-ready';
@@ -22,18 +21,9 @@ const OTHERS: NodeTaint[] = [
 ];
 const SA = 'system:serviceaccount:kube-system:eks-pod-identity-agent';
 
-const emu = await startEmulator({ kubeApi: true });
-const kube = emu.kubeApi!;
-const dir = mkdtempSync(join(tmpdir(), 'startup-taint-'));
-kube.writeServiceAccountDir(join(dir, 'sa'), 'kube-system', 'eks-pod-identity-agent');
-const endpoint: KubeApiEndpoint = inClusterEndpoint(
-  { KUBERNETES_SERVICE_HOST: kube.host, KUBERNETES_SERVICE_PORT: String(kube.port) },
-  join(dir, 'sa'),
-)!;
-afterAll(async () => {
-  await emu.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const fixture = await startKubeApiFixture('startup-taint-');
+const { kube, endpoint, dir } = fixture;
+afterAll(() => fixture.stop());
 const nodes = kube.nodes;
 
 function taintsOf(name = NODE): NodeTaint[] | undefined {
