@@ -1,11 +1,12 @@
-// The emulator with its API-server stand-in, and the agent's service account laid out as the kubelet mounts
-// it: what every test of the in-cluster Kubernetes client starts from.
+// The emulator with its API-server stand-in and the agent's service account mounted (agentKubeEndpoint), with
+// a scratch directory and one stop() for both: what the --startup-taint tests start from.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Emulator, startEmulator } from '../../src/emulator/index.ts';
 import type { KubeApiStandIn } from '../../src/emulator/kube-api/index.ts';
-import { inClusterEndpoint, type KubeApiEndpoint } from '../../src/kube/api-client.ts';
+import type { KubeApiEndpoint } from '../../src/kube/api-client.ts';
+import { agentKubeEndpoint } from './kube-stand-in.ts';
 
 export interface KubeApiFixture {
   emu: Emulator;
@@ -21,11 +22,7 @@ export async function startKubeApiFixture(prefix = 'kube-api-'): Promise<KubeApi
   const emu = await startEmulator({ kubeApi: true });
   const kube = emu.kubeApi!;
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  kube.writeServiceAccountDir(join(dir, 'sa'), 'kube-system', 'eks-pod-identity-agent');
-  const endpoint = inClusterEndpoint(
-    { KUBERNETES_SERVICE_HOST: kube.host, KUBERNETES_SERVICE_PORT: String(kube.port) },
-    join(dir, 'sa'),
-  )!;
+  const endpoint = agentKubeEndpoint(emu, dir);
   return {
     emu,
     kube,
