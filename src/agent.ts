@@ -4,6 +4,7 @@ import { type Config, missingSettings } from './config.ts';
 import { type CredentialCache, createCredentialCache } from './credentials/cache.ts';
 import { type CredentialService, createCredentialService } from './credentials/credential-service.ts';
 import { createRefresher, type Refresher } from './credentials/refresher.ts';
+import { readCaBundle } from './eks-auth/ca-bundle.ts';
 import { createEksAuthClient } from './eks-auth/client.ts';
 import { type CredentialsProvider, createNodeCredentials } from './eks-auth/node-credentials.ts';
 import { defaultEksAuthEndpoint } from './eks-auth/partitions.ts';
@@ -132,6 +133,8 @@ export function createCredentialPath(
       region: config.region,
       clusterName: config.clusterName,
       endpoint: config.endpoint,
+      useFips: config.useFipsEndpoint,
+      caPem: config.caBundle === undefined ? undefined : readCaBundle(config.caBundle),
       rotateCredentials: config.rotateCredentials,
       credentials: nodeCredentials,
       requestTimeoutMs: config.upstreamTimeoutMs,
@@ -269,7 +272,11 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     {
       version: VERSION,
       region: config.region,
-      endpoint: config.endpoint ?? defaultEksAuthEndpoint(config.region) ?? 'none (set --endpoint)',
+      endpoint:
+        config.endpoint ??
+        defaultEksAuthEndpoint(config.region, { useFips: config.useFipsEndpoint }) ??
+        'none (FIPS is not offered in this partition)',
+      caBundle: config.caBundle,
       clusterName: config.clusterName,
       verificationMode: verification.mode(),
       verifyTokens: config.verifyTokens,

@@ -79,7 +79,8 @@ export const SERVER_FLAGS = [
     name: 'endpoint',
     kind: 'value',
     valueName: 'URL',
-    defaultText: 'AWS_ENDPOINT_URL_EKS_AUTH, else https://eks-auth.REGION.api.aws',
+    defaultText:
+      "AWS_ENDPOINT_URL_EKS_AUTH, else the region's partition endpoint, e.g. https://eks-auth.REGION.api.aws (AWS_USE_FIPS_ENDPOINT=true: eks-auth-fips)",
     help: 'EKS Auth endpoint override (http or https).',
   },
   VERBOSITY_FLAG,

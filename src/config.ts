@@ -48,8 +48,12 @@ export interface Config {
   readonly maxServiceQps: number;
   /** --rotate-credentials: re-read the shared credentials file every minute (hybrid nodes). */
   readonly rotateCredentials: boolean;
-  /** --endpoint or AWS_ENDPOINT_URL_EKS_AUTH; undefined means https://eks-auth.{region}.api.aws. */
+  /** --endpoint or AWS_ENDPOINT_URL_EKS_AUTH; undefined: resolved from the region's partition (partitions.ts). */
   readonly endpoint: string | undefined;
+  /** AWS_USE_FIPS_ENDPOINT=true: the partition's FIPS endpoint (eks-auth-fips.REGION...). */
+  readonly useFipsEndpoint: boolean;
+  /** AWS_CA_BUNDLE: PEM file of the CAs trusted for the EKS Auth call (iso partitions); undefined: the system's. */
+  readonly caBundle: string | undefined;
   /** -v <level>, default info. */
   readonly logLevel: LogLevel;
   /** AWS_REGION / AWS_DEFAULT_REGION; may be empty only while the cluster name is empty too. */
@@ -177,6 +181,13 @@ export function parseServerConfig(
       : endpointEnv !== undefined
         ? toHttpUrl('AWS_ENDPOINT_URL_EKS_AUTH', endpointEnv)
         : undefined;
+  const useFipsEndpoint = readSdkBoolean(env, 'AWS_USE_FIPS_ENDPOINT');
+  // The EKS Auth endpoint rules refuse this pair too ("FIPS and custom endpoint are not supported").
+  if (useFipsEndpoint && endpoint !== undefined) {
+    throw new ConfigError(
+      'AWS_USE_FIPS_ENDPOINT=true and a custom endpoint (--endpoint or AWS_ENDPOINT_URL_EKS_AUTH) cannot be combined: drop one',
+    );
+  }
 
   // An empty value counts as unset, so a manifest can pass `--token-issuer=$(TOKEN_ISSUER)` from a ConfigMap
   // whether or not the operator filled it in.
@@ -236,6 +247,8 @@ export function parseServerConfig(
     }),
     rotateCredentials: raw('rotate-credentials') === 'true',
     endpoint,
+    useFipsEndpoint,
+    caBundle: env['AWS_CA_BUNDLE'] || undefined,
     logLevel: toLogLevel(f('verbosity'), raw('verbosity')),
     region: readRegion(env, clusterName === ''),
     probeAddress: toHost(f('probe-address'), raw('probe-address')),
@@ -280,6 +293,15 @@ export function parseServerConfig(
     kubeApi: kubeApi && Object.freeze(kubeApi),
   };
   return Object.freeze(config);
+}
+
+/** An SDK boolean setting: unset or empty is false; otherwise true or false in any case, as the SDKs accept. */
+function readSdkBoolean(env: Record<string, string | undefined>, name: string): boolean {
+  const value = env[name];
+  if (value === undefined || value === '') return false;
+  const word = value.toLowerCase();
+  if (word === 'true' || word === 'false') return word === 'true';
+  throw new ConfigError(`invalid value ${showValue(value)} for ${name}: expected true or false`);
 }
 
 /** Settings an operator still has to give before the agent can serve (empty when it is configured). */

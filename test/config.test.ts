@@ -42,6 +42,8 @@ describe('defaults', () => {
       maxServiceQps: 3,
       rotateCredentials: false,
       endpoint: undefined,
+      useFipsEndpoint: false,
+      caBundle: undefined,
       logLevel: 'info',
       region: 'us-west-2',
       probeAddress: 'localhost',
@@ -266,6 +268,33 @@ describe('environment', () => {
     expect(parse(['--endpoint', 'https://flag.example.com'], env).endpoint).toBe('https://flag.example.com');
   });
 
+  test.each([
+    [undefined, false],
+    ['', false],
+    ['true', true],
+    ['TRUE', true],
+    ['false', false],
+    ['False', false],
+  ])('AWS_USE_FIPS_ENDPOINT=%p -> %p', (value, expected) => {
+    expect(parse([], { ...ENV, AWS_USE_FIPS_ENDPOINT: value }).useFipsEndpoint).toBe(expected);
+  });
+
+  test('AWS_USE_FIPS_ENDPOINT: a bad word names the variable; with a custom endpoint it is refused', () => {
+    expect(errorFor(BASE, { ...ENV, AWS_USE_FIPS_ENDPOINT: 'yes' })).toBe(
+      'invalid value "yes" for AWS_USE_FIPS_ENDPOINT: expected true or false',
+    );
+    expect(
+      errorFor([...BASE, '--endpoint', 'https://x.example.com'], { ...ENV, AWS_USE_FIPS_ENDPOINT: 'true' }),
+    ).toContain('cannot be combined');
+  });
+
+  test('AWS_CA_BUNDLE is the path of the CA file for the EKS Auth call; empty counts as unset', () => {
+    expect(parse([], { ...ENV, AWS_CA_BUNDLE: '/etc/pki/tls/certs/ca-bundle.crt' }).caBundle).toBe(
+      '/etc/pki/tls/certs/ca-bundle.crt',
+    );
+    expect(parse([], { ...ENV, AWS_CA_BUNDLE: '' }).caBundle).toBeUndefined();
+  });
+
   test('an empty AWS_ENDPOINT_URL_EKS_AUTH counts as unset', () => {
     expect(parse([], { ...ENV, AWS_ENDPOINT_URL_EKS_AUTH: '' }).endpoint).toBeUndefined();
   });
@@ -293,8 +322,10 @@ describe('environment', () => {
     });
     parseServerConfig(BASE, env, { availableCores: 2 });
     expect([...new Set(seen)].sort()).toEqual([
+      'AWS_CA_BUNDLE',
       'AWS_ENDPOINT_URL_EKS_AUTH',
       'AWS_REGION',
+      'AWS_USE_FIPS_ENDPOINT',
       'KUBERNETES_SERVICE_HOST',
       'KUBERNETES_SERVICE_PORT',
     ]);

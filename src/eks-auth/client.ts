@@ -30,8 +30,12 @@ import { createUpstreamObserver } from './upstream-observer.ts';
 export interface EksAuthClientOptions {
   readonly region: string;
   readonly clusterName: string;
-  /** Default https://eks-auth.{region}.api.aws. */
+  /** Default: resolved from the region's partition (partitions.ts). */
   readonly endpoint?: string | undefined;
+  /** AWS_USE_FIPS_ENDPOINT: the partition's FIPS endpoint. */
+  readonly useFips?: boolean;
+  /** PEM certificates trusted for the EKS Auth TLS connection instead of the system's (AWS_CA_BUNDLE). */
+  readonly caPem?: string | undefined;
   /** Node credentials; default the SDK node chain, or the shared credentials file with rotateCredentials. */
   readonly credentials?: CredentialsProvider;
   readonly rotateCredentials?: boolean;
@@ -99,9 +103,10 @@ function timerSleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
-export function endpointUrl(region: string, clusterName: string, endpoint?: string): URL {
-  // A region no known partition claims keeps the aws shape; readiness reports it (see partitions.ts).
-  const base = endpoint ?? defaultEksAuthEndpoint(region) ?? `https://eks-auth.${region}.api.aws`;
+export function endpointUrl(region: string, clusterName: string, endpoint?: string, useFips = false): URL {
+  // FIPS where the partition has none: readiness reports it (config-checks.ts); the name below never resolves.
+  const base =
+    endpoint ?? defaultEksAuthEndpoint(region, { useFips }) ?? `https://eks-auth-fips.${region}.invalid`;
   let url: URL;
   try {
     url = new URL(base);
@@ -123,7 +128,8 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
   if (!options.clusterName || options.clusterName.length > 100) {
     throw new TypeError('EKS Auth client needs a cluster name of 1 to 100 characters');
   }
-  const url = endpointUrl(options.region, options.clusterName, options.endpoint);
+  const url = endpointUrl(options.region, options.clusterName, options.endpoint, options.useFips);
+  const tls = options.caPem === undefined ? undefined : { ca: options.caPem };
   const requestTimeoutMs = options.requestTimeoutMs ?? d.requestTimeoutMs;
   const maxAttempts = Math.max(1, options.maxAttempts ?? d.maxAttempts);
   const backoff = {
@@ -174,6 +180,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       signal,
       fetch: fetchImpl,
       timers,
+      tls,
     });
     const requestId = res.headers.get('x-amzn-requestid') ?? undefined;
     if (res.status < 200 || res.status > 299)

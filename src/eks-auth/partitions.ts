@@ -1,29 +1,58 @@
-// Which AWS partition a region belongs to, and EKS Auth's default endpoint there (botocore's partition
-// regexes; endpoints from shared facts/eks-auth-api.md). A region no partition claims has no default
-// endpoint: the agent reports it in /readyz and the user sets --endpoint.
+// EKS Auth's default endpoint, resolved as the AWS SDKs do: the region's partition from the SDK's own
+// partition data (partitions.json, generated from @aws-sdk/core by scripts/update-partitions.ts; never edited
+// by hand), then the EKS Auth endpoint rule set (service model 2023-11-26, the same in botocore and the JS SDK):
+//   FIPS     -> https://eks-auth-fips.{region}.{dualStackDnsSuffix | dnsSuffix}
+//   default  -> https://eks-auth.{region}.{dualStackDnsSuffix | dnsSuffix}
+// with the dual-stack suffix wherever the partition supports dual-stack (EKS Auth has no UseDualStack switch:
+// its endpoints are dual-stack there). FIPS in a partition without FIPS has no endpoint.
+import data from './partitions.json' with { type: 'json' };
 
-interface Partition {
-  readonly name: string;
-  readonly regionPattern: RegExp;
-  /** EKS Auth's endpoint host suffix after `eks-auth.{region}.` */
-  readonly suffix: string;
+export interface PartitionInfo {
+  readonly id: string;
+  readonly dnsSuffix: string;
+  readonly dualStackDnsSuffix: string;
+  readonly supportsFIPS: boolean;
+  readonly supportsDualStack: boolean;
 }
 
-const PARTITIONS: readonly Partition[] = [
-  { name: 'aws', regionPattern: /^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/, suffix: 'api.aws' },
-  { name: 'aws-cn', regionPattern: /^cn-\w+-\d+$/, suffix: 'api.amazonwebservices.com.cn' },
-  { name: 'aws-us-gov', regionPattern: /^us-gov-\w+-\d+$/, suffix: 'api.aws' },
-  { name: 'aws-iso', regionPattern: /^us-iso-\w+-\d+$/, suffix: 'c2s.ic.gov' },
-  { name: 'aws-iso-b', regionPattern: /^us-isob-\w+-\d+$/, suffix: 'sc2s.sgov.gov' },
-];
-
-/** The partition of a region (already validated as a short region-shaped string), or undefined. */
-export function partitionOf(region: string): string | undefined {
-  return PARTITIONS.find((p) => p.regionPattern.test(region))?.name;
+interface CompiledPartition extends PartitionInfo {
+  readonly regionRegex: RegExp;
+  readonly regions: ReadonlySet<string>;
 }
 
-/** EKS Auth's default endpoint for a region, or undefined when no known partition claims it. */
-export function defaultEksAuthEndpoint(region: string): string | undefined {
-  const partition = PARTITIONS.find((p) => p.regionPattern.test(region));
-  return partition && `https://eks-auth.${region}.${partition.suffix}`;
+// The SDK's regexes are anchored, fixed-shape and run only on the configured region (validated, <= 64 chars).
+const PARTITIONS: readonly CompiledPartition[] = data.partitions.map((p) => ({
+  ...p,
+  regionRegex: new RegExp(p.regionRegex),
+  regions: new Set(p.regions),
+}));
+
+/** The SDK's rule: a listed region, else the first partition whose regex matches, else the aws partition. */
+export function partitionOf(region: string): PartitionInfo {
+  return (
+    PARTITIONS.find((p) => p.regions.has(region)) ??
+    PARTITIONS.find((p) => p.regionRegex.test(region)) ??
+    PARTITIONS.find((p) => p.id === 'aws')!
+  );
+}
+
+/**
+ * True when a partition lists the region or its regex claims it. The SDKs send any other region to the aws
+ * partition (so does defaultEksAuthEndpoint); readiness reports such a region, as it is most likely a typo.
+ */
+export function isKnownRegion(region: string): boolean {
+  return PARTITIONS.some((p) => p.regions.has(region) || p.regionRegex.test(region));
+}
+
+export interface EndpointOptions {
+  /** AWS_USE_FIPS_ENDPOINT. */
+  readonly useFips?: boolean;
+}
+
+/** EKS Auth's default endpoint for a region; undefined when FIPS is asked for where the partition has none. */
+export function defaultEksAuthEndpoint(region: string, options: EndpointOptions = {}): string | undefined {
+  const p = partitionOf(region);
+  if (options.useFips && !p.supportsFIPS) return undefined;
+  const suffix = p.supportsDualStack ? p.dualStackDnsSuffix : p.dnsSuffix;
+  return `https://eks-auth${options.useFips ? '-fips' : ''}.${region}.${suffix}`;
 }

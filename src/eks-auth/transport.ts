@@ -16,6 +16,8 @@ export interface AttemptRequest {
   readonly body: string;
   /** Proxy URL, or undefined to connect directly (environment variables are never consulted here). */
   readonly proxy: string | undefined;
+  /** TLS options for the connection to EKS Auth (through a proxy too): the CA bundle, when one is set. */
+  readonly tls?: { readonly ca: string } | undefined;
   readonly requestTimeoutMs: number;
   readonly maxResponseBytes: number;
   /** Shutdown only. */
@@ -84,6 +86,7 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
       signal: controller.signal,
       redirect: 'manual',
       proxy: request.proxy === undefined ? false : { url: request.proxy, respectNoProxy: false },
+      ...(request.tls === undefined ? {} : { tls: request.tls }),
     });
     const { text, truncated } = await readBounded(response, request.maxResponseBytes);
     return { status: response.status, headers: response.headers, bodyText: text, truncated };

@@ -1,5 +1,5 @@
 // Readiness checks that tell a configuration that cannot work from a bad day: no node credentials can be
-// resolved, the region has no default EKS Auth endpoint (and none was given), or a key source has never loaded
+// resolved, FIPS is asked for where the partition has no FIPS endpoint (and none was given), or a key source has never loaded
 // within its grace period. EKS Auth itself is never asked, so an EKS Auth outage never makes agents unready.
 //
 // Probes must answer fast and never wait on a remote system, so node credentials are resolved in the
@@ -7,7 +7,7 @@
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { CredentialsProvider } from '../eks-auth/node-credentials.ts';
-import { defaultEksAuthEndpoint } from '../eks-auth/partitions.ts';
+import { defaultEksAuthEndpoint, isKnownRegion } from '../eks-auth/partitions.ts';
 import { sanitizeUpstreamMessage } from '../eks-auth/sanitize-message.ts';
 import type { Verification } from '../request/verification.ts';
 import type { ProbeResult } from './probe-result.ts';
@@ -33,9 +33,13 @@ export function createConfigChecks(options: ConfigChecksOptions): ConfigChecks {
   const { config, nodeCredentials, verification, clock } = options;
   const recheckMs = options.recheckMs ?? CONFIG_CHECK_DEFAULTS.recheckMs;
   const regionProblem =
-    config.endpoint === undefined && defaultEksAuthEndpoint(config.region) === undefined
-      ? `region ${config.region} is in no AWS partition the endpoint resolver knows: set --endpoint`
-      : undefined;
+    config.endpoint !== undefined
+      ? undefined
+      : !isKnownRegion(config.region)
+        ? `region ${config.region} is in no AWS partition the endpoint resolver knows: set --endpoint`
+        : defaultEksAuthEndpoint(config.region, { useFips: config.useFipsEndpoint }) === undefined
+          ? `AWS_USE_FIPS_ENDPOINT is true but region ${config.region}'s partition has no FIPS endpoint: unset it or set --endpoint`
+          : undefined;
 
   let credentialsState: { ok: true } | { ok: false; reason: string } | undefined;
   let checkedAtMs = Number.NEGATIVE_INFINITY;
