@@ -376,8 +376,10 @@ function createProbes(
     },
     async readiness() {
       const statuses = listeners.statuses();
+      // The taint's state is shown, never a reason to fail: the agent serves whatever the API server does.
+      const taint = startupTaint ? { startupTaint: startupTaint() } : {};
       if (notConfigured !== undefined) {
-        return { ok: false, detail: { error: notConfigured, listeners: statuses.map(describe) } };
+        return { ok: false, detail: { error: notConfigured, listeners: statuses.map(describe), ...taint } };
       }
       const checks = await Promise.all(
         statuses
@@ -398,8 +400,6 @@ function createProbes(
       );
       const configured = configCheck();
       const ok = checks.length > 0 && checks.every((c) => c.ok) && configured.ok;
-      // The taint's state is shown, never a reason to fail: the agent serves whatever the API server does.
-      const taint = startupTaint ? { startupTaint: startupTaint() } : {};
       return {
         ok,
         detail: { ...configured.detail, listeners: statuses.map(describe), answering: checks, ...taint },

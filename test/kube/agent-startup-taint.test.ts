@@ -118,6 +118,46 @@ describe('on', () => {
     }
   });
 
+  test('an agent that is not ready (cluster name unset) keeps the taint and never calls the API server', async () => {
+    nodes.store.add(NODE, [{ key: KEY, effect: 'NoSchedule' }, OTHER]);
+    const before = nodes.requests().length;
+    const sleeps: number[] = [];
+    let thirdCheck = () => {};
+    const checkedThrice = new Promise<void>((resolve) => {
+      thirdCheck = resolve;
+    });
+    const config = testConfig([], {
+      clusterName: '',
+      startupTaint: { taint: { key: KEY }, nodeName: NODE },
+      kubeApi,
+    });
+    const agent = await startAgent(config, {
+      logger: createSilentLogger(),
+      withoutSideListeners: true,
+      startupTaint: {
+        // Each failed self-check waits here: the third wait holds until the agent stops.
+        sleep: (ms, signal) => {
+          sleeps.push(ms);
+          if (sleeps.length < 3) return Promise.resolve();
+          thirdCheck();
+          return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        },
+      },
+    });
+    try {
+      await checkedThrice;
+      expect(sleeps).toEqual([1000, 1000, 1000]);
+      expect(nodes.requests().length).toBe(before);
+      const ready = await agent.probes.readiness();
+      expect(ready.ok).toBe(false);
+      expect(ready.detail!['startupTaint']).toMatchObject({ state: 'waiting', attempts: 0 });
+      expect(taints()).toContainEqual({ key: KEY, effect: 'NoSchedule' });
+    } finally {
+      await agent.stop();
+    }
+    expect((await agent.startupTaint!.start()).state).toBe('waiting');
+  });
+
   test('an API server that refuses does not make the agent unready; readiness names the failure', async () => {
     nodes.setFaults([{ status: 403, method: 'GET' }]);
     const agent = await agentWithTaint();
