@@ -108,7 +108,8 @@ export const flood: Scenario = {
       // Default flags (claims mode, the default per-client rate limit): what a node runs.
       const agent = await startAgentProcess({
         emulatorUrl: emulator.url,
-        args: ['--rate-limit-per-client', '100', '--verify-tokens', 'claims'],
+        defaultLimits: true,
+        args: ['--verify-tokens', 'claims'],
       });
       stops.push(agent.stop);
       const url = new URL(agent.credentialsUrl);

@@ -2,19 +2,14 @@ import { describe, expect, test } from 'bun:test';
 import { identityKey } from '../../src/credentials/credential-service.ts';
 import { AgentError } from '../../src/errors.ts';
 import type { TokenVerifier, VerifiedIdentity } from '../../src/request/types.ts';
-import { deferred } from '../helpers/fake-eks-auth.ts';
+import { holdCalls } from '../helpers/fake-eks-auth.ts';
 import { createServiceFixture, metricValue } from '../helpers/service-fixture.ts';
 import { unsignedToken } from '../helpers/tokens.ts';
 
 describe('credential service', () => {
   test('200 concurrent misses for one token make one upstream call and all get the same body', async () => {
     const f = createServiceFixture();
-    const gate = deferred<void>();
-    const normal = f.upstream.behaviour;
-    f.upstream.behaviour = async (call, n) => {
-      await gate.promise;
-      return normal(call, n);
-    };
+    const gate = holdCalls(f.upstream);
     const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
     const all = Array.from({ length: 200 }, () => f.service.resolve(token));
     await Promise.resolve();
@@ -41,12 +36,7 @@ describe('credential service', () => {
 
   test('a waiter that runs out of patience gets a retryable error; the call goes on and fills the cache', async () => {
     const f = createServiceFixture({ clientPatienceMs: 20 });
-    const gate = deferred<void>();
-    const normal = f.upstream.behaviour;
-    f.upstream.behaviour = async (call, n) => {
-      await gate.promise;
-      return normal(call, n);
-    };
+    const gate = holdCalls(f.upstream);
     const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
     const err = await f.service.resolve(token).catch((e) => e);
     expect(err).toBeInstanceOf(AgentError);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { createFailureMemory, FAILURE_MEMORY_MS } from '../../src/credentials/failure-memory.ts';
 import { AgentError, type ErrorCode } from '../../src/errors.ts';
-import { deferred } from '../helpers/fake-eks-auth.ts';
+import { holdCalls } from '../helpers/fake-eks-auth.ts';
 import { createServiceFixture } from '../helpers/service-fixture.ts';
 import { unsignedToken } from '../helpers/tokens.ts';
 
@@ -66,12 +66,7 @@ describe('pod-level failures are remembered per token', () => {
 
   test('a token whose resolution is in progress costs nothing', async () => {
     const f = createServiceFixture();
-    const gate = deferred<void>();
-    const normal = f.upstream.behaviour;
-    f.upstream.behaviour = async (call, n) => {
-      await gate.promise;
-      return normal(call, n);
-    };
+    const gate = holdCalls(f.upstream);
     const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
     const first = f.service.resolve(token);
     expect(f.service.costsNothing(token)).toBe(true);

@@ -76,3 +76,14 @@ export function deferred<T>() {
   });
   return { promise, resolve, reject };
 }
+
+/** Holds every call of `fake` until the returned gate is resolved, then answers as it did before. */
+export function holdCalls(fake: FakeEksAuth) {
+  const gate = deferred<void>();
+  const normal = fake.behaviour;
+  fake.behaviour = async (call, n) => {
+    await gate.promise;
+    return normal(call, n);
+  };
+  return gate;
+}
