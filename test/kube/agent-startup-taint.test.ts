@@ -2,8 +2,8 @@
 // (checked over HTTP at the moment the API server sees the agent's first call), an unbindable IPv6 bind host
 // does not hold it back, and /readyz says what happened. Also the flag's parsing.
 import { afterAll, describe, expect, test } from 'bun:test';
-import { type Agent, startAgent } from '../../src/agent.ts';
-import { ConfigError, parseServerConfig } from '../../src/config.ts';
+import { type Agent, type AgentDeps, startAgent } from '../../src/agent.ts';
+import { type Config, ConfigError, parseServerConfig } from '../../src/config.ts';
 import type { NodeTaint } from '../../src/emulator/kube-api/nodes-routes.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { testConfig } from '../helpers/agent-config.ts';
@@ -34,13 +34,17 @@ nodes.setHook(async (method, name) => {
 
 const taints = () => (nodes.store.get(NODE)!['spec'] as { taints?: NodeTaint[] }).taints;
 
-async function agentWithTaint(bindHosts: string[] = ['127.0.0.1']): Promise<Agent> {
+async function agentWithTaint(
+  overrides: Partial<Config> = {},
+  startupTaint?: AgentDeps['startupTaint'],
+): Promise<Agent> {
   nodes.store.add(NODE, [{ key: KEY, effect: 'NoSchedule' }, OTHER]);
   // The flag's parsing (NODE_NAME, in-cluster variables) is tested below; here the parts come in directly.
   const config = testConfig([], {
-    bindHosts,
+    bindHosts: ['127.0.0.1'],
     startupTaint: { taint: { key: KEY }, nodeName: NODE },
     kubeApi,
+    ...overrides,
   });
   // Static node credentials: readiness (which gates the taint) checks that they resolve, and the SDK chain
   // would otherwise look for IMDS.
@@ -51,6 +55,7 @@ async function agentWithTaint(bindHosts: string[] = ['127.0.0.1']): Promise<Agen
       accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
       secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
     },
+    startupTaint,
   });
   agentUrl = agent.url;
   return agent;
@@ -108,7 +113,7 @@ describe('on', () => {
 
   test('an IPv6 bind host that cannot be bound does not hold the taint back', async () => {
     // fd00:ec2::23 is not assigned on this machine: the agent serves 127.0.0.1 and retries IPv6 in the background.
-    const agent = await agentWithTaint(['127.0.0.1', 'fd00:ec2::23']);
+    const agent = await agentWithTaint({ bindHosts: ['127.0.0.1', 'fd00:ec2::23'] });
     try {
       expect(agent.listeners.statuses().map((s) => s.bound)).toEqual([true, false]);
       expect((await agent.startupTaint!.start()).state).toBe('removed');
@@ -119,22 +124,15 @@ describe('on', () => {
   });
 
   test('an agent that is not ready (cluster name unset) keeps the taint and never calls the API server', async () => {
-    nodes.store.add(NODE, [{ key: KEY, effect: 'NoSchedule' }, OTHER]);
     const before = nodes.requests().length;
     const sleeps: number[] = [];
     let thirdCheck = () => {};
     const checkedThrice = new Promise<void>((resolve) => {
       thirdCheck = resolve;
     });
-    const config = testConfig([], {
-      clusterName: '',
-      startupTaint: { taint: { key: KEY }, nodeName: NODE },
-      kubeApi,
-    });
-    const agent = await startAgent(config, {
-      logger: createSilentLogger(),
-      withoutSideListeners: true,
-      startupTaint: {
+    const agent = await agentWithTaint(
+      { clusterName: '' },
+      {
         // Each failed self-check waits here: the third wait holds until the agent stops.
         sleep: (ms, signal) => {
           sleeps.push(ms);
@@ -143,7 +141,7 @@ describe('on', () => {
           return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         },
       },
-    });
+    );
     try {
       await checkedThrice;
       expect(sleeps).toEqual([1000, 1000, 1000]);
