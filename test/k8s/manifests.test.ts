@@ -397,6 +397,13 @@ test('hybrid variants: credentials file from the host path of each, SELinux spc_
   }
 });
 
+test('`kubectl apply -k k8s/optional/` renders the PodMonitor and the PrometheusRule', () => {
+  expect(kustomize(`${K8S_DIR}/optional`).map((m) => `${m.doc.kind}/${m.doc.metadata?.name}`)).toEqual([
+    'PodMonitor/eks-pod-identity-agent',
+    'PrometheusRule/eks-pod-identity-agent',
+  ]);
+});
+
 test('optional PodMonitor selects every DaemonSet and scrapes the metrics port from the pod IP', () => {
   const monitor = findManifest(optional, 'PodMonitor', 'eks-pod-identity-agent') as {
     apiVersion: string;

@@ -33,7 +33,11 @@ export function dashboardExprs(dashboard: Dashboard): string[] {
 
 /** Grafana variables replaced by values Prometheus accepts, for evaluating the expressions directly. */
 export function substituteGrafanaVariables(expr: string): string {
-  return expr.replaceAll('$__rate_interval', '1m').replaceAll('$instance', '.*');
+  return expr
+    .replaceAll('$__rate_interval', '1m')
+    .replaceAll('$instance', '.*')
+    .replaceAll('$cluster', '.*')
+    .replaceAll('$node', '.*');
 }
 
 const PROMQL_WORDS = new Set([
@@ -76,7 +80,7 @@ const PROMQL_WORDS = new Set([
  */
 export function metricNames(expr: string): string[] {
   const stripped = expr
-    .replace(/label_values\(([^,)]*)(,[^)]*)?\)/g, ' $1 ')
+    .replace(/label_values\(([^,({]*(?:\{[^}]*\})?)(,[^)]*)?\)/g, ' $1 ')
     .replace(/\b\d+(\.\d+)?(e[+-]?\d+)?\b/gi, ' ')
     .replace(/"(?:[^"\\]|\\.)*"/g, '""')
     .replace(/\{[^}]*\}/g, ' ')

@@ -33,14 +33,22 @@ describe('grafana dashboard', () => {
     ).toEqual(['a_bucket', 'b']);
   });
 
-  test('every metric in every expression exists in the /metrics output', async () => {
+  // Series the health panels read from Prometheus itself (up) and kube-state-metrics, not from the agent.
+  const NOT_OURS = new Set([
+    'up',
+    'kube_daemonset_status_number_available',
+    'kube_daemonset_status_desired_number_scheduled',
+    'kube_pod_container_resource_limits',
+  ]);
+
+  test("every metric in every expression exists in the /metrics output (or is Prometheus's or kube-state-metrics')", async () => {
     const { metrics } = createTouchedMetrics();
     const exposed = sampleNames(await metrics.registry.metrics());
     const used = new Set(dashboardExprs(dashboard).flatMap(metricNames));
     for (const v of dashboard.templating.list)
       if (v.definition) for (const n of metricNames(v.definition)) used.add(n);
     expect(used.size).toBeGreaterThan(15);
-    const missing = [...used].filter((n) => !exposed.has(n));
+    const missing = [...used].filter((n) => !exposed.has(n) && !NOT_OURS.has(n));
     expect(missing).toEqual([]);
   });
 
@@ -49,6 +57,24 @@ describe('grafana dashboard', () => {
     const used = dashboardExprs(dashboard).join('\n');
     const absent = [...families].filter((f) => !new RegExp(`\\b${f}(_bucket|_sum|_count)?\\b`).test(used));
     expect(absent).toEqual([]);
+  });
+
+  test('cluster and node variables, and the health views: agents up, DaemonSet availability, 5xx ratio, throttling', () => {
+    expect(dashboard.templating.list.map((v) => v.name)).toEqual([
+      'datasource',
+      'cluster',
+      'node',
+      'instance',
+    ]);
+    const exprs = dashboardExprs(dashboard);
+    for (const expr of exprs.filter((e) => e.includes('pod_identity_')))
+      expect(expr).toContain('cluster=~"$cluster"');
+    const has = (re: RegExp) => exprs.some((e) => re.test(e));
+    expect(has(/^sum\(up\{/)).toBe(true);
+    expect(has(/kube_daemonset_status_number_available/)).toBe(true);
+    expect(has(/pod_identity_http_response\{code=~"5\.\."/)).toBe(true);
+    expect(has(/result="ThrottlingException"/)).toBe(true);
+    expect(has(/result="AccessDeniedException"/)).toBe(true);
   });
 
   test('covers the process: RSS and CPU', () => {
