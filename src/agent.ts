@@ -278,7 +278,12 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
         'none (FIPS is not offered in this partition)',
       caBundle: config.caBundle,
       clusterName: config.clusterName,
-      verificationMode: verification.mode(),
+      // Keys load in the background; a failed load logs a warning naming claims mode, the first success says
+      // that tokens are verified from then on.
+      verificationMode:
+        verification.mode() === config.verifyTokens
+          ? verification.mode()
+          : 'claims until the signing keys load',
       verifyTokens: config.verifyTokens,
       keySource: verification.describeKeySource(),
       verification: verifier?.mode,
@@ -287,12 +292,6 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     },
     'agent started',
   );
-  if (verification.mode() !== config.verifyTokens) {
-    logger.warn(
-      { keySource: verification.describeKeySource() },
-      'serving in claims mode (cache keyed by the exact token) until the token signing keys load',
-    );
-  }
 
   let stopping: Promise<void> | undefined;
   async function drain(): Promise<void> {

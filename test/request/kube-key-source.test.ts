@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createManualClock, type Timers } from '../../src/clock.ts';
 import { type Emulator, startEmulator } from '../../src/emulator/index.ts';
 import { createKubeApiClient, type KubeApiClient } from '../../src/kube/api-client.ts';
-import { createSilentLogger } from '../../src/observability/logger.ts';
+import { createLogger, createSilentLogger } from '../../src/observability/logger.ts';
 import { createKeySource, type KeySourceOptions } from '../../src/request/jwks.ts';
 import { createTokenVerifier } from '../../src/request/token-verifier.ts';
 import { agentKubeEndpoint } from '../helpers/kube-stand-in.ts';
@@ -75,9 +75,22 @@ describe('kube-api key source', () => {
   test('down at start: nothing loaded, quick doubling retries, loaded within one retry of recovery', async () => {
     emu.kubeApi!.setFaults({ outage: 'unavailable' });
     const t = manualTimers();
-    const keys = source({ timers: t.timers, initialRetryMs: 1000, minRefreshIntervalMs: 30_000 });
+    const lines: string[] = [];
+    const capture = createLogger('info', { write: (line: string) => void lines.push(line) });
+    const keys = source({
+      timers: t.timers,
+      initialRetryMs: 1000,
+      minRefreshIntervalMs: 30_000,
+      logger: capture,
+    });
     await keys.start();
     expect(keys.status()).toMatchObject({ loaded: false, lastError: expect.stringContaining('HTTP 503') });
+    const logged = lines.map((l) => JSON.parse(l) as { level: string; msg: string; reason?: string });
+    expect(logged[0]).toMatchObject({
+      level: 'warn',
+      msg: 'token signing keys could not be loaded; serving in claims mode until they load',
+      reason: 'Kubernetes API /openid/v1/jwks answered HTTP 503 (ServiceUnavailable)',
+    });
     expect(t.delays()).toEqual([1000]);
     await t.fire(() => keys.refresh());
     expect(t.delays()).toEqual([2000]);
@@ -86,6 +99,9 @@ describe('kube-api key source', () => {
     emu.kubeApi!.resetFaults();
     await t.fire(() => keys.refresh());
     expect(keys.status().loaded).toBe(true);
+    expect(lines.map((l) => JSON.parse(l).msg).at(-1)).toBe(
+      'token signing keys loaded; tokens are verified from now on',
+    );
     // Loaded: the next refresh is the periodic one.
     expect(t.delays()).toEqual([3_600_000]);
     keys.close();
