@@ -13,6 +13,7 @@ import { rssMb, spawnChild, waitForOk } from './lib/processes.ts';
 import type { BenchContext, Scenario, ScenarioResult, TargetResult } from './lib/scenario.ts';
 import { fmtRatio } from './lib/scenario.ts';
 import { median, ratio, round } from './lib/stats.ts';
+import { hasWrk, runWrk } from './lib/wrk.ts';
 
 const REPO_ROOT = resolve(import.meta.dir, '..');
 const BUSY_NODE_PODS = 250;
@@ -23,6 +24,18 @@ const SETTLE_MS = 1_000;
 /** How long the agent sits idle after the fill so the runtime's own collector (timers, not Bun.gc) runs. */
 const IDLE_GC_WAIT_MS = 20_000;
 const SAMPLE_EVERY_MS = 1_000;
+/** Hit throughput (wrk, 64 connections, one cached token) after a warm-up, measured last in each run. */
+const HOT_CONNECTIONS = 64;
+
+/** Cache hits per second, or NaN without wrk; the warm-up lets the hit path tier up as it would under load. */
+async function hitsPerSec(url: string, headers: Record<string, string>, quick: boolean): Promise<number> {
+  if (!hasWrk()) return Number.NaN;
+  const durationSec = quick ? 1 : 3;
+  await runWrk({ url, connections: HOT_CONNECTIONS, durationSec, headers });
+  const result = await runWrk({ url, connections: HOT_CONNECTIONS, durationSec, headers });
+  if (result.failures > 0) throw new Error(`hot load: ${result.failures} failed requests`);
+  return result.requestsPerSec;
+}
 
 interface Executables {
   readonly agent: string;
@@ -75,14 +88,17 @@ async function fill(agent: AgentProcess, tokensFile: string): Promise<void> {
 interface TokenFiles {
   readonly pods: string;
   readonly rest: string;
+  /** One of the pods' tokens, for the hit throughput. */
+  readonly hot: string;
 }
 
 interface FloorRun {
   readyMs: number;
   idle: number;
+  hits: number;
 }
 
-async function runFloor(exe: string, bodyFile: string): Promise<FloorRun> {
+async function runFloor(exe: string, bodyFile: string, quick: boolean): Promise<FloorRun> {
   const port = await freePort();
   const startedAt = performance.now();
   const child = spawnChild([exe, String(port), bodyFile]);
@@ -90,7 +106,8 @@ async function runFloor(exe: string, bodyFile: string): Promise<FloorRun> {
     await waitForOk(`http://127.0.0.1:${port}/ok`, READY_TIMEOUT_MS, child);
     const readyMs = performance.now() - startedAt;
     await Bun.sleep(SETTLE_MS);
-    return { readyMs, idle: await settledRss(child.pid) };
+    const idle = await settledRss(child.pid);
+    return { readyMs, idle, hits: await hitsPerSec(`http://127.0.0.1:${port}/v1/credentials`, {}, quick) };
   } finally {
     await child.stop();
   }
@@ -141,9 +158,15 @@ interface ClaimsRun {
   held: number;
   /** RSS once a second while idle after the fill, for the notes. */
   decay: number[];
+  hits: number;
 }
 
-async function runClaims(exe: string, emulator: EmulatorProcess, tokens: TokenFiles): Promise<ClaimsRun> {
+async function runClaims(
+  exe: string,
+  emulator: EmulatorProcess,
+  tokens: TokenFiles,
+  quick: boolean,
+): Promise<ClaimsRun> {
   const { agent, readyMs } = await startCompiledAgent(exe, emulator, []);
   const pid = agent.child.pid;
   try {
@@ -161,7 +184,8 @@ async function runClaims(exe: string, emulator: EmulatorProcess, tokens: TokenFi
       decay.push(rssMb(pid));
     }
     const afterIdleGc = await settledRss(pid);
-    return { readyMs, idle, pods, filled, afterIdleGc, held, decay };
+    const hits = await hitsPerSec(agent.credentialsUrl, { authorization: tokens.hot }, quick);
+    return { readyMs, idle, pods, filled, afterIdleGc, held, decay, hits };
   } finally {
     await agent.stop();
   }
@@ -182,7 +206,11 @@ export const footprint: Scenario = {
     try {
       ctx.log(`footprint: issuing ${ENTRIES_TARGET} tokens`);
       const issued = await emulator.issueTokens(ENTRIES_TARGET, { prefix: 'fp', concurrency: 32 });
-      const tokens: TokenFiles = { pods: join(dir, 'pods.txt'), rest: join(dir, 'rest.txt') };
+      const tokens: TokenFiles = {
+        pods: join(dir, 'pods.txt'),
+        rest: join(dir, 'rest.txt'),
+        hot: issued[0]!,
+      };
       writeFileSync(tokens.pods, issued.slice(0, BUSY_NODE_PODS).join('\n'));
       writeFileSync(tokens.rest, issued.slice(BUSY_NODE_PODS).join('\n'));
       const floors: FloorRun[] = [];
@@ -192,9 +220,9 @@ export const footprint: Scenario = {
         ctx.log(`footprint: repetition ${r + 1}/${reps}`);
         // Rotating order, so a slow moment of the shared machine does not always land on the same process.
         const steps = [
-          async () => floors.push(await runFloor(exes.floor, bodyFile)),
+          async () => floors.push(await runFloor(exes.floor, bodyFile, ctx.quick)),
           async () => signature.push(await runSignature(exes.agent, emulator, tokens)),
-          async () => claims.push(await runClaims(exes.agent, emulator, tokens)),
+          async () => claims.push(await runClaims(exes.agent, emulator, tokens, ctx.quick)),
         ];
         for (let i = 0; i < steps.length; i++) await steps[(i + r) % steps.length]!();
       }
@@ -289,6 +317,14 @@ function summarise(
         values: { 'after fill': round(m(claims, perEntryFilledKb)), 'after idle GC': round(perEntry) },
       },
       {
+        label: `cache hits/s, wrk ${HOT_CONNECTIONS} connections (median)`,
+        values: {
+          floor: round(m(floors, (f) => f.hits)),
+          claims: round(m(claims, (c) => c.hits)),
+          'claims/floor': round(median(claims.map((c, i) => ratio(c.hits, floors[i]!.hits)))),
+        },
+      },
+      {
         label: 'exec to ready, ms (median)',
         values: {
           floor: round(m(floors, (f) => f.readyMs)),
@@ -307,6 +343,7 @@ function summarise(
         .at(-1)
         ?.decay.map((v) => round(v))
         .join(', ')}.`,
+      `Cache hits/s: after the idle-GC reading, the same agent (10,000 entries) serves one cached pod token to wrk (${HOT_CONNECTIONS} connections, a warm-up run first); the floor answers its fixed body.`,
       'Signature mode: --token-issuer pointing at the emulator (JWKS discovery, the worker pool).',
       'Exec to ready: spawn to the first 200 from /readyz (the agent; it requests its data listener) or /ok (the floor), polled every 2 ms.',
     ],
