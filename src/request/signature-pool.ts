@@ -147,7 +147,10 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
     return best;
   }
 
-  for (const slot of slots) startWorker(slot);
+  // Workers start with the pool's first task, all together, not here: each is a whole JavaScript VM (~4 MB of
+  // RSS, bench/footprint.bench.ts), and an agent whose keys never load, or whose node runs no pod that asks,
+  // never needs one. Only the first check waits for a worker to start.
+  let started = false;
 
   return {
     mode: 'workers',
@@ -161,6 +164,10 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
       return new Promise<SignatureResult>((resolve, reject) => {
         const id = nextId++;
         try {
+          if (!started) {
+            started = true;
+            for (const s of slots) startWorker(s);
+          }
           const worker = slot.worker ?? startWorker(slot);
           slot.inFlight.set(id, { resolve, reject });
           pending++;
