@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type AgentProcess, startAgentProcess } from './lib/agent.ts';
+import { type AgentProcess, cacheEntries, startAgentProcess } from './lib/agent.ts';
 import { type EmulatorProcess, startEmulatorProcess } from './lib/emulator.ts';
 import type { LoadResult } from './lib/load.ts';
 import { freePort } from './lib/ports.ts';
-import { rssMb, spawnChild, waitForOk } from './lib/processes.ts';
+import { rssMb, settledRssMb, spawnChild, waitForOk } from './lib/processes.ts';
 import type { BenchContext, Scenario, ScenarioResult, TargetResult } from './lib/scenario.ts';
 import { fmtRatio } from './lib/scenario.ts';
 import { median, ratio, round } from './lib/stats.ts';
@@ -56,22 +56,6 @@ function buildExecutables(dir: string): Executables {
   return { agent, floor };
 }
 
-/** Median of a few samples, so one page-in spike does not decide. */
-async function settledRss(pid: number, samples = 5, gapMs = 200): Promise<number> {
-  const values: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    values.push(rssMb(pid));
-    await Bun.sleep(gapMs);
-  }
-  return median(values);
-}
-
-async function cacheEntries(metricsUrl: string): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
-  const line = text.split('\n').find((l) => l.startsWith('pod_identity_cache_entries '));
-  return line ? Number(line.split(' ')[1]) : Number.NaN;
-}
-
 /** Fills from a separate process that then exits: its connections close the way pods' SDK connections do. */
 async function fill(agent: AgentProcess, tokensFile: string): Promise<void> {
   const out = Bun.spawnSync(['bun', 'bench/clients/fill.ts', agent.credentialsUrl, tokensFile, '64'], {
@@ -106,7 +90,7 @@ async function runFloor(exe: string, bodyFile: string, quick: boolean): Promise<
     await waitForOk(`http://127.0.0.1:${port}/ok`, READY_TIMEOUT_MS, child);
     const readyMs = performance.now() - startedAt;
     await Bun.sleep(SETTLE_MS);
-    const idle = await settledRss(child.pid);
+    const idle = await settledRssMb(child.pid);
     return { readyMs, idle, hits: await hitsPerSec(`http://127.0.0.1:${port}/v1/credentials`, {}, quick) };
   } finally {
     await child.stop();
@@ -140,10 +124,10 @@ async function runSignature(exe: string, emulator: EmulatorProcess, tokens: Toke
   const { agent, readyMs } = await startCompiledAgent(exe, emulator, ['--token-issuer', emulator.url]);
   try {
     await Bun.sleep(SETTLE_MS);
-    const idle = await settledRss(agent.child.pid);
+    const idle = await settledRssMb(agent.child.pid);
     await fill(agent, tokens.pods);
     await Bun.sleep(SETTLE_MS);
-    return { readyMs, idle, pods: await settledRss(agent.child.pid) } satisfies SignatureRun;
+    return { readyMs, idle, pods: await settledRssMb(agent.child.pid) } satisfies SignatureRun;
   } finally {
     await agent.stop();
   }
@@ -171,19 +155,19 @@ async function runClaims(
   const pid = agent.child.pid;
   try {
     await Bun.sleep(SETTLE_MS);
-    const idle = await settledRss(pid);
+    const idle = await settledRssMb(pid);
     await fill(agent, tokens.pods);
     await Bun.sleep(SETTLE_MS);
-    const pods = await settledRss(pid);
+    const pods = await settledRssMb(pid);
     await fill(agent, tokens.rest);
     const held = await cacheEntries(agent.metricsUrl);
-    const filled = await settledRss(pid);
+    const filled = await settledRssMb(pid);
     const decay: number[] = [];
     for (let waited = 0; waited < IDLE_GC_WAIT_MS; waited += SAMPLE_EVERY_MS) {
       await Bun.sleep(SAMPLE_EVERY_MS);
       decay.push(rssMb(pid));
     }
-    const afterIdleGc = await settledRss(pid);
+    const afterIdleGc = await settledRssMb(pid);
     const hits = await hitsPerSec(agent.credentialsUrl, { authorization: tokens.hot }, quick);
     return { readyMs, idle, pods, filled, afterIdleGc, held, decay, hits };
   } finally {

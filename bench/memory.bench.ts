@@ -1,31 +1,15 @@
 // Scenario 5, memory: whole-process RSS of the agent (VmRSS; worker threads share the process) idle, under
 // hot load, and holding 10,000 cached entries; a bare Bun.serve's idle RSS alongside as the floor.
-import { getCredentials, startAgentProcess } from './lib/agent.ts';
+import { cacheEntries, getCredentials, startAgentProcess } from './lib/agent.ts';
 import { startBareBun } from './lib/bare-bun.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
 import { requestEachToken } from './lib/load.ts';
-import { rssMb } from './lib/processes.ts';
+import { rssMb, settledRssMb } from './lib/processes.ts';
 import type { BenchContext, Scenario, ScenarioResult, TargetResult } from './lib/scenario.ts';
-import { median, round } from './lib/stats.ts';
+import { round } from './lib/stats.ts';
 import { hasWrk, runWrk } from './lib/wrk.ts';
 
 const ENTRIES_TARGET = 10_000;
-
-/** Median of a few samples, so one page-in spike does not decide. */
-async function settledRss(pid: number, samples = 5, gapMs = 200): Promise<number> {
-  const values: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    values.push(rssMb(pid));
-    await Bun.sleep(gapMs);
-  }
-  return median(values);
-}
-
-async function cacheEntries(metricsUrl: string): Promise<number> {
-  const text = await (await fetch(metricsUrl)).text();
-  const line = text.split('\n').find((l) => l.startsWith('pod_identity_cache_entries '));
-  return line ? Number(line.split(' ')[1]) : Number.NaN;
-}
 
 /** The same fill on the real CLI run as `bun --smol` (Bun's smaller-heap mode), no forced collection. */
 async function filledUnderSmol(
@@ -40,11 +24,11 @@ async function filledUnderSmol(
   });
   stops.push(agent.stop);
   await Bun.sleep(1000);
-  const idle = await settledRss(agent.child.pid);
+  const idle = await settledRssMb(agent.child.pid);
   const fill = await requestEachToken(agent.credentialsUrl, tokens, 64);
   if (fill.failed > 0) throw new Error(`cache fill failed: ${JSON.stringify(fill.failures)}`);
   await Bun.sleep(1000);
-  return { idle, filled: await settledRss(agent.child.pid) };
+  return { idle, filled: await settledRssMb(agent.child.pid) };
 }
 
 /** The same fill on the bench variant of the agent, measured after a forced full collection. */
@@ -64,11 +48,11 @@ async function filledAfterFullGc(
     await Bun.sleep(500);
   };
   await gc();
-  const idle = await settledRss(agent.child.pid);
+  const idle = await settledRssMb(agent.child.pid);
   const fill = await requestEachToken(agent.credentialsUrl, tokens, 64);
   if (fill.failed > 0) throw new Error(`cache fill failed: ${JSON.stringify(fill.failures)}`);
   await gc();
-  const filled = await settledRss(agent.child.pid);
+  const filled = await settledRssMb(agent.child.pid);
   return { idle, filled };
 }
 
@@ -89,8 +73,8 @@ export const memory: Scenario = {
       const bare = await startBareBun('{}');
       stops.push(bare.stop);
       await Bun.sleep(1000);
-      const idle = await settledRss(pid);
-      const bareIdle = await settledRss(bare.child.pid);
+      const idle = await settledRssMb(pid);
+      const bareIdle = await settledRssMb(bare.child.pid);
 
       ctx.log('memory: hot load');
       const [hotToken] = await emulator.issueTokens(1, { prefix: 'hot' });
@@ -118,7 +102,7 @@ export const memory: Scenario = {
       if (fill.failed > 0) throw new Error(`cache fill failed: ${JSON.stringify(fill.failures)}`);
       const held = await cacheEntries(agent.metricsUrl);
       await Bun.sleep(1000);
-      const filled = await settledRss(pid);
+      const filled = await settledRssMb(pid);
       // Scaled to 10,000 entries in --quick mode (entries cost about the same each).
       const filledAt10k =
         entries === ENTRIES_TARGET ? filled : idle + ((filled - idle) * ENTRIES_TARGET) / entries;

@@ -112,3 +112,10 @@ export async function histogramSeconds(
   }
   return { sum, count };
 }
+
+/** The agent's pod_identity_cache_entries gauge. */
+export async function cacheEntries(metricsUrl: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  const line = text.split('\n').find((l) => l.startsWith('pod_identity_cache_entries '));
+  return line ? Number(line.split(' ')[1]) : Number.NaN;
+}

@@ -1,6 +1,7 @@
 // Child processes for benches: spawn, keep a bounded tail of their output for diagnostics, read RSS, stop.
 import { readFileSync } from 'node:fs';
 import type { Subprocess } from 'bun';
+import { median } from './stats.ts';
 
 /** Bytes of a child's stderr kept for error messages; older output is dropped. */
 const TAIL_BYTES = 4096;
@@ -61,6 +62,16 @@ export function rssMb(pid: number): number {
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   if (!match) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]) / 1024;
+}
+
+/** Median of a few RSS samples in MB, so one page-in spike does not decide. */
+export async function settledRssMb(pid: number, samples = 5, gapMs = 200): Promise<number> {
+  const values: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    values.push(rssMb(pid));
+    await Bun.sleep(gapMs);
+  }
+  return median(values);
 }
 
 /** Polls url until it answers 200 or timeoutMs passes; returns when it did. */
