@@ -32,6 +32,12 @@ export interface AssumeRoleHandlerOptions {
 
 export type AssumeRoleHandler = (request: Request, url: URL, rawClusterName: string) => Promise<Response>;
 
+/** A run of base64url characters without a dot: the worst case for a backtracking token pattern. */
+function hostileText(chars: number): string {
+  const unit = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_';
+  return unit.repeat(Math.ceil(chars / unit.length)).slice(0, chars);
+}
+
 function decodeClusterName(raw: string): string {
   try {
     return decodeURIComponent(raw);
@@ -91,7 +97,11 @@ export function createAssumeRoleHandler(options: AssumeRoleHandlerOptions): Assu
     });
     const decision = faults.admit();
     if (decision.kind === 'error' && isAwsErrorCode(decision.code)) {
-      throw new AwsError(decision.code, `Injected fault: ${decision.code}`);
+      const chars = faults.current().failMessageChars;
+      throw new AwsError(
+        decision.code,
+        chars === undefined ? `Injected fault: ${decision.code}` : hostileText(chars),
+      );
     }
     if (decision.kind === 'malformed') {
       stats.failure('MalformedResponse', 200);

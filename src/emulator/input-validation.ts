@@ -21,6 +21,8 @@ export const FAIL_WITH_CODES: readonly FailWithCode[] = [
 export const MAX_ASSOCIATIONS = 1000;
 const MAX_TTL_SECONDS = 366 * 86_400;
 const MAX_LATENCY_MS = 120_000;
+/** A 2 MiB message: beyond what any client reads (the agent reads 64 KiB of an answer). */
+const MAX_FAIL_MESSAGE_CHARS = 2 * 1024 * 1024;
 const MAX_TPS = 1_000_000;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -106,7 +108,11 @@ export function parseTokenRequest(input: unknown): TokenRequest {
 
 export function parseFaults(input: unknown): EmulatorFaults {
   const o = asObject(input, 'faults');
-  rejectUnknownFields(o, ['latencyMs', 'failWith', 'failRate', 'maxTps', 'outage'], 'faults');
+  rejectUnknownFields(
+    o,
+    ['latencyMs', 'failWith', 'failRate', 'failMessageChars', 'maxTps', 'outage'],
+    'faults',
+  );
   const failWith = optional(o.failWith, (v) => {
     if (typeof v !== 'string' || !(FAIL_WITH_CODES as readonly string[]).includes(v)) {
       throw new InputError(`failWith must be one of ${FAIL_WITH_CODES.join(', ')}`);
@@ -119,6 +125,11 @@ export function parseFaults(input: unknown): EmulatorFaults {
     return v;
   });
   if (failRate !== undefined && failWith === undefined) throw new InputError('failRate needs failWith');
+  const failMessageChars = optional(o.failMessageChars, (v) =>
+    integerIn(v, 0, MAX_FAIL_MESSAGE_CHARS, 'failMessageChars'),
+  );
+  if (failMessageChars !== undefined && failWith === undefined)
+    throw new InputError('failMessageChars needs failWith');
   const outage = optional(o.outage, (v) => {
     if (typeof v !== 'boolean' && v !== 'unavailable' && v !== 'hang') {
       throw new InputError("outage must be true, false, 'unavailable' or 'hang'");
@@ -129,6 +140,7 @@ export function parseFaults(input: unknown): EmulatorFaults {
     latencyMs: optional(o.latencyMs, (v) => integerIn(v, 0, MAX_LATENCY_MS, 'latencyMs')),
     failWith,
     failRate,
+    failMessageChars,
     maxTps: optional(o.maxTps, (v) => integerIn(v, 0, MAX_TPS, 'maxTps')),
     outage,
   };

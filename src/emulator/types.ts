@@ -63,6 +63,11 @@ export interface EmulatorFaults {
   failWith?: FailWithCode | string;
   /** 0..1, default 1 when failWith is set. */
   failRate?: number;
+  /**
+   * With a modelled failWith code: the error message is this many base64url characters without a dot (a
+   * hostile or echoing upstream; the shape that made a backtracking sanitiser quadratic).
+   */
+  failMessageChars?: number;
   /** Requests per second (by the emulator's clock) beyond which calls get 429 ThrottlingException. */
   maxTps?: number;
   /** true = 'unavailable': every call 503 ServiceUnavailableException; 'hang': never answer until the client gives up. */

@@ -2,7 +2,11 @@
 import { describe, expect, test } from 'bun:test';
 import { classifyErrorResponse, classifyTransportFailure } from '../../src/eks-auth/classify-error.ts';
 import { EksAuthError } from '../../src/eks-auth/errors.ts';
-import { sanitizeUpstreamMessage } from '../../src/eks-auth/sanitize-message.ts';
+import {
+  MAX_UPSTREAM_MESSAGE_CHARS,
+  MAX_UPSTREAM_MESSAGE_SCAN_CHARS,
+  sanitizeUpstreamMessage,
+} from '../../src/eks-auth/sanitize-message.ts';
 import { AgentError } from '../../src/errors.ts';
 
 const JWT =
@@ -290,4 +294,22 @@ describe('sanitizeUpstreamMessage', () => {
 test('sanitizeUpstreamMessage: a token without the eyJ header prefix is removed when its segments are long', () => {
   const opaque = `${'a'.repeat(20)}.${'b'.repeat(30)}.${'c'.repeat(20)}`;
   expect(sanitizeUpstreamMessage(`t=${opaque};`)).toBe('t=[redacted];');
+});
+
+describe('sanitizeUpstreamMessage on hostile sizes (cut first, then linear patterns)', () => {
+  test('a 1 MB base64url run without dots is removed and the result is bounded', () => {
+    const out = sanitizeUpstreamMessage(`denied: ${'Ab0_-'.repeat(200_000)}`);
+    expect(out.length).toBeLessThanOrEqual(MAX_UPSTREAM_MESSAGE_CHARS);
+    expect(out).toBe('denied:...');
+  });
+  test('text beyond the scan window is not shown, and a run the cut splits is dropped, not shown in part', () => {
+    const head = 'w '.repeat(MAX_UPSTREAM_MESSAGE_SCAN_CHARS / 2 - 2);
+    const out = sanitizeUpstreamMessage(`${head}SECRETPART${'x'.repeat(30)} tail`, 10_000);
+    expect(out).toBe(`${head.trim()}...`);
+  });
+  test('a JWT inside a long message is removed wherever it starts in the window', () => {
+    const out = sanitizeUpstreamMessage(`${'word '.repeat(40)}${JWT} ${'more '.repeat(1000)}`, 10_000);
+    expect(out).not.toContain(JWT.slice(0, 20));
+    expect(out).toContain('[redacted]');
+  });
 });
