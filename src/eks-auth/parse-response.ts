@@ -12,13 +12,37 @@ function asObject(value: unknown): Json | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
 }
 
-/** REST-JSON sends timestamps as epoch seconds (maybe fractional); accept ISO-8601 text defensively. */
+/**
+ * Expirations the agent can serve: from the epoch to the end of year 9999, so that the RFC 3339 text SDKs
+ * read (JS v3 and Rust accept nothing else) always has a four-digit year. A year-33658 expiration would be
+ * served as "+033658-...", which no SDK parses, and past 8.64e12 s Date itself throws.
+ */
+export const MAX_EXPIRATION_EPOCH_SECONDS = 253_402_300_799; // 9999-12-31T23:59:59Z
+/** RFC 3339 date-time with an explicit offset: text without one would be read as local time. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+const MAX_RFC3339_CHARS = 40;
+
+/** Date.parse rolls 2026-02-30 over to March 2: the day must exist in its month. */
+function isCalendarDate(text: string): boolean {
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+}
+
+/**
+ * REST-JSON sends timestamps as epoch seconds (maybe fractional); RFC 3339 text with an offset is accepted
+ * defensively. The one place an upstream expiration is checked: anything else is undefined (malformed).
+ */
 export function parseExpiration(value: unknown): Date | undefined {
   let ms: number;
   if (typeof value === 'number') ms = value * 1000;
-  else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)) ms = Date.parse(value);
-  else return undefined;
-  return Number.isFinite(ms) && ms > 0 ? new Date(ms) : undefined;
+  else if (typeof value === 'string' && value.length <= MAX_RFC3339_CHARS && RFC3339.test(value)) {
+    if (!isCalendarDate(value)) return undefined;
+    ms = Date.parse(value);
+  } else return undefined;
+  if (!(Number.isFinite(ms) && ms > 0 && ms <= MAX_EXPIRATION_EPOCH_SECONDS * 1000)) return undefined;
+  return new Date(ms);
 }
 
 function malformed(message: string, requestId: string | undefined, cause?: unknown): EksAuthError {

@@ -1,7 +1,7 @@
 // Parsing of AssumeRoleForPodIdentity 200 answers: valid shapes and every way one can be malformed.
 import { describe, expect, test } from 'bun:test';
 import { EksAuthError } from '../../src/eks-auth/errors.ts';
-import { parseAssumeRoleResponse } from '../../src/eks-auth/parse-response.ts';
+import { MAX_EXPIRATION_EPOCH_SECONDS, parseAssumeRoleResponse } from '../../src/eks-auth/parse-response.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests below delete and retype members of a JSON document
 type Doc = Record<string, any>;
@@ -68,6 +68,18 @@ describe('parseAssumeRoleResponse', () => {
     ).toBe('2026-11-28T18:00:00.000Z');
   });
 
+  test('ISO expiration with an offset is converted to UTC; the last second of year 9999 is accepted', () => {
+    const body = valid();
+    body.credentials.expiration = '2026-11-28T18:00:00+02:00';
+    expect(
+      parseAssumeRoleResponse(JSON.stringify(body), undefined).credentials.expiration.toISOString(),
+    ).toBe('2026-11-28T16:00:00.000Z');
+    body.credentials.expiration = MAX_EXPIRATION_EPOCH_SECONDS;
+    expect(
+      parseAssumeRoleResponse(JSON.stringify(body), undefined).credentials.expiration.toISOString(),
+    ).toBe('9999-12-31T23:59:59.000Z');
+  });
+
   test('other partitions give their account', () => {
     const body = valid();
     body.assumedRoleUser.arn = 'arn:aws-cn:sts::210987654321:assumed-role/r/s';
@@ -87,6 +99,36 @@ describe('parseAssumeRoleResponse', () => {
     ['expiration missing', (b) => delete b.credentials.expiration, ['credentials.expiration']],
     ['expiration garbage', (b) => (b.credentials.expiration = 'tomorrow'), ['credentials.expiration']],
     ['expiration NaN-ish', (b) => (b.credentials.expiration = null), ['credentials.expiration']],
+    // Absurd expirations (issue 13): past Date's range (was a RangeError and a 500), past year 9999 (was
+    // served as "+033658-09-27T01:46:40Z"), before the epoch, and text without an offset (was local time).
+    [
+      'expiration past Date range',
+      (b) => (b.credentials.expiration = 8.64e12 + 1),
+      ['credentials.expiration'],
+    ],
+    ['expiration in year 33658', (b) => (b.credentials.expiration = 1e12), ['credentials.expiration']],
+    [
+      'expiration year 10000',
+      (b) => (b.credentials.expiration = 253_402_300_800),
+      ['credentials.expiration'],
+    ],
+    ['expiration negative', (b) => (b.credentials.expiration = -1), ['credentials.expiration']],
+    ['expiration infinite-ish', (b) => (b.credentials.expiration = 1e308), ['credentials.expiration']],
+    [
+      'expiration without offset',
+      (b) => (b.credentials.expiration = '2026-11-28T18:00:00'),
+      ['credentials.expiration'],
+    ],
+    [
+      'expiration on a day the month lacks',
+      (b) => (b.credentials.expiration = '2026-02-30T18:00:00Z'),
+      ['credentials.expiration'],
+    ],
+    [
+      'expiration text too long',
+      (b) => (b.credentials.expiration = `2026-11-28T18:00:00.${'1'.repeat(60)}Z`),
+      ['credentials.expiration'],
+    ],
     ['bad arn', (b) => (b.assumedRoleUser.arn = 'not-an-arn'), ['assumedRoleUser.arn']],
     [
       'short account',
