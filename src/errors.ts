@@ -21,6 +21,7 @@ export const ERROR_SPECS = {
   InvalidToken: { status: 400, retryable: false },
   TokenRejected: { status: 403, retryable: false },
   RequestTooLarge: { status: 431, retryable: false },
+  BodyNotAllowed: { status: 400, retryable: false },
   NotFound: { status: 404, retryable: false },
   MethodNotAllowed: { status: 405, retryable: false },
   // 503, not 429: Java v2, Rust, PHP and the Ruby chain do not retry 429 (facts/sdk-clients.md).

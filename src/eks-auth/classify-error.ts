@@ -40,6 +40,18 @@ function normaliseCode(raw: unknown): string | undefined {
   return code;
 }
 
+/** AWS request ids are 36-character UUIDs or 52-character base32: anything longer is cut before it is logged. */
+export const MAX_REQUEST_ID_CHARS = 64;
+const SAFE_REQUEST_ID = /^[A-Za-z0-9-]+$/;
+
+/** `x-amzn-requestid`, bounded and plain: logged on every attempt, and whoever answers chooses it. */
+export function upstreamRequestId(headers: Headers): string | undefined {
+  const raw = headers.get('x-amzn-requestid');
+  if (raw === null) return undefined;
+  const cut = raw.slice(0, MAX_REQUEST_ID_CHARS);
+  return SAFE_REQUEST_ID.test(cut) ? cut : undefined;
+}
+
 function parseBody(bodyText: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(bodyText);
@@ -53,7 +65,7 @@ function parseBody(bodyText: string): Record<string, unknown> {
 
 /** Classifies a non-2xx answer from EKS Auth. */
 export function classifyErrorResponse(status: number, headers: Headers, bodyText: string): EksAuthError {
-  const requestId = headers.get('x-amzn-requestid') ?? undefined;
+  const requestId = upstreamRequestId(headers);
   const body = parseBody(bodyText);
   const code =
     normaliseCode(headers.get('x-amzn-errortype')) ??

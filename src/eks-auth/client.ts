@@ -14,7 +14,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { VERSION } from '../version.ts';
 import { createAdaptivePacer } from './adaptive-pacer.ts';
 import { fullJitterBackoffMs } from './backoff.ts';
-import { classifyErrorResponse } from './classify-error.ts';
+import { classifyErrorResponse, upstreamRequestId } from './classify-error.ts';
 import { EksAuthError } from './errors.ts';
 import { createFairGate, type Release } from './fair-gate.ts';
 import { type CredentialsProvider, createNodeCredentials } from './node-credentials.ts';
@@ -182,7 +182,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       timers,
       tls,
     });
-    const requestId = res.headers.get('x-amzn-requestid') ?? undefined;
+    const requestId = upstreamRequestId(res.headers);
     if (res.status < 200 || res.status > 299)
       throw classifyErrorResponse(res.status, res.headers, res.bodyText);
     if (res.truncated) {

@@ -47,6 +47,16 @@ type AuditSink = (
   entry?: CredentialEntry,
 ) => void;
 
+/** `Content-Length: 0` is tolerated (some clients send it on every request); anything else is a body. */
+function hasBody(headers: Headers): boolean {
+  const length = headers.get('content-length');
+  return (length !== null && length !== '0') || headers.has('transfer-encoding');
+}
+
+function bodyNotAllowed(): AgentError {
+  return new AgentError('BodyNotAllowed', 'GET /v1/credentials takes no request body');
+}
+
 function clientAddress(req: Request, server: Server<undefined>): string {
   return server.requestIP(req)?.address ?? 'unknown';
 }
@@ -111,10 +121,13 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
   return function credentialsHandler(req, server) {
     const startedAt = performance.now();
     const headers = req.headers;
-    if (!hostCheck(headers.get('host'))) {
+    if (!hostCheck(headers.get('host'), server.port as number)) {
       const e = new AgentError('InvalidHost', 'the Host header does not name an address this agent serves');
       return fail(req, server, e, startedAt);
     }
+    // A GET carries no body; Bun's maxRequestBodySize does not cover native routes (a 1 MB body was read
+    // and answered 200). Refused before the cache, so a hit cannot carry one either.
+    if (hasBody(headers)) return fail(req, server, bodyNotAllowed(), startedAt);
     const token = headers.get('authorization');
     if (!token) {
       return fail(

@@ -52,18 +52,26 @@ export async function fetchJson(url: string, timeoutMs: number, what: string): P
   }
 }
 
+/** Signing keys of a key set; `ignored` counts usable signing keys past MAX_JWKS_KEYS (warned at load). */
+export type SigningKeys = PublicJwk[] & { ignored?: number };
+
 /** Keeps the public signing keys of a JWKS document. Throws when none is usable. */
-export function parseJwks(doc: unknown, what: string): PublicJwk[] {
+export function parseJwks(doc: unknown, what: string): SigningKeys {
   const keys = (doc as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys)) throw new JwksLoadError(`${what} has no keys array`);
-  const usable: PublicJwk[] = [];
+  const usable: SigningKeys = [];
+  let ignored = 0;
   for (const raw of keys) {
-    if (usable.length >= MAX_JWKS_KEYS) break;
     if (typeof raw !== 'object' || raw === null) continue;
     const key = raw as Record<string, unknown>;
     // Symmetric ('oct') and encryption keys can never verify a service-account token.
     if (!SIGNING_KEY_TYPES.has(key['kty'] as string)) continue;
     if (key['use'] !== undefined && key['use'] !== 'sig') continue;
+    // Past the bound the rest is only counted (the array itself is bounded by MAX_JWKS_BYTES).
+    if (usable.length >= MAX_JWKS_KEYS) {
+      ignored++;
+      continue;
+    }
     const clean: Record<string, string> = {};
     for (const member of PUBLIC_MEMBERS) {
       const value = key[member];
@@ -72,6 +80,7 @@ export function parseJwks(doc: unknown, what: string): PublicJwk[] {
     usable.push(clean as unknown as PublicJwk);
   }
   if (usable.length === 0) throw new JwksLoadError(`${what} has no usable signing keys`);
+  if (ignored > 0) usable.ignored = ignored;
   return usable;
 }
 
@@ -100,11 +109,11 @@ export async function discoverJwksUri(issuer: string, timeoutMs: number): Promis
   }
 }
 
-export async function loadJwksUrl(url: string, timeoutMs: number): Promise<PublicJwk[]> {
+export async function loadJwksUrl(url: string, timeoutMs: number): Promise<SigningKeys> {
   return parseJwks(await fetchJson(url, timeoutMs, 'JWKS endpoint'), 'JWKS endpoint');
 }
 
-export async function loadJwksFile(path: string): Promise<PublicJwk[]> {
+export async function loadJwksFile(path: string): Promise<SigningKeys> {
   let text: string;
   try {
     const bytes = await readFile(path);

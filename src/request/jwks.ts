@@ -10,7 +10,15 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { type Clock, systemClock, type Timers } from '../clock.ts';
 import type { KubeApiClient } from '../kube/api-client.ts';
 import type { Logger } from '../observability/logger.ts';
-import { discoverJwksUri, loadJwksFile, loadJwksUrl, MAX_JWKS_BYTES, parseJwks } from './jwks-loader.ts';
+import {
+  discoverJwksUri,
+  loadJwksFile,
+  loadJwksUrl,
+  MAX_JWKS_BYTES,
+  MAX_JWKS_KEYS,
+  parseJwks,
+  type SigningKeys,
+} from './jwks-loader.ts';
 import type { PublicJwk } from './verify-signature.ts';
 
 export interface StoredKey {
@@ -102,7 +110,7 @@ const unrefTimers: Timers = {
 };
 
 /** A local JWKS file read at once (a persisted set, or a --jwks-file's first read); undefined if unusable. */
-function readKeysNow(path: string, what: string): PublicJwk[] | undefined {
+function readKeysNow(path: string, what: string): SigningKeys | undefined {
   try {
     const bytes = readFileSync(path);
     if (bytes.byteLength > MAX_JWKS_BYTES) return undefined;
@@ -146,7 +154,7 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   let timer: unknown;
   let closed = false;
 
-  async function fetchKeys(): Promise<PublicJwk[]> {
+  async function fetchKeys(): Promise<SigningKeys> {
     if (jwksFile) return loadJwksFile(jwksFile);
     if (jwksUrl) return loadJwksUrl(jwksUrl, fetchTimeoutMs);
     if (!tokenIssuer) {
@@ -167,9 +175,15 @@ export function createKeySource(options: KeySourceOptions): KeySource {
 
   const sourceId = randomUUID();
 
-  function install(jwks: PublicJwk[]): boolean {
+  function install(jwks: SigningKeys): boolean {
     const next = JSON.stringify(jwks);
     if (keySet && next === fingerprint) return false;
+    if (jwks.ignored !== undefined) {
+      logger.warn(
+        { source: kind, keys: jwks.length, ignored: jwks.ignored, maxKeys: MAX_JWKS_KEYS },
+        `the key set has more than ${MAX_JWKS_KEYS} signing keys; the ones past the ${MAX_JWKS_KEYS}th are ignored`,
+      );
+    }
     const version = (keySet?.version ?? 0) + 1;
     fingerprint = next;
     keySet = {

@@ -100,7 +100,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         throw rejected('token signing key (kid) is not known to the trusted issuer');
       }
     }
-    const fitting = named.filter((k) => keyFitsAlgorithm(k.jwk, alg)).slice(0, MAX_KEYS_WITHOUT_KID);
+    // With a kid, every key under it is tried (an issuer may publish a few per kid while rotating; at most
+    // MAX_JWKS_KEYS in all); without one, only the first few fitting keys.
+    const fitting = named.filter((k) => keyFitsAlgorithm(k.jwk, alg));
+    if (kid === undefined) fitting.length = Math.min(fitting.length, MAX_KEYS_WITHOUT_KID);
     if (fitting.length === 0) throw rejected('token algorithm does not match the signing key');
     return fitting;
   }

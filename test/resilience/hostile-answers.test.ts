@@ -1,7 +1,9 @@
-// Upstream answers whose credentials expire at absurd times are refused once, at the boundary: a retryable
-// 502 UpstreamMalformedResponse, never a 500 with a RangeError, never an Expiration no SDK parses.
+// Answers from whatever stands where EKS Auth should be, chosen to hurt: credentials that expire at absurd
+// times are refused once, at the boundary (a retryable 502 UpstreamMalformedResponse, never a 500 with a
+// RangeError, never an Expiration no SDK parses); a huge request id is cut before it is logged.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { type Agent, startAgent } from '../../src/agent.ts';
+import { MAX_REQUEST_ID_CHARS } from '../../src/eks-auth/classify-error.ts';
 import { testConfig } from '../helpers/agent-config.ts';
 import {
   assumeRoleBody,
@@ -70,3 +72,22 @@ test('an expiration with an offset is served as RFC 3339 UTC with Z', async () =
 function podToken(podName: string): string {
   return unsignedToken({ expSeconds: Math.floor(Date.now() / 1000) + 3600, podName });
 }
+
+test('an 8 KB request id on a failed attempt is logged cut to a bounded plain value', async () => {
+  const hugeId = 'R'.repeat(8 * 1024);
+  upstream.answer = {
+    status: 500,
+    headers: { 'x-amzn-requestid': hugeId, 'x-amzn-errortype': 'InternalServerException' },
+    body: '{"message":"boom"}',
+  };
+  const before = lines.length;
+  const view = await get(podToken('request-id'));
+  expect(view.status).toBe(502);
+  const attempts = lines.slice(before).filter((l) => l.includes('AssumeRoleForPodIdentity failed'));
+  expect(attempts.length).toBeGreaterThan(0);
+  for (const line of attempts) {
+    const requestId = (JSON.parse(line) as { requestId?: string }).requestId;
+    expect(requestId).toBe('R'.repeat(MAX_REQUEST_ID_CHARS));
+    expect(line.length).toBeLessThan(1024);
+  }
+});
