@@ -4,8 +4,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { IDaemonSet } from 'kubernetes-models/apps/v1';
 import pkg from '../../package.json' with { type: 'json' };
-import { type StartedProcess, setUpNode, startAgent, startEmulator } from './agent-stack.ts';
+import { freePort } from '../helpers/free-port.ts';
+import { K8S_DIR, loadManifests } from '../k8s/load-manifests.ts';
+import { AGENT_ENV, type StartedProcess, setUpNode, startAgent, startEmulator } from './agent-stack.ts';
 import { createNetnsRegistry, netnsUnavailableReason, REPO_ROOT, run } from './netns.ts';
 
 const CLIENT = resolve(import.meta.dir, 'fixtures/credentials-client.ts');
@@ -66,6 +69,51 @@ describe('image packaging stays in sync with the manifests', () => {
     expect(dockerfile).toContain('COPY scripts/go-runner /go-runner');
     expect(dockerfile).toMatch(/apt-get install .*iproute2/);
   });
+
+  test("the DaemonSet's startup probe command, run by the executable, asks the agent on its probe socket", async () => {
+    const ds = loadManifests(K8S_DIR).find((m) => m.doc.kind === 'DaemonSet')!.doc as unknown as IDaemonSet;
+    const [program, ...args] = ds.spec!.template.spec!.containers[0]!.startupProbe!.exec!.command!;
+    expect(program).toBe('/eks-pod-identity-agent');
+    const socket = join(outDir, 'probe.sock');
+    const probeArgs = args.map((a) => (a.endsWith('.sock') ? socket : a));
+    expect((await run([exe, ...probeArgs])).exitCode).toBe(1); // nothing listens yet
+    const port = () => String(freePort());
+    const flags = [
+      '-c',
+      'exe',
+      '-b',
+      '127.0.0.1',
+      '-p',
+      port(),
+      '--probe-port',
+      port(),
+      '--metrics-port',
+      port(),
+    ];
+    const agent = Bun.spawn(
+      [
+        exe,
+        'server',
+        ...flags,
+        '--metrics-address=127.0.0.1',
+        '--verify-tokens=claims',
+        `--probe-socket=${socket}`,
+      ],
+      { env: AGENT_ENV, stdout: 'pipe', stderr: 'pipe' },
+    );
+    try {
+      let result = await run([exe, ...probeArgs]);
+      for (let i = 0; i < 100 && result.exitCode !== 0; i++) {
+        await Bun.sleep(50);
+        result = await run([exe, ...probeArgs]);
+      }
+      expect({ code: result.exitCode, err: result.stderr }).toEqual({ code: 0, err: '' });
+      expect(result.stdout).toStartWith('200 ');
+    } finally {
+      agent.kill('SIGTERM');
+      await agent.exited;
+    }
+  }, 30_000);
 
   test('go-runner runs its arguments and passes their exit status through', async () => {
     const goRunner = resolve(REPO_ROOT, 'scripts/go-runner');
