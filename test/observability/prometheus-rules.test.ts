@@ -174,6 +174,18 @@ const CASES: Array<[string, Case]> = [
     },
   ],
   [
+    'one subject mismatch fires for its agent; an agent without any does not',
+    {
+      alert: 'EksAuthSubjectMismatch',
+      series: [
+        ok('pod_identity_upstream_subject_mismatch_total', TARGET, '0 0 1 1 1'),
+        ok('pod_identity_upstream_subject_mismatch_total', other, '0x4'),
+      ],
+      at: 4,
+      fires: [AT],
+    },
+  ],
+  [
     '800 ms of lag for 15 minutes fires; 50 ms does not',
     {
       alert: 'EksPodIdentityAgentEventLoopLag',
