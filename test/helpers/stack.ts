@@ -48,6 +48,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     withoutSideListeners: true,
     ...options.deps,
   });
+  // Keys load in the background (the agent serves in claims mode meanwhile); scenarios here start verified, as
+  // an agent does once its first load succeeded. test/resilience/key-source-down.test.ts covers the wait itself.
+  await agent.verification.keySource?.start();
   const dir = mkdtempSync(join(tmpdir(), 'pia-test-'));
   let n = 0;
   return {
