@@ -40,8 +40,22 @@ function slower(latencyMs: number) {
   return (row: Row, pods: number) => (row.windowMs > latencyMs ? pods : 0);
 }
 
-function onePod(serial: string) {
-  return async (emulator: EmulatorProcess) => ({ tokens: await emulator.issueTokens(1, { prefix: serial }) });
+/** `count` new pods (one token each), then EKS Auth's faults for the cell. */
+function newPods(prefix: string, count: number, faults?: Record<string, unknown>) {
+  return async (emulator: EmulatorProcess): Promise<CellSetup> => {
+    const tokens = await emulator.issueTokens(count, { prefix });
+    if (faults) await emulator.setFaults(faults);
+    return { tokens };
+  };
+}
+
+/** 60 new pods beside an 80/s junk-token flooder whose tokens have a real pod's claims. */
+function flooded(prefix: string, faults: Record<string, unknown>) {
+  return async (emulator: EmulatorProcess): Promise<CellSetup> => {
+    const [template] = await emulator.issueTokens(1, { prefix: `${prefix}-flooder` });
+    const { tokens } = await newPods(prefix, 60, faults)(emulator);
+    return { tokens, flood: { template: template!, perSecond: 80 } };
+  };
 }
 
 function forgedSignature(token: string): string {
@@ -55,7 +69,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'success',
     expect: 'credentials',
     passShare: 1,
-    prepare: onePod('ok'),
+    prepare: newPods('ok', 1),
     possible: all,
   },
   {
@@ -87,11 +101,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'EKS Auth outage',
     expect: 'credentials',
     passShare: 1,
-    async prepare(emulator) {
-      const tokens = await emulator.issueTokens(1, { prefix: 'outage' });
-      await emulator.setFaults({ outage: true });
-      return { tokens };
-    },
+    prepare: newPods('outage', 1, { outage: true }),
     possible: () => 0,
     why: 'EKS Auth answers nothing and a new pod has nothing cached: no client can get new credentials',
   },
@@ -100,11 +110,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'EKS Auth at 0.95 s',
     expect: 'credentials',
     passShare: 1,
-    async prepare(emulator) {
-      const tokens = await emulator.issueTokens(1, { prefix: 'slow950' });
-      await emulator.setFaults({ latencyMs: 950 });
-      return { tokens };
-    },
+    prepare: newPods('slow950', 1, { latencyMs: 950 }),
     possible: slower(950),
   },
   {
@@ -112,11 +118,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'EKS Auth at 1.5 s',
     expect: 'credentials',
     passShare: 1,
-    async prepare(emulator) {
-      const tokens = await emulator.issueTokens(1, { prefix: 'slow1500' });
-      await emulator.setFaults({ latencyMs: 1500 });
-      return { tokens };
-    },
+    prepare: newPods('slow1500', 1, { latencyMs: 1500 }),
     possible: slower(1500),
     why: 'a client that gives up (and never retries) within 1.5 s cannot see the answer',
   },
@@ -125,11 +127,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: '300 new pods, EKS Auth at 50 calls/s',
     expect: 'credentials',
     passShare: 0.98,
-    async prepare(emulator) {
-      const tokens = await emulator.issueTokens(300, { prefix: 'storm' });
-      await emulator.setFaults({ maxTps: 50 });
-      return { tokens };
-    },
+    prepare: newPods('storm', 300, { maxTps: 50 }),
     possible: paced(50),
     why: 'at 50 calls/s, a client that stops trying after W s can be served only ~50 x (W + 1) pods',
   },
@@ -151,12 +149,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'junk flood 80/s + 60 pods, EKS Auth at 20 calls/s',
     expect: 'credentials',
     passShare: 0.95,
-    async prepare(emulator) {
-      const tokens = await emulator.issueTokens(60, { prefix: 'flooded' });
-      const [template] = await emulator.issueTokens(1, { prefix: 'flooder' });
-      await emulator.setFaults({ maxTps: 20 });
-      return { tokens, flood: { template: template!, perSecond: 80 } };
-    },
+    prepare: flooded('flooded', { maxTps: 20 }),
     possible: paced(20),
     why: 'at 20 calls/s, a client that stops trying after W s can be served only ~20 x (W + 1) pods',
   },
@@ -165,12 +158,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'junk flood 80/s + 60 pods, EKS Auth at 600 ms',
     expect: 'credentials',
     passShare: 0.95,
-    async prepare(emulator) {
-      const tokens = await emulator.issueTokens(60, { prefix: 'flooded-slow' });
-      const [template] = await emulator.issueTokens(1, { prefix: 'flooder-slow' });
-      await emulator.setFaults({ latencyMs: 600 });
-      return { tokens, flood: { template: template!, perSecond: 80 } };
-    },
+    prepare: flooded('flooded-slow', { latencyMs: 600 }),
     possible: slower(600),
   },
 ];
