@@ -43,10 +43,10 @@ export function loadManifests(dir: string, recursive = false): Manifest[] {
 export const KUBECTL = process.env['KUBECTL'] || 'kubectl';
 
 /** `kubectl kustomize DIR`: what `kubectl apply -k DIR` would send, as parsed objects. */
-export function kustomize(dir: string): Manifest[] {
-  const run = Bun.spawnSync([KUBECTL, 'kustomize', dir], { stdout: 'pipe', stderr: 'pipe' });
+export function kustomize(dir: string, kubectl = KUBECTL): Manifest[] {
+  const run = Bun.spawnSync([kubectl, 'kustomize', dir], { stdout: 'pipe', stderr: 'pipe' });
   if (run.exitCode !== 0) {
-    throw new Error(`${KUBECTL} kustomize ${dir} failed (${run.exitCode}): ${run.stderr.toString()}`);
+    throw new Error(`${kubectl} kustomize ${dir} failed (${run.exitCode}): ${run.stderr.toString()}`);
   }
   return parseDocs(`kustomize:${dir}`, run.stdout.toString());
 }
