@@ -11,6 +11,11 @@ import { defaultEksAuthEndpoint } from './eks-auth/partitions.ts';
 import type { FetchLike } from './eks-auth/transport.ts';
 import type { EksAuthClient } from './eks-auth/types.ts';
 import { AgentError } from './errors.ts';
+import {
+  createConnectionGuard,
+  MAX_REQUEST_HEADER_BYTES,
+  runtimeHeaderLimitBytes,
+} from './http/connection-guard.ts';
 import { type CredentialsHandler, createCredentialsHandler } from './http/credentials-handler.ts';
 import { createDataApp } from './http/data-app.ts';
 import { createHostCheck } from './http/host-check.ts';
@@ -35,7 +40,7 @@ import { createEventLoopMonitor } from './observability/event-loop-monitor.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import type { ProbeChecks, ProbeResult } from './observability/probe-result.ts';
-import { installProcessMetrics } from './observability/process-metrics.ts';
+import { installProcessMetrics, readMaxFds } from './observability/process-metrics.ts';
 import type { TokenVerifier } from './request/types.ts';
 import { createVerification, type Verification } from './request/verification.ts';
 import { VERSION } from './version.ts';
@@ -222,6 +227,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     await releaseBuilt();
     throw err;
   }
+  const connectionGuard = guardConnections(config, listeners, logger, metrics);
   const loopMonitor = createEventLoopMonitor();
   const notConfigured = notConfiguredMessage(config);
   const configChecks = createConfigChecks({ config, nodeCredentials, verification, clock });
@@ -256,6 +262,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     } catch (err) {
       await probeServer?.stop();
       await metricsServer?.stop();
+      connectionGuard.stop();
       await listeners.stop(true);
       loopMonitor.stop();
       await releaseBuilt();
@@ -288,6 +295,8 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
       keySource: verification.describeKeySource(),
       verification: verifier?.mode,
       listeners: listeners.statuses(),
+      maxConnections: connectionGuard.cap,
+      maxHeaderBytes: runtimeHeaderLimitBytes(),
       cache: cachingEnabled ? config.maxCacheSize : 'disabled',
     },
     'agent started',
@@ -309,6 +318,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     draining = true;
     refresher.stop();
     startupTaint?.stop();
+    connectionGuard.stop();
     const graceful = listeners.stop(false);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -349,6 +359,43 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
       return stopping;
     },
   };
+}
+
+/**
+ * Stops the data listeners accepting while open descriptors are at the cap (see connection-guard.ts); and
+ * says so when the runtime's header limit is larger than the one the memory bound assumes.
+ */
+function guardConnections(config: Config, listeners: DataListeners, logger: Logger, metrics: Metrics) {
+  const headerBytes = runtimeHeaderLimitBytes();
+  if (headerBytes > MAX_REQUEST_HEADER_BYTES) {
+    logger.warn(
+      { maxHeaderBytes: headerBytes, expected: MAX_REQUEST_HEADER_BYTES },
+      `request header limit is ${headerBytes} bytes; run bun with --max-http-header-size=${MAX_REQUEST_HEADER_BYTES} (the executable has it built in)`,
+    );
+  }
+  const fdLimit = readMaxFds();
+  const guard = createConnectionGuard({
+    maxConnections: config.maxConnections,
+    fdLimit,
+    listeners,
+    onChange(accepting, openFds, cap) {
+      metrics.acceptingConnections.set(accepting ? 1 : 0);
+      if (accepting) logger.info({ openFds, cap }, 'accepting connections again');
+      else
+        logger.warn(
+          { openFds, cap },
+          'open descriptors at the connection cap: new connections are refused until they fall',
+        );
+    },
+    onError: (err) => logger.warn({ err: (err as Error).message }, 'connection guard check failed'),
+  });
+  if (guard.cap < config.maxConnections) {
+    logger.warn(
+      { fdLimit, maxConnections: config.maxConnections, cap: guard.cap },
+      'the fd limit leaves less than --max-connections; the connection cap is the fd limit less a reserve',
+    );
+  }
+  return guard;
 }
 
 /** How long readiness waits for a data listener to answer its own `/`. */

@@ -172,6 +172,15 @@ export const SERVER_FLAGS = [
     help: 'EKS Auth calls in flight at once.',
   },
   {
+    name: 'max-connections',
+    kind: 'value',
+    valueName: 'N',
+    default: '16384',
+    help:
+      'Open descriptors (connections and the rest) at which the data listeners stop accepting until they fall; ' +
+      'also capped by the fd limit less a reserve. Bounds what a connection flood costs in memory.',
+  },
+  {
     name: 'client-patience',
     kind: 'value',
     valueName: 'DURATION',

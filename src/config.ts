@@ -89,6 +89,8 @@ export interface Config {
   readonly upstreamTimeoutMs: number;
   /** --max-upstream-concurrency, default 32: EKS Auth calls in flight at once. */
   readonly maxUpstreamConcurrency: number;
+  /** --max-connections, default 16384: open descriptors at which the data listeners stop accepting. */
+  readonly maxConnections: number;
   /** --client-patience (Go duration), default 4500ms: how long a request waits for a miss before a retryable 503. */
   readonly clientPatienceMs: number;
   /** --rate-limit-per-client (cache misses/s per source address), default 100; 0 disables. */
@@ -275,6 +277,7 @@ export function parseServerConfig(
       1,
       1024,
     ),
+    maxConnections: toInteger(f('max-connections'), raw('max-connections'), 64, 1_048_576),
     clientPatienceMs: toDurationMs(f('client-patience'), raw('client-patience'), {
       allowZero: false,
       maxMs: TEN_MINUTES_MS,

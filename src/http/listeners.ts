@@ -44,6 +44,13 @@ export interface DataListeners {
    * on a connection the drain is about to close.
    */
   closeAfterEachAnswer(): void;
+  /**
+   * Stops accepting new connections on every bound listener (open ones are served; Bun closes idle
+   * keep-alive ones): the connection guard's answer to a flood. Statuses keep saying bound.
+   */
+  pause(): void;
+  /** Binds the paused listeners again; rejects (BindError) if one cannot be, leaving the rest bound. */
+  resume(): Promise<void>;
   /** Stops accepting; with `force`, also closes open connections. */
   stop(force?: boolean): Promise<void>;
 }
@@ -186,10 +193,42 @@ export async function startDataListeners(options: DataListenersOptions): Promise
     retryTimer.unref?.();
   }
 
+  const paused = new Set<string>();
+  const draining: Promise<void>[] = [];
+
   return {
     closeAfterEachAnswer() {
       handingOver = true;
       for (const server of servers.values()) reloadClosing(server);
+    },
+    pause() {
+      if (stopped) return;
+      for (const [host, server] of servers) {
+        if (paused.has(host)) continue;
+        paused.add(host);
+        const closing = server.stop(false).finally(() => {
+          draining.splice(draining.indexOf(closing), 1);
+        });
+        draining.push(closing);
+      }
+    },
+    async resume() {
+      for (const host of [...paused]) {
+        if (stopped) return;
+        let server: Server<undefined>;
+        try {
+          server = await bind(host);
+        } catch (err) {
+          throw new BindError(host, port, err);
+        }
+        if (stopped) {
+          server.stop(true);
+          return;
+        }
+        if (handingOver) reloadClosing(server);
+        servers.set(host, server);
+        paused.delete(host);
+      }
     },
     statuses: () =>
       bindHosts.map((host) => {
@@ -201,7 +240,9 @@ export async function startDataListeners(options: DataListenersOptions): Promise
     async stop(force = false) {
       stopped = true;
       if (retryTimer) clearInterval(retryTimer);
-      await Promise.all([...servers.values()].map((s) => s.stop(force)));
+      // A paused listener's server is still in the map, draining: stopping it again (forced) closes its
+      // connections too.
+      await Promise.all([...[...servers.values()].map((s) => s.stop(force)), ...draining]);
       servers.clear();
     },
   };

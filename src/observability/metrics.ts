@@ -155,6 +155,12 @@ export function createMetrics(registry: Registry = new Registry()) {
     labelNames: ['host'] as const,
     registers: [registry],
   });
+  const acceptingConnections = new Gauge({
+    name: 'pod_identity_accepting_connections',
+    help: 'Whether the data listeners accept new connections (0 while open descriptors are at --max-connections).',
+    registers: [registry],
+  });
+  acceptingConnections.set(1);
   const rateLimited = new Counter({
     name: 'pod_identity_rate_limited_total',
     help: 'Requests refused by a rate limit, by scope (client or global).',
@@ -227,6 +233,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     tokenVerifications,
     verifyQueueDepth,
     listenerUp,
+    acceptingConnections,
     rateLimited,
     startupTaint,
     buildInfo,

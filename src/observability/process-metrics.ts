@@ -23,7 +23,7 @@ function safely(read: () => void): void {
   }
 }
 
-function readMaxFds(procDir: string): number | undefined {
+export function readMaxFds(procDir = '/proc/self'): number | undefined {
   const line = readFileSync(`${procDir}/limits`, 'utf8')
     .split('\n')
     .find((l) => l.startsWith('Max open files'));

@@ -6,11 +6,12 @@ import { AgentError } from '../errors.ts';
 import type { TokenClaims } from './types.ts';
 
 /**
- * Upper bound on a token's length. Kubernetes projected service-account tokens are about 1–1.5 KB; 16 KiB
+ * Upper bound on a token's length. Kubernetes projected service-account tokens are about 1–1.5 KB; 6 KiB
  * leaves room for unusual issuers while bounding the decode and JSON.parse work an unauthenticated
- * caller can trigger, and sits below common HTTP header-size limits (the token arrives in a header).
+ * caller can trigger, and fits the 8 KiB request-header limit (MAX_REQUEST_HEADER_BYTES) with room for the
+ * SDKs' other headers (the token arrives in a header).
  */
-export const MAX_TOKEN_LENGTH = 16 * 1024;
+export const MAX_TOKEN_LENGTH = 6 * 1024;
 
 /**
  * Tolerated clock difference between the token issuer and this node, in seconds. Kubernetes' own token

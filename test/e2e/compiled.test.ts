@@ -54,6 +54,29 @@ describe('compiled executable', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  test('the 8 KiB request-header limit is compiled in: a 12 KB header is 431 (Bun alone allows 16 KiB)', async () => {
+    const port = freePort();
+    const child = Bun.spawn([exe, 'emulator', '--port', String(port)], { stdout: 'pipe', stderr: 'pipe' });
+    try {
+      let status = 0;
+      for (let i = 0; i < 100 && status === 0; i++) {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/_emulator/stats`, {
+            headers: { 'x-pad': 'p'.repeat(12_000) },
+          });
+          status = res.status;
+          await res.arrayBuffer();
+        } catch {
+          await Bun.sleep(50);
+        }
+      }
+      expect(status).toBe(431);
+    } finally {
+      child.kill();
+      await child.exited;
+    }
+  });
+
   test('the build script leaves only the executable (chunks are embedded)', () => {
     expect([...new Bun.Glob('*').scanSync(outDir)]).toEqual(['eks-pod-identity-agent']);
   });
