@@ -94,6 +94,33 @@ test('pipelined requests on one connection are answered in order', async () => {
   expect(statuses).toEqual([400, 400, 200]);
 });
 
+// Pinned (README, limits: pipelining): Bun answers pipelined requests only up to the first one whose answer
+// is not ready at once (a cache miss), then closes the connection without answering it or the rest (a bare
+// Bun.serve does the same). No SDK pipelines; a client that does sees a closed connection, and its retry on
+// a new connection is served.
+test('pipelining behind a miss: the connection is closed unanswered; a retry is served', async () => {
+  const keepAlive = (t: string) => credentialsRequest(host, t).replace('Connection: close\r\n', '');
+  const missToken = (await stack.tokenFile({ podName: 'pipelined-miss' })).token;
+  const calls = stack.emulator.stats().assumeRoleCalls;
+  const behindMiss = await rawRequest(port, keepAlive(missToken) + credentialsRequest(host, token), {
+    timeoutMs: 5_000,
+  });
+  expect(behindMiss.status).toBe(0);
+  expect(behindMiss.text).toBe('');
+  // Hit first: the hit is answered, the miss behind it is not.
+  const other = (await stack.tokenFile({ podName: 'pipelined-second' })).token;
+  const hitFirst = await rawRequest(port, keepAlive(token) + credentialsRequest(host, other), {
+    timeoutMs: 5_000,
+  });
+  expect([...hitFirst.text.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1])).toEqual(['200']);
+  for (const t of [missToken, other]) {
+    const res = await fetch(stack.credentialsUrl, { headers: { host, authorization: t } });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+  }
+  expect(stack.emulator.stats().assumeRoleCalls).toBeGreaterThan(calls);
+});
+
 test('after all: no unhandled rejection, bounded memory, still serving', async () => {
   expect((await good()).status).toBe(200);
   expectNoProblems(watch);
