@@ -56,7 +56,7 @@ try {
         ms: performance.now() - startedAt,
       };
       if (probe.errors > 0) throw new Error(`${name}: ${probe.errors} cached-pod requests failed`);
-      (rows[name] ??= []).push(sample);
+      rows[name] = [...(rows[name] ?? []), sample];
       await emulator.resetFaults();
     }
   }

@@ -4,8 +4,9 @@
 // data listeners accepting at the cap instead of letting Bun's accept loop spin at EMFILE.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.ts';
-import { FD_RESERVE, MAX_REQUEST_HEADER_BYTES } from '../../src/http/connection-guard.ts';
+import { MAX_REQUEST_HEADER_BYTES } from '../../src/http/connection-guard.ts';
 import { type AgentProcess, startAgentProcess } from '../helpers/agent-process.ts';
+import { flood as floodFrom } from '../helpers/flood.ts';
 import { openSocket } from './raw-http.ts';
 
 /** The README's bound per unfinished-header connection: the header limit plus Bun's own per-socket cost. */
@@ -14,59 +15,15 @@ const BYTES_PER_UNFINISHED_CONNECTION = MAX_REQUEST_HEADER_BYTES + 2048;
 const MANIFEST_LIMIT_MB = 384;
 const FLOOD_ADDRESS = '127.0.0.9';
 
+function flood(port: number, count: number, localAddress = FLOOD_ADDRESS, headerBytes?: number) {
+  return floodFrom(port, count, localAddress, headerBytes);
+}
+
 let emulator: Emulator;
 beforeAll(async () => {
   emulator = await startEmulator();
 });
 afterAll(() => emulator.stop());
-
-export interface Flood {
-  opened: number;
-  refused: number;
-  ms: number;
-  /** Closes every socket of the flood. */
-  end(): Promise<void>;
-}
-
-/**
- * `count` sockets from `localAddress`, each with an unfinished header just under the header limit (the
- * costliest kind), opened by a separate process (fixtures/flood_client.py).
- */
-async function flood(
-  port: number,
-  count: number,
-  localAddress = FLOOD_ADDRESS,
-  headerBytes = MAX_REQUEST_HEADER_BYTES - 64,
-): Promise<Flood> {
-  const header = String(headerBytes);
-  const proc = Bun.spawn(
-    [
-      'python3',
-      `${import.meta.dir}/fixtures/flood_client.py`,
-      String(port),
-      String(count),
-      localAddress,
-      header,
-      '60',
-    ],
-    { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' },
-  );
-  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-  let line = '';
-  while (!line.includes('\n')) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`flood client exited (${await proc.exited}) before reporting`);
-    line += new TextDecoder().decode(value);
-  }
-  const report = JSON.parse(line) as { opened: number; refused: number; ms: number };
-  return {
-    ...report,
-    async end() {
-      (proc.stdin as { end(): void }).end();
-      await proc.exited;
-    },
-  };
-}
 
 async function credentials(agent: AgentProcess, token: string, localAddress: string): Promise<number> {
   // fetch cannot choose its source address: a raw request from a loopback alias.
