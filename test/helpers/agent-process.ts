@@ -1,10 +1,10 @@
-// The agent as its own process (`bun --max-http-header-size=8192 src/cli.ts server`), as the executable runs
-// it, for tests that measure the process (RSS, descriptors) or need its own fd limit.
-import { readFileSync } from 'node:fs';
-import { type Child, rssMb, spawnChild, waitForOk } from '../../bench/lib/processes.ts';
-import { DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY } from '../../src/emulator/index.ts';
+// The agent as its own process (`bun --max-http-header-size=8192 src/cli.ts server`, the header limit the
+// executable has compiled in), for tests that measure the process (RSS, descriptors) or need its own fd
+// limit. Built on bench/lib/agent.ts, which benches use the same way.
+import { startAgentProcess as startBenchAgent } from '../../bench/lib/agent.ts';
+import type { Child } from '../../bench/lib/processes.ts';
+import { rssMb } from '../../bench/lib/processes.ts';
 import { countOpenFds, MAX_REQUEST_HEADER_BYTES } from '../../src/http/connection-guard.ts';
-import { freePort } from './free-port.ts';
 
 export interface AgentProcess {
   readonly child: Child;
@@ -14,8 +14,6 @@ export interface AgentProcess {
   rssMb(): number;
   /** Open descriptors of the agent process. */
   openFds(): number;
-  /** CPU ticks (user + system) used so far. */
-  cpuTicks(): number;
   stop(): Promise<void>;
 }
 
@@ -28,66 +26,29 @@ export interface AgentProcessOptions {
 }
 
 export async function startAgentProcess(options: AgentProcessOptions): Promise<AgentProcess> {
-  const [port, probePort, metricsPort] = [freePort(), freePort(), freePort()];
   const agent = [
     process.execPath,
     `--max-http-header-size=${MAX_REQUEST_HEADER_BYTES}`,
     'src/cli.ts',
     'server',
-    '-c',
-    'test',
-    '-p',
-    String(port),
-    '-b',
-    '127.0.0.1',
-    '--probe-address',
-    '127.0.0.1',
-    '--probe-port',
-    String(probePort),
-    '--metrics-address',
-    '127.0.0.1',
-    '--metrics-port',
-    String(metricsPort),
-    '--endpoint',
-    options.endpoint,
-    '--token-issuer',
-    options.tokenIssuer,
-    '--rate-limit-per-client',
-    '0',
-    '-v',
-    'warn',
-    ...(options.args ?? []),
   ];
-  const cmd =
+  const command =
     options.fdLimit === undefined
       ? agent
       : ['sh', '-c', `ulimit -n ${options.fdLimit} && exec "$@"`, 'sh', ...agent];
-  const child = spawnChild(cmd, {
-    env: {
-      AWS_REGION: 'us-west-2',
-      AWS_ACCESS_KEY_ID: DEFAULT_ACCESS_KEY_ID,
-      AWS_SECRET_ACCESS_KEY: DEFAULT_SECRET_ACCESS_KEY,
-    },
+  const started = await startBenchAgent({
+    emulatorUrl: options.endpoint,
+    command,
+    args: ['--token-issuer', options.tokenIssuer, ...(options.args ?? [])],
   });
-  const probeUrl = `http://127.0.0.1:${probePort}`;
-  try {
-    await waitForOk(`${probeUrl}/readyz`, 15_000, child);
-  } catch (err) {
-    await child.stop();
-    throw err;
-  }
-  const pid = child.pid;
+  const pid = started.child.pid;
   return {
-    child,
-    port,
-    probeUrl,
-    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    child: started.child,
+    port: started.port,
+    probeUrl: started.readyUrl.replace(/\/readyz$/, ''),
+    metricsUrl: started.metricsUrl,
     rssMb: () => rssMb(pid),
     openFds: () => countOpenFds(`/proc/${pid}/fd`),
-    cpuTicks() {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(fields[11]) + Number(fields[12]);
-    },
-    stop: () => child.stop(),
+    stop: () => started.stop(),
   };
 }
