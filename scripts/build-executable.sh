@@ -36,9 +36,9 @@ trap 'rm -rf "$WORK"' EXIT
 # JIT code and compiler memory, while the hit path, at thousands of requests a second, still tiers up.
 # Measured on the executable: idle 51.6 -> 48.2 MB, 250 pods 62 -> 54.5 MB; hits/s within noise (1000: no
 # further gain).
-# shellcheck disable=SC2086 # ENTRYPOINTS is a space-separated list on purpose
 # --max-http-header-size: Bun.serve has no option for it; the runtime flag is compiled in (each unfinished-header
 # connection can hold this much: MAX_REQUEST_HEADER_BYTES in src/http/connection-guard.ts, README limits).
+# shellcheck disable=SC2086 # ENTRYPOINTS is a space-separated list on purpose
 "$BUN" build --compile --minify --splitting --compile-jit-policy=100 \
   --compile-exec-argv="--max-http-header-size=8192" \
   ${BUN_BUILD_TARGET:+--target="$BUN_BUILD_TARGET"} \
