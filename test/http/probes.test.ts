@@ -32,16 +32,17 @@ async function get(app: ReturnType<typeof createProbeApp>, path: string) {
   };
 }
 
+/** A monitor sampling every 100 ms (live up to 1 s of lag) on a manual clock and hand-driven ticks. */
+function monitorOnManualTime() {
+  const clock = createManualClock();
+  const s = manualScheduler();
+  const monitor = createEventLoopMonitor({ intervalMs: 100, maxLagMs: 1_000, clock, scheduler: s.scheduler });
+  return { clock, s, monitor };
+}
+
 describe('event loop monitor', () => {
   test('live while ticks arrive on time, failing when the loop stalls, live again after', () => {
-    const clock = createManualClock();
-    const s = manualScheduler();
-    const monitor = createEventLoopMonitor({
-      intervalMs: 100,
-      maxLagMs: 1_000,
-      clock,
-      scheduler: s.scheduler,
-    });
+    const { clock, s, monitor } = monitorOnManualTime();
 
     clock.advance(100);
     s.tick();
@@ -63,14 +64,7 @@ describe('event loop monitor', () => {
   });
 
   test('a wall-clock step is not lag: a 1 h backward or forward step leaves the process live', () => {
-    const clock = createManualClock();
-    const s = manualScheduler();
-    const monitor = createEventLoopMonitor({
-      intervalMs: 100,
-      maxLagMs: 1_000,
-      clock,
-      scheduler: s.scheduler,
-    });
+    const { clock, s, monitor } = monitorOnManualTime();
     clock.advance(100);
     s.tick();
     clock.set(clock.now() - 3_600_000);
@@ -81,14 +75,7 @@ describe('event loop monitor', () => {
   });
 
   test('takeMaxLagMs reports a short stall once, then resets', () => {
-    const clock = createManualClock();
-    const s = manualScheduler();
-    const monitor = createEventLoopMonitor({
-      intervalMs: 100,
-      maxLagMs: 1_000,
-      clock,
-      scheduler: s.scheduler,
-    });
+    const { clock, s, monitor } = monitorOnManualTime();
     clock.advance(400);
     s.tick(); // 300 ms late
     clock.advance(100);
@@ -125,14 +112,7 @@ describe('event loop monitor', () => {
 
 describe('probe app', () => {
   test('healthz: 200 with detail from a live monitor, 503 when stalled', async () => {
-    const clock = createManualClock();
-    const s = manualScheduler();
-    const monitor = createEventLoopMonitor({
-      intervalMs: 100,
-      maxLagMs: 1_000,
-      clock,
-      scheduler: s.scheduler,
-    });
+    const { clock, monitor } = monitorOnManualTime();
     const app = createProbeApp({ liveness: monitor.check, readiness: () => ({ ok: true }) });
 
     expect(await get(app, '/healthz')).toEqual({
