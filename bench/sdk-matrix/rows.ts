@@ -26,9 +26,12 @@ const CLIENTS_DIR = join(import.meta.dir, 'clients');
 const DRIVER_TIMEOUT_MS = 180_000;
 const INF = Number.POSITIVE_INFINITY;
 
+let emptyHome: string | undefined;
+
 /** A pod's environment without the bench's own AWS settings: no keys, no profile, an empty HOME. */
 function podEnv(): Record<string, string> {
-  const home = mkdtempSync(join(tmpdir(), 'pia-sdk-home-'));
+  emptyHome ??= mkdtempSync(join(tmpdir(), 'pia-sdk-home-'));
+  const home = emptyHome;
   return {
     PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: home,
