@@ -186,6 +186,7 @@ export function createCredentialPath(
     metrics,
     logger,
     clock,
+    timers: deps.timers,
     rateLimiter: createRateLimiter({
       perClientRps: config.rateLimitPerClient,
       globalRps: config.rateLimitGlobal,

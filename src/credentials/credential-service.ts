@@ -64,9 +64,10 @@ export interface CredentialService {
   lookup(token: string): CredentialEntry | undefined;
   /**
    * Slow path: checks the token, then shares or starts the upstream call. `client` (the source address)
-   * is the fairness key under which a new upstream call queues.
+   * is the fairness key under which a new upstream call queues; `waitedMs`, time the request already spent
+   * waiting (for a rate-limit token), comes off its patience.
    */
-  resolve(token: string, client?: string): Promise<CredentialEntry>;
+  resolve(token: string, client?: string, waitedMs?: number): Promise<CredentialEntry>;
   /**
    * Whether resolving this token now starts no new work: it joins a resolution in progress, or its failure
    * is remembered. Such requests cost nothing, so rate limits do not count them.
@@ -181,7 +182,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
     return flight.promise;
   }
 
-  function waitWithPatience(promise: Promise<CredentialEntry>): Promise<CredentialEntry> {
+  function waitWithPatience(promise: Promise<CredentialEntry>, waitedMs: number): Promise<CredentialEntry> {
     let timer: unknown;
     const patience = new Promise<never>((_, reject) => {
       timer = timers.setTimeout(
@@ -192,7 +193,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
               `EKS Auth has not answered within ${clientPatienceMs} ms; the call goes on and a retry will be served from the cache`,
             ),
           ),
-        clientPatienceMs,
+        Math.max(0, clientPatienceMs - waitedMs),
       );
     });
     return Promise.race([promise, patience]).finally(() => timers.clearTimeout(timer));
@@ -304,7 +305,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       return pendingByToken.has(token) || failures.recall(token, clock.monotonic()) !== undefined;
     },
 
-    async resolve(spelling, fairnessKey = '') {
+    async resolve(spelling, fairnessKey = '', waitedMs = 0) {
       metrics.hot.miss.inc();
       // Every later step (failure memory, joining, the claims-mode cache key, EKS Auth) sees one spelling.
       const token = canonicalToken(spelling);
@@ -329,7 +330,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         return fresh;
       }
       try {
-        return await waitWithPatience(flight!);
+        return await waitWithPatience(flight!, waitedMs);
       } catch (err) {
         // Keep serving the credentials we still hold while EKS Auth is slow or failing.
         if (

@@ -1,7 +1,7 @@
 // GET /v1/credentials: the hot path. A cache hit is answered synchronously from the entry's serialised body:
 // no await, no JSON work, no label lookups, no logging. Everything else goes to the async slow path.
 import type { Server } from 'bun';
-import type { Clock } from '../clock.ts';
+import { type Clock, systemTimers, type Timers } from '../clock.ts';
 import type { CredentialService } from '../credentials/credential-service.ts';
 import type { CredentialEntry } from '../credentials/entry.ts';
 import { AgentError, ERROR_SPECS, errorBody, errorResponse, toAgentError } from '../errors.ts';
@@ -15,6 +15,12 @@ import type { RateLimiter } from './rate-limiter.ts';
 const JSON_HEADERS = new Headers({ 'content-type': 'application/json' });
 /** 503 with Retry-After: every SDK retries a 503 (Java v2, Rust, PHP and the Ruby chain never retry 429). */
 const RATE_LIMITED_HEADERS = { 'content-type': 'application/json', 'retry-after': '1' } as const;
+/**
+ * A miss just over its client's rate waits up to this long for its token instead of being refused: every SDK
+ * copes with a slow answer (PHP retries nothing else), and 300 pods starting behind one address are served.
+ * It comes off the request's patience, so a held miss still answers within Rust's 5 s read timeout.
+ */
+export const RATE_LIMIT_HOLD_MS = 1_000;
 /** Refusals are fixed bytes: a flood of misses is answered as cheaply as possible. */
 const RATE_LIMITED_BODY = {
   client: errorBody('TooManyRequests', 'rate limit exceeded for this client; retry after a second'),
@@ -27,6 +33,8 @@ export interface CredentialsHandlerOptions {
   metrics: Metrics;
   logger: Logger;
   clock: Clock;
+  /** Timers for a rate-limit hold; the system's unless a simulator runs the agent in virtual time. */
+  timers?: Timers;
   /** Per-client and global limits; undefined when both are off. */
   rateLimiter?: RateLimiter | undefined;
   /** --audit-log: one info line per request (status, client, subject, hit or miss, latency). */
@@ -65,6 +73,8 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
   const { service, hostCheck, metrics, logger, clock, rateLimiter } = options;
   const { response200, durationHit, durationMiss, durationError } = metrics.hot;
   const isDraining = options.isDraining ?? (() => false);
+  const timers = options.timers ?? systemTimers;
+  const hold = (ms: number) => new Promise<void>((resolve) => timers.setTimeout(resolve, ms));
   const rateLimitedClient = metrics.rateLimited.labels('client');
   const rateLimitedGlobal = metrics.rateLimited.labels('global');
   const rateLimitedStatus = ERROR_SPECS.TooManyRequests.status;
@@ -103,10 +113,12 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
     token: string,
     client: string,
     startedAt: number,
+    heldMs = 0,
   ) {
     metrics.requestsInFlight.inc();
     try {
-      const entry = await service.resolve(token, client);
+      if (heldMs > 0) await hold(heldMs);
+      const entry = await service.resolve(token, client, heldMs);
       response200.inc();
       durationMiss.observe((performance.now() - startedAt) / 1000);
       audit?.(req, server, 200, 'miss', startedAt, entry);
@@ -154,9 +166,11 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
     // resolution in progress, or whose failure is remembered, costs nothing either (300 requests of one pod
     // with one token are one call, and must all be answered).
     const client = clientAddress(req, server);
+    let heldMs = 0;
     if (rateLimiter !== undefined && !service.costsNothing(token)) {
-      const decision = rateLimiter.take(client, clock.monotonic());
-      if (decision !== 'ok') {
+      const decision = rateLimiter.take(client, clock.monotonic(), RATE_LIMIT_HOLD_MS);
+      if (typeof decision === 'number') heldMs = decision;
+      else if (decision !== 'ok') {
         (decision === 'client' ? rateLimitedClient : rateLimitedGlobal).inc();
         rateLimitedResponses.inc();
         audit?.(req, server, rateLimitedStatus, 'error', startedAt);
@@ -173,6 +187,6 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
         new AgentError('ShuttingDown', 'the agent is shutting down; retry'),
         startedAt,
       );
-    return slowPath(req, server, token, client, startedAt);
+    return slowPath(req, server, token, client, startedAt, heldMs);
   };
 }

@@ -1,17 +1,24 @@
 // Fairness for cache misses: a token bucket per source address (one pod flooding the agent with new tokens
 // must not starve the others of verification and EKS Auth capacity) and an
 // optional global bucket. Buckets refill lazily on use, so an idle client costs nothing but its map slot.
+// A request just over the limit may be held instead of refused: it reserves a token the bucket will have
+// within maxWaitMs (the bucket goes into debt) and waits for it. A slow answer is something every SDK
+// handles, while some never retry an HTTP error (PHP retries only its own timeouts).
 
 /** Buckets hold this many seconds of a client's rate: room for SDK retry bursts and many processes starting. */
 export const BURST_SECONDS = 2;
 /** Source addresses tracked at once; beyond it the oldest is forgotten (a node runs at most a few hundred pods). */
 export const MAX_TRACKED_CLIENTS = 10_000;
 
-export type RateDecision = 'ok' | 'client' | 'global';
+/** 'ok': go now; a number: a token is reserved, go after that many ms; otherwise which bucket refused. */
+export type RateDecision = 'ok' | 'client' | 'global' | number;
 
 export interface RateLimiter {
-  /** Takes one token for `client` (and the global bucket), or says which bucket is empty. */
-  take(client: string, nowMs: number): RateDecision;
+  /**
+   * Takes one token for `client` (and the global bucket) at `nowMs` (monotonic), or reserves one due within
+   * `maxWaitMs` and says how long to wait for it, or says which bucket refused.
+   */
+  take(client: string, nowMs: number, maxWaitMs?: number): RateDecision;
   readonly trackedClients: number;
 }
 
@@ -34,6 +41,11 @@ function refill(bucket: Bucket, nowMs: number, rps: number, capacity: number): v
     bucket.tokens = Math.min(capacity, bucket.tokens + (elapsedMs * rps) / 1000);
     bucket.lastMs = nowMs;
   }
+}
+
+/** How long until the bucket holds a whole token (0 if it does now; longer while it is in debt). */
+function waitForToken(bucket: Bucket, rps: number): number {
+  return bucket.tokens >= 1 ? 0 : ((1 - bucket.tokens) * 1000) / rps;
 }
 
 /** Undefined when both limits are off, so the hot path skips the work entirely. */
@@ -60,20 +72,24 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter | un
   }
 
   return {
-    take(client, nowMs) {
+    take(client, nowMs, maxWaitMs = 0) {
       let bucket: Bucket | undefined;
+      let waitMs = 0;
       if (perClientRps > 0) {
         bucket = clientBucket(client, nowMs);
         refill(bucket, nowMs, perClientRps, clientCapacity);
-        if (bucket.tokens < 1) return 'client';
+        waitMs = waitForToken(bucket, perClientRps);
+        if (waitMs > maxWaitMs) return 'client';
       }
       if (globalRps > 0) {
         refill(global, nowMs, globalRps, globalCapacity);
-        if (global.tokens < 1) return 'global';
+        const globalWaitMs = waitForToken(global, globalRps);
+        if (globalWaitMs > maxWaitMs) return 'global';
+        waitMs = Math.max(waitMs, globalWaitMs);
         global.tokens -= 1;
       }
       if (bucket !== undefined) bucket.tokens -= 1;
-      return 'ok';
+      return waitMs > 0 ? waitMs : 'ok';
     },
     get trackedClients() {
       return clients.size;

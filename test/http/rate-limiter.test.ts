@@ -35,4 +35,15 @@ describe('rate limiter', () => {
     for (let i = 0; i < 1000; i++) rl.take(`10.0.${i >> 8}.${i & 255}`, 1);
     expect(rl.trackedClients).toBe(100);
   });
+
+  test('just over the limit a request may wait for a token due within maxWaitMs; beyond that it is refused', () => {
+    const rl = createRateLimiter({ perClientRps: 10, globalRps: 0 })!;
+    const t0 = 1_000_000;
+    for (let i = 0; i < 10 * BURST_SECONDS; i++) expect(rl.take('10.0.0.1', t0, 500)).toBe('ok');
+    // Each held request reserves the next token: 100, 200, ... 500 ms at 10/s.
+    expect([1, 2, 3, 4, 5].map(() => rl.take('10.0.0.1', t0, 500))).toEqual([100, 200, 300, 400, 500]);
+    expect(rl.take('10.0.0.1', t0, 500)).toBe('client');
+    // The debt is paid by time: 600 ms later one token is due at once again.
+    expect(rl.take('10.0.0.1', t0 + 600, 500)).toBe('ok');
+  });
 });
