@@ -49,8 +49,12 @@ export const ERROR_SPECS = {
   UpstreamTimeout: { status: 504, retryable: true },
   /** EKS Auth answered for another subject (namespace, service account) than the token's: refused, not cached. */
   UpstreamSubjectMismatch: { status: 502, retryable: false },
-  /** A miss held for --client-patience while its upstream call goes on: the SDK's retry finds it cached. */
-  CredentialsPending: { status: 503, retryable: true },
+  /**
+   * A miss held for --client-patience while its upstream call goes on: the SDK's retry finds it cached. Named
+   * with the AWS-wide code the Go SDKs retry by name (their container-credentials errors carry no HTTP status
+   * to their retryer: Go v2 1.17 gave up on a 503 with any other code).
+   */
+  RequestTimeoutException: { status: 503, retryable: true },
   /** The node's own AWS credentials could not be loaded (IMDS, shared file): nothing was sent. */
   NodeCredentialsUnavailable: { status: 503, retryable: true },
   // Anything else: a bug

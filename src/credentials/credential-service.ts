@@ -189,7 +189,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         () =>
           reject(
             new AgentError(
-              'CredentialsPending',
+              'RequestTimeoutException',
               `EKS Auth has not answered within ${clientPatienceMs} ms; the call goes on and a retry will be served from the cache`,
             ),
           ),

@@ -251,13 +251,16 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         } finally {
           release();
         }
-        if (!(failure instanceof EksAuthError) || !failure.retryable || n >= maxAttempts) throw failure;
-        const delayMs = fullJitterBackoffMs(n, backoff);
-        if (deadline !== undefined && monotonicNow() + delayMs >= deadline) throw failure;
+        if (!(failure instanceof EksAuthError) || !failure.retryable) throw failure;
         // While paced, a throttled call's retry waits for its slot like any call: it cannot storm, so it
-        // costs nothing from the quota that guards against unpaced retries.
+        // costs nothing from the quota that guards against unpaced retries, and with a budget it may go on
+        // until the budget ends (a pod-start storm is a queue drained at the upstream's pace, and a pod
+        // whose turn came during a throttled second should not lose its place for good).
         const pacedThrottle =
           failure.code === 'ThrottlingException' && pacer.rate !== Number.POSITIVE_INFINITY;
+        if (n >= maxAttempts && !(pacedThrottle && deadline !== undefined)) throw failure;
+        const delayMs = fullJitterBackoffMs(Math.min(n, maxAttempts), backoff);
+        if (deadline !== undefined && monotonicNow() + delayMs >= deadline) throw failure;
         const cost = pacedThrottle ? 0 : retryQuota.tryAcquire(failure.code);
         if (cost === false) throw failure;
         spentOnRetries += cost;

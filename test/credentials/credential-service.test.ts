@@ -40,7 +40,7 @@ describe('credential service', () => {
     const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
     const err = await f.service.resolve(token).catch((e) => e);
     expect(err).toBeInstanceOf(AgentError);
-    expect(err.code).toBe('CredentialsPending');
+    expect(err.code).toBe('RequestTimeoutException');
     expect(err.retryable).toBe(true);
     expect(err.status).toBe(503);
     expect(f.service.inFlight).toBe(1);

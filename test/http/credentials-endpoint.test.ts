@@ -142,7 +142,7 @@ describe('GET /v1/credentials', () => {
       expect(aborted).toBeInstanceOf(Error);
       const patient = await get('/v1/credentials', { authorization: token });
       expect(patient.status).toBe(503);
-      expect((await json(patient)).code).toBe('CredentialsPending');
+      expect((await json(patient)).code).toBe('RequestTimeoutException');
       gate.resolve();
       await Bun.sleep(10);
       const retry = await get('/v1/credentials', { authorization: token });

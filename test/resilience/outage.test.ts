@@ -107,7 +107,7 @@ describe('hang outage (EKS Auth accepts the connection and never answers)', () =
     const before = s.calls();
     const view = await s.get(token, AbortSignal.timeout(8_000));
     expect(view.status).toBe(503);
-    expect(view.body.code).toBe('CredentialsPending');
+    expect(view.body.code).toBe('RequestTimeoutException');
     // The upstream call outlives the request.
     expect(s.agent.service.inFlight).toBe(1);
     expect(s.emulator.stats().byCode['Hang']).toBeGreaterThanOrEqual(1);

@@ -50,11 +50,11 @@ test('throttled pods get a retryable 5xx with a JSON code, never a 4xx; admitted
   const { tokens, requests, last } = await storm(PODS);
   const served = last.filter((v) => v.status === 200);
   expect(served.length).toBeGreaterThanOrEqual(ALLOWED_PER_SECOND);
-  // Not served yet: EKS Auth's own ThrottlingException, or CredentialsPending while a paced call waits for
+  // Not served yet: EKS Auth's own ThrottlingException, or RequestTimeoutException while a paced call waits for
   // its slot; both 503, which every SDK retries.
   for (const v of last.filter((x) => x.status !== 200)) {
     expect(v.status).toBe(503);
-    expect(['ThrottlingException', 'CredentialsPending']).toContain(String(v.body.code));
+    expect(['ThrottlingException', 'RequestTimeoutException']).toContain(String(v.body.code));
     expect(v.body.Code).toBe(v.body.code);
   }
   const calls = s.calls();
