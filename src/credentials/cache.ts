@@ -20,7 +20,6 @@ export interface CredentialCache {
   delete(key: string): boolean;
   entries(): IterableIterator<CredentialEntry>;
   readonly size: number;
-  readonly enabled: boolean;
 }
 
 export interface CredentialCacheOptions {
@@ -88,7 +87,6 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     get size() {
       return lru.size;
     },
-    enabled: true,
   };
 }
 
@@ -103,6 +101,5 @@ function disabledCache(): CredentialCache {
     get size() {
       return 0;
     },
-    enabled: false,
   };
 }

@@ -70,8 +70,8 @@ async function listen(kind: string, hostname: string, port: number, app: Hono): 
   };
 }
 
-/** The /metrics handler, separate so it can be mounted on any app. */
-export function createMetricsApp(registry: Registry): Hono {
+/** The /metrics handler; the metrics listener mounts it beside the probes. */
+function createMetricsApp(registry: Registry): Hono {
   const app = new Hono();
   app.get('/metrics', async function metrics() {
     try {
