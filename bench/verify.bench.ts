@@ -2,11 +2,11 @@
 // Run: npx bun bench/verify.bench.ts [iterations]
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { createManualClock } from '../src/clock.ts';
-import type { KeySource } from '../src/request/jwks.ts';
-import { createSignaturePool } from '../src/request/signature-pool.ts';
-import { parseTokenClaims } from '../src/request/token-claims.ts';
-import { createTokenVerifier } from '../src/request/token-verifier.ts';
-import { type PublicJwk, verifySignature } from '../src/request/verify-signature.ts';
+import type { KeySource } from '../src/token/jwks.ts';
+import { createSignaturePool } from '../src/token/signature-pool.ts';
+import { parseTokenClaims } from '../src/token/token-claims.ts';
+import { createTokenVerifier } from '../src/token/token-verifier.ts';
+import { type PublicJwk, verifySignature } from '../src/token/verify-signature.ts';
 
 const iterations = Number(process.argv[2] ?? 5000);
 const audience = 'pods.eks.amazonaws.com';

@@ -11,7 +11,7 @@ BUN="${BUN:-./node_modules/.bin/bun}"
 
 # The token-verification worker is loaded with new URL('./verify-worker.ts', import.meta.url): it must be an extra
 # entrypoint so it is embedded in the executable next to the CLI.
-ENTRYPOINTS="src/cli.ts src/request/verify-worker.ts"
+ENTRYPOINTS="src/cli.ts src/token/verify-worker.ts"
 for entry in $ENTRYPOINTS; do
   if [ ! -f "$entry" ]; then
     echo "build-executable: missing entrypoint $entry" >&2

@@ -41,8 +41,8 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import type { ProbeChecks, ProbeResult } from './observability/probe-result.ts';
 import { installProcessMetrics, readMaxFds } from './observability/process-metrics.ts';
-import type { TokenVerifier } from './request/types.ts';
-import { createVerification, type Verification } from './request/verification.ts';
+import type { TokenVerifier } from './token/types.ts';
+import { createVerification, type Verification } from './token/verification.ts';
 import { VERSION } from './version.ts';
 
 /** Parts a test or the `local` mode may supply instead of the defaults built from the Config. */

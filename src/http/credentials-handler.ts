@@ -7,7 +7,7 @@ import type { CredentialEntry } from '../credentials/entry.ts';
 import { AgentError, ERROR_SPECS, errorBody, errorResponse, toAgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { MAX_TOKEN_LENGTH } from '../request/token-claims.ts';
+import { MAX_TOKEN_LENGTH } from '../token/token-claims.ts';
 import type { HostCheck } from './host-check.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 

@@ -9,7 +9,7 @@ import type { Config } from '../config.ts';
 import type { CredentialsProvider } from '../eks-auth/node-credentials.ts';
 import { defaultEksAuthEndpoint, isKnownRegion } from '../eks-auth/partitions.ts';
 import { sanitizeUpstreamMessage } from '../eks-auth/sanitize-message.ts';
-import type { Verification } from '../request/verification.ts';
+import type { Verification } from '../token/verification.ts';
 import type { ProbeResult } from './probe-result.ts';
 
 export interface ConfigChecksOptions {

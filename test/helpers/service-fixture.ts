@@ -5,7 +5,7 @@ import { createCredentialService } from '../../src/credentials/credential-servic
 import { createRefresher } from '../../src/credentials/refresher.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import type { TokenVerifier } from '../../src/request/types.ts';
+import type { TokenVerifier } from '../../src/token/types.ts';
 import { createFakeEksAuth } from './fake-eks-auth.ts';
 
 export interface FixtureOptions {

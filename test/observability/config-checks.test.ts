@@ -5,7 +5,7 @@ import { EksAuthError } from '../../src/eks-auth/errors.ts';
 import { createConfigChecks } from '../../src/observability/config-checks.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { createVerification } from '../../src/request/verification.ts';
+import { createVerification } from '../../src/token/verification.ts';
 import { testConfig } from '../helpers/agent-config.ts';
 
 const ok = async () => ({ accessKeyId: 'AKID', secretAccessKey: 'secret' });

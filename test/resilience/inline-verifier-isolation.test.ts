@@ -23,7 +23,7 @@ async function status(stack: Stack): Promise<{ status: number; code?: string }> 
   return { status: res.status, code: body.code };
 }
 
-// Regression: src/request/verify-signature.ts caches imported keys in a module-level map keyed by keyId; key
+// Regression: src/token/verify-signature.ts caches imported keys in a module-level map keyed by keyId; key
 // ids once were `${version}.${index}`, equal across key sources, so the second agent verified against the
 // first agent's key. Key ids now carry the key source's own id.
 test('both agents serve their own pods (inline key cache is not shared across key sources)', async () => {

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { createManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { createKeySource } from '../../src/request/jwks.ts';
-import { MAX_JWKS_KEYS } from '../../src/request/jwks-loader.ts';
-import { createTokenVerifier } from '../../src/request/token-verifier.ts';
+import { createKeySource } from '../../src/token/jwks.ts';
+import { MAX_JWKS_KEYS } from '../../src/token/jwks-loader.ts';
+import { createTokenVerifier } from '../../src/token/token-verifier.ts';
 import { createIssuerKey, startLocalIssuer } from './local-issuer.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pia-jwks-limits-'));

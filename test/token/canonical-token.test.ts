@@ -2,7 +2,7 @@
 import { expect, test } from 'bun:test';
 import fc from 'fast-check';
 import { startEmulator } from '../../src/emulator/index.ts';
-import { canonicalToken } from '../../src/request/canonical-token.ts';
+import { canonicalToken } from '../../src/token/canonical-token.ts';
 import { spellings } from '../helpers/token-spellings.ts';
 
 test("an RS256 token from the emulator has 16 spellings of one signature; all canonicalise to the issuer's", async () => {

@@ -9,8 +9,8 @@ import { createManualClock, type Timers } from '../../src/clock.ts';
 import { type Emulator, startEmulator } from '../../src/emulator/index.ts';
 import { createKubeApiClient, type KubeApiClient } from '../../src/kube/api-client.ts';
 import { createLogger, createSilentLogger } from '../../src/observability/logger.ts';
-import { createKeySource, type KeySourceOptions } from '../../src/request/jwks.ts';
-import { createTokenVerifier } from '../../src/request/token-verifier.ts';
+import { createKeySource, type KeySourceOptions } from '../../src/token/jwks.ts';
+import { createTokenVerifier } from '../../src/token/token-verifier.ts';
 import { agentKubeEndpoint } from '../helpers/kube-stand-in.ts';
 
 let emu: Emulator;

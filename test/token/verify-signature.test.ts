@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, test } from 'bun:test';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { AgentError } from '../../src/errors.ts';
-import { createSignaturePool } from '../../src/request/signature-pool.ts';
-import { type PublicJwk, type SignatureTask, verifySignature } from '../../src/request/verify-signature.ts';
+import { createSignaturePool } from '../../src/token/signature-pool.ts';
+import { type PublicJwk, type SignatureTask, verifySignature } from '../../src/token/verify-signature.ts';
 import { createIssuerKey, type IssuerKey } from './local-issuer.ts';
 
 const now = Math.floor(Date.now() / 1000);

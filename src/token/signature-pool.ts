@@ -34,7 +34,7 @@ export interface SignaturePool {
 // executable import.meta.url is the executable's own file:///$bunfs/root/<name>, and each extra entrypoint is
 // embedded as <its path from the entrypoints' common directory>.js. That directory is src/ for
 // scripts/build-executable.sh and the repository root when an entry outside src/ (a test) is built with it.
-const EMBEDDED_WORKER_PATHS = ['./request/verify-worker.js', './src/request/verify-worker.js'];
+const EMBEDDED_WORKER_PATHS = ['./token/verify-worker.js', './src/token/verify-worker.js'];
 
 /** The worker script: beside this file when run from source, else wherever the executable embedded it. */
 export function verifyWorkerUrl(moduleUrl: string = import.meta.url): URL {
@@ -46,7 +46,7 @@ export function verifyWorkerUrl(moduleUrl: string = import.meta.url): URL {
   // Loud at start-up rather than a silent inline fallback or a pool whose every check fails.
   throw new Error(
     'the token verification worker is not embedded in this executable: build it with ' +
-      'scripts/build-executable.sh (src/request/verify-worker.ts must be an extra entrypoint)',
+      'scripts/build-executable.sh (src/token/verify-worker.ts must be an extra entrypoint)',
   );
 }
 

@@ -5,9 +5,9 @@ import { createManualClock } from '../../src/clock.ts';
 import { AgentError } from '../../src/errors.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
-import { createKeySource, type KeySource } from '../../src/request/jwks.ts';
-import { createTokenVerifier } from '../../src/request/token-verifier.ts';
-import type { TokenVerifier } from '../../src/request/types.ts';
+import { createKeySource, type KeySource } from '../../src/token/jwks.ts';
+import { createTokenVerifier } from '../../src/token/token-verifier.ts';
+import type { TokenVerifier } from '../../src/token/types.ts';
 import {
   createIssuerKey,
   type IssuerKey,

@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { type Emulator, startEmulator } from '../../src/emulator/index.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
-import { createKeySource, type KeySource } from '../../src/request/jwks.ts';
-import { createTokenVerifier } from '../../src/request/token-verifier.ts';
-import type { TokenVerifier } from '../../src/request/types.ts';
+import { createKeySource, type KeySource } from '../../src/token/jwks.ts';
+import { createTokenVerifier } from '../../src/token/token-verifier.ts';
+import type { TokenVerifier } from '../../src/token/types.ts';
 
 let emulator: Emulator;
 let keySource: KeySource;

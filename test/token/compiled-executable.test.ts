@@ -27,7 +27,7 @@ test('a compiled test entry verifies on its embedded workers and exits when done
       '--minify',
       '--sourcemap',
       join(import.meta.dir, 'fixtures/compiled-entry.ts'),
-      join(root, 'src/request/verify-worker.ts'),
+      join(root, 'src/token/verify-worker.ts'),
       '--outfile',
       outfile,
     ],

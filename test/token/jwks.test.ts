@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { exportJWK } from 'jose';
 import { createManualClock } from '../../src/clock.ts';
 import { createLogger, createSilentLogger } from '../../src/observability/logger.ts';
-import { createKeySource, type KeySourceOptions } from '../../src/request/jwks.ts';
-import { MAX_JWKS_BYTES } from '../../src/request/jwks-loader.ts';
-import { createTokenVerifier } from '../../src/request/token-verifier.ts';
+import { createKeySource, type KeySourceOptions } from '../../src/token/jwks.ts';
+import { MAX_JWKS_BYTES } from '../../src/token/jwks-loader.ts';
+import { createTokenVerifier } from '../../src/token/token-verifier.ts';
 import { createIssuerKey, type IssuerKey, type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
 
 const logger = createSilentLogger();

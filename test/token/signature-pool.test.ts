@@ -11,8 +11,8 @@ import {
   type SignaturePool,
   type SignaturePoolOptions,
   verifyWorkerUrl,
-} from '../../src/request/signature-pool.ts';
-import type { PublicJwk, SignatureTask } from '../../src/request/verify-signature.ts';
+} from '../../src/token/signature-pool.ts';
+import type { PublicJwk, SignatureTask } from '../../src/token/verify-signature.ts';
 import { HOLD_CHANNEL } from './fixtures/scripted-worker.ts';
 
 const SCRIPTED = new URL('./fixtures/scripted-worker.ts', import.meta.url);
@@ -195,7 +195,7 @@ describe('close', () => {
 
 describe('verifyWorkerUrl', () => {
   test('from source: the worker file beside the pool', () => {
-    expect(verifyWorkerUrl().pathname).toEndWith('/src/request/verify-worker.ts');
+    expect(verifyWorkerUrl().pathname).toEndWith('/src/token/verify-worker.ts');
   });
 
   test('in an executable without the embedded worker: a clear error naming the build script', () => {
