@@ -2,7 +2,7 @@
 // the agent verifying inline (--workers 0) vs on a pool (--workers 2). Two storms: new pods (verify + one EKS
 // Auth call each) and rotated tokens of already-cached pods (verify only: the cache is keyed by identity).
 // A separate prober process measures cache-hit latency during each storm vs idle.
-import { defaultWorkers } from '../src/config.ts';
+import { defaultWorkers } from '../src/config/server-config.ts';
 import { type AgentProcess, getCredentials, startAgentProcess } from './lib/agent.ts';
 import { type EmulatorProcess, startEmulatorProcess } from './lib/emulator.ts';
 import { requestEachToken } from './lib/load.ts';

@@ -1,7 +1,7 @@
 // Scenarios are data: a cluster, its workloads, its pods' SDK mix, EKS Auth's limits and timed events.
 // Durations are Go-style strings ("90s", "10m", "1h30m") or milliseconds; a user's scenario is a JSON file
 // of this shape (see README "Cluster simulator").
-import { parseGoDuration } from '../../src/duration.ts';
+import { parseGoDuration } from '../../src/config/duration.ts';
 
 export type Duration = string | number;
 

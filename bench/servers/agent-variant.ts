@@ -3,8 +3,8 @@
 // metrics object, so both skip the process metrics collectors).
 // SIGUSR2 forces a full garbage collection (memory bench).
 // Usage: bun bench/servers/agent-variant.ts --bench-metrics on|off <server flags...>
-import { startAgent } from '../../src/agent.ts';
-import { parseServerConfig } from '../../src/config.ts';
+import { startAgent } from '../../src/agent/agent.ts';
+import { parseServerConfig } from '../../src/config/server-config.ts';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.ts';
 
 const argv = process.argv.slice(2);

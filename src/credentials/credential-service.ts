@@ -1,7 +1,7 @@
 // Answers "credentials for this token": a synchronous cache lookup for hits, and for misses one shared
 // upstream call per key (single-flight) that finishes on its own and fills the cache, whoever still waits.
 import { type Clock, systemTimers, type Timers } from '../clock.ts';
-import type { VerifyMode } from '../config.ts';
+import type { VerifyMode } from '../config/server-config.ts';
 import type { EksAuthClient } from '../eks-auth/types.ts';
 import { AgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';

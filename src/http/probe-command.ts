@@ -1,7 +1,7 @@
 // `eks-pod-identity-agent probe`: asks this pod's own agent (its --probe-socket) for /readyz or /healthz, for an
 // exec startup probe. The probe port cannot tell two agents apart while a rollout runs both on one node.
-import { type FlagSpec, parseFlags } from '../argv.ts';
-import { ConfigError } from '../config-error.ts';
+import { type FlagSpec, parseFlags } from '../cli/flag-parser.ts';
+import { ConfigError } from '../config/config-error.ts';
 
 export const PROBE_DEFAULTS = { socket: '/tmp/eks-pod-identity-agent.sock', path: '/readyz' } as const;
 const PROBE_PATHS = new Set(['/readyz', '/healthz']);

@@ -1,7 +1,7 @@
 // The Kubernetes side of the Config: the in-cluster API server (KUBERNETES_SERVICE_HOST/PORT, the mounted
 // service account) and --startup-taint with the node name (NODE_NAME from the downward API).
-// Called by config.ts, which stays the only reader of argv and the environment.
-import { ConfigError, showValue } from '../config-error.ts';
+// Called by config/server-config.ts, which stays the only reader of argv and the environment.
+import { ConfigError, showValue } from '../config/config-error.ts';
 import { inClusterEndpoint, type KubeApiEndpoint } from './api-client.ts';
 import { TAINT_EFFECTS, type TaintEffect, type TaintSelector } from './node-taints.ts';
 

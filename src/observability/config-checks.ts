@@ -5,7 +5,7 @@
 // Probes must answer fast and never wait on a remote system, so node credentials are resolved in the
 // background and the probe reports the last result (re-checked at most every recheckMs).
 import type { Clock } from '../clock.ts';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/server-config.ts';
 import type { CredentialsProvider } from '../eks-auth/node-credentials.ts';
 import { defaultEksAuthEndpoint, isKnownRegion } from '../eks-auth/partitions.ts';
 import { sanitizeUpstreamMessage } from '../eks-auth/sanitize-message.ts';

@@ -1,7 +1,7 @@
 // Structured JSON logs (pino) to stdout. Secrets are kept out by construction: callers log facts, never
 // tokens or credentials, and the redact list below is a second line of defence for well-known field names.
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from '../config.ts';
+import type { LogLevel } from '../config/server-config.ts';
 
 export type { Logger };
 

@@ -3,7 +3,7 @@
 // it puts the agent in. Until a key set has ever loaded the agent serves in claims mode (cache keyed by the
 // exact token); it switches to verified mode as soon as keys load. Nothing here blocks start-up.
 import type { Clock } from '../clock.ts';
-import type { Config, VerifyMode } from '../config.ts';
+import type { Config, VerifyMode } from '../config/server-config.ts';
 import { createKubeApiClient } from '../kube/api-client.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';

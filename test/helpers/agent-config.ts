@@ -1,5 +1,5 @@
 // Configs for agents started inside tests: loopback, random ports, the public agent's defaults otherwise.
-import { type Config, parseServerConfig } from '../../src/config.ts';
+import { type Config, parseServerConfig } from '../../src/config/server-config.ts';
 
 export function testConfig(args: string[] = [], overrides: Partial<Config> = {}): Config {
   const base = parseServerConfig(['--cluster-name=test', '--bind-hosts=127.0.0.1', '-v=silent', ...args], {

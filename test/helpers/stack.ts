@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Agent, type AgentDeps, startAgent } from '../../src/agent.ts';
-import type { Config } from '../../src/config.ts';
+import { type Agent, type AgentDeps, startAgent } from '../../src/agent/agent.ts';
+import type { Config } from '../../src/config/server-config.ts';
 import {
   DEFAULT_ACCESS_KEY_ID,
   DEFAULT_SECRET_ACCESS_KEY,

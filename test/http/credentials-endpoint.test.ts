@@ -1,6 +1,6 @@
 // The data listener over real HTTP on loopback, with a fake EKS Auth behind it.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { type Agent, startAgent } from '../../src/agent.ts';
+import { type Agent, startAgent } from '../../src/agent/agent.ts';
 import { systemClock } from '../../src/clock.ts';
 import { AgentError } from '../../src/errors.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';

@@ -2,7 +2,7 @@
 // error naming the likely holder, not a silently shared port: Bun's default SO_REUSEPORT would otherwise split
 // the pods' requests. Another instance of this agent (a surge rollout) shares the port instead.
 import { expect, test } from 'bun:test';
-import { type Agent, startAgent } from '../../src/agent.ts';
+import { type Agent, startAgent } from '../../src/agent/agent.ts';
 import { systemClock } from '../../src/clock.ts';
 import { PORT_TAKEN_HINT } from '../../src/http/listeners.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';

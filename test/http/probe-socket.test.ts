@@ -4,7 +4,7 @@ import { afterAll, expect, test } from 'bun:test';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAgent } from '../../src/agent.ts';
+import { startAgent } from '../../src/agent/agent.ts';
 import { systemClock } from '../../src/clock.ts';
 import { startProbeSocket } from '../../src/http/metrics-server.ts';
 import { runProbeCommand } from '../../src/http/probe-command.ts';

@@ -13,7 +13,7 @@ import {
   ServiceAccount,
 } from 'kubernetes-models/v1';
 import pkg from '../../package.json' with { type: 'json' };
-import { missingSettings, parseServerConfig } from '../../src/config.ts';
+import { missingSettings, parseServerConfig } from '../../src/config/server-config.ts';
 import {
   findManifest,
   K8S_DIR,

@@ -12,7 +12,7 @@ import {
 import { DaemonSet, type IDaemonSet } from 'kubernetes-models/apps/v1';
 import { ClusterRole, ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { ConfigMap, ServiceAccount } from 'kubernetes-models/v1';
-import { parseServerConfig } from '../../src/config.ts';
+import { parseServerConfig } from '../../src/config/server-config.ts';
 import { K8S_DIR, kustomize, type Manifest, ROOT_DIR } from './load-manifests.ts';
 
 const overlay = kustomize(join(ROOT_DIR, 'overlays/startup-taint'));

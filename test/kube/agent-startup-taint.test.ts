@@ -2,8 +2,8 @@
 // (checked over HTTP at the moment the API server sees the agent's first call), an unbindable IPv6 bind host
 // does not hold it back, and /readyz says what happened. Also the flag's parsing.
 import { afterAll, describe, expect, test } from 'bun:test';
-import { type Agent, type AgentDeps, startAgent } from '../../src/agent.ts';
-import { type Config, ConfigError, parseServerConfig } from '../../src/config.ts';
+import { type Agent, type AgentDeps, startAgent } from '../../src/agent/agent.ts';
+import { type Config, ConfigError, parseServerConfig } from '../../src/config/server-config.ts';
 import type { NodeTaint } from '../../src/emulator/kube-api/nodes-routes.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { testConfig } from '../helpers/agent-config.ts';

@@ -3,7 +3,7 @@
 // never a patch built from it); the parser refuses bad keys with a ConfigError and nothing else.
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { ConfigError } from '../../src/config-error.ts';
+import { ConfigError } from '../../src/config/config-error.ts';
 import { KubeApiError } from '../../src/kube/api-client.ts';
 import { toTaintSelector } from '../../src/kube/kube-config.ts';
 import { matchesTaint, readNodeTaints } from '../../src/kube/node-taints.ts';

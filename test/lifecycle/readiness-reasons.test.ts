@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Agent, startAgent } from '../../src/agent.ts';
+import { type Agent, startAgent } from '../../src/agent/agent.ts';
 import { createManualClock } from '../../src/clock.ts';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, startEmulator } from '../../src/emulator/index.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';

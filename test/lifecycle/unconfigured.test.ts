@@ -1,8 +1,8 @@
 // An unedited install (empty CLUSTER_NAME and AWS_REGION in the shipped ConfigMap) starts, stays unready, and
 // says what to set: in /readyz, in its log, and in every credentials answer. Nothing is sent to EKS Auth.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { type Agent, startAgent } from '../../src/agent.ts';
-import { parseServerConfig } from '../../src/config.ts';
+import { type Agent, startAgent } from '../../src/agent/agent.ts';
+import { parseServerConfig } from '../../src/config/server-config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { unsignedToken } from '../helpers/tokens.ts';
 

@@ -2,7 +2,7 @@
 // times are refused once, at the boundary (a retryable 502 UpstreamMalformedResponse, never a 500 with a
 // RangeError, never an Expiration no SDK parses); a huge request id is cut before it is logged.
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { type Agent, startAgent } from '../../src/agent.ts';
+import { type Agent, startAgent } from '../../src/agent/agent.ts';
 import { MAX_REQUEST_ID_CHARS } from '../../src/eks-auth/classify-error.ts';
 import { testConfig } from '../helpers/agent-config.ts';
 import {

@@ -8,7 +8,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Agent, startAgent } from '../../src/agent.ts';
+import { type Agent, startAgent } from '../../src/agent/agent.ts';
 import { createManualClock } from '../../src/clock.ts';
 import {
   DEFAULT_ACCESS_KEY_ID,

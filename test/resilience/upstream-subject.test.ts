@@ -2,7 +2,7 @@
 // clear 5xx, never cached, logged and counted. And one spelling per token: the 16 spellings of a signature
 // cost one EKS Auth call and share one cache entry.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { type Agent, startAgent } from '../../src/agent.ts';
+import { type Agent, startAgent } from '../../src/agent/agent.ts';
 import {
   DEFAULT_ACCESS_KEY_ID,
   DEFAULT_SECRET_ACCESS_KEY,

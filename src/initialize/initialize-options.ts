@@ -2,10 +2,10 @@
 // same pflag-style parser as `server`, with the public agent's root flag -v/--verbosity (the public chart
 // renders `initialize -v trace`).
 import { isIPv4, isIPv6 } from 'node:net';
-import { type FlagSpec, parseFlags, VERBOSITY_FLAG } from '../argv.ts';
-import type { LogLevel } from '../config.ts';
-import { ConfigError } from '../config-error.ts';
-import { toLogLevel } from '../config-values.ts';
+import { type FlagSpec, parseFlags, VERBOSITY_FLAG } from '../cli/flag-parser.ts';
+import { ConfigError } from '../config/config-error.ts';
+import { toLogLevel } from '../config/flag-values.ts';
+import type { LogLevel } from '../config/server-config.ts';
 
 export interface InitializeOptions {
   /** The link that holds the agent addresses. */

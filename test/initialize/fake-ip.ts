@@ -1,5 +1,5 @@
 // An in-memory stand-in for iproute2 (links, flags, addresses, local routes), for tests that need kernels we lack.
-import type { IpResult, IpRunner } from '../../src/node/ip-runner.ts';
+import type { IpResult, IpRunner } from '../../src/initialize/ip-runner.ts';
 
 interface FakeLink {
   up: boolean;

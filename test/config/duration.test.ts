@@ -1,7 +1,12 @@
 // Go duration parsing and formatting, checked against results of Go's own time.ParseDuration/String.
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { DurationError, formatGoDuration, parseGoDuration, parseGoDurationNs } from '../src/duration.ts';
+import {
+  DurationError,
+  formatGoDuration,
+  parseGoDuration,
+  parseGoDurationNs,
+} from '../../src/config/duration.ts';
 
 // [input, nanoseconds] — cases from Go's time package tests, plus the agent's own flag defaults.
 const VALID: [string, bigint][] = [

@@ -6,15 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type Agent, startAgent } from './agent.ts';
-import { parseFlags } from './argv.ts';
-import { type Config, ConfigError, parseServerConfig } from './config.ts';
+import { type Agent, startAgent } from '../agent/agent.ts';
+import { parseFlags } from '../cli/flag-parser.ts';
+import { type Config, ConfigError, parseServerConfig } from '../config/server-config.ts';
 import {
   DEFAULT_ACCESS_KEY_ID,
   DEFAULT_SECRET_ACCESS_KEY,
   type Emulator,
   startEmulator,
-} from './emulator/index.ts';
+} from '../emulator/index.ts';
 
 export const LOCAL_FLAGS = [
   {

@@ -2,9 +2,9 @@
 // Most cases run in process with recording loaders; a few spawn the real entry point end to end.
 import { describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
-import { type CliIo, PROGRAM, runCli, type SubcommandLoaders } from '../src/cli-main.ts';
-import { type Config, ConfigError, SERVER_FLAGS } from '../src/config.ts';
-import { VERSION } from '../src/version.ts';
+import { type CliIo, PROGRAM, runCli, type SubcommandLoaders } from '../../src/cli/dispatch.ts';
+import { type Config, ConfigError, SERVER_FLAGS } from '../../src/config/server-config.ts';
+import { VERSION } from '../../src/version.ts';
 
 interface Captured {
   code: number;
@@ -169,7 +169,7 @@ describe('help and version', () => {
 
 // End to end through the real entry points: few, run concurrently (each spawn costs ~100 ms).
 describe('entry point', () => {
-  const root = resolve(import.meta.dir, '..');
+  const root = resolve(import.meta.dir, '..', '..');
 
   async function spawn(args: string[], env: Record<string, string> = {}) {
     const proc = Bun.spawn([process.execPath, ...args], {

@@ -1,6 +1,6 @@
 // `initialize` decisions against a fake kernel: dummy link, lo fallback, idempotency, IPv6 and permission failures.
 import { describe, expect, test } from 'bun:test';
-import { type InitializeIo, runInitialize } from '../../src/node/initialize.ts';
+import { type InitializeIo, runInitialize } from '../../src/initialize/initialize.ts';
 import { createFakeIp, type FakeIpOptions } from './fake-ip.ts';
 
 async function run(argv: string[], fake: ReturnType<typeof createFakeIp>, io: Partial<InitializeIo> = {}) {

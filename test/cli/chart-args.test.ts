@@ -2,13 +2,13 @@
 // templates (hack/testdata/expected_*_helm_template.yaml) and values.yaml give them, run through our CLI as
 // `image.override` would: every form must parse to the same meaning the public agent (cobra/pflag) gives it.
 import { describe, expect, test } from 'bun:test';
-import { type CliIo, runCli, type SubcommandLoaders } from '../src/cli-main.ts';
-import type { Config } from '../src/config.ts';
+import { type CliIo, runCli, type SubcommandLoaders } from '../../src/cli/dispatch.ts';
+import type { Config } from '../../src/config/server-config.ts';
 import {
   type InitializeOptions,
   InitializeUsageError,
   parseInitializeOptions,
-} from '../src/node/initialize-options.ts';
+} from '../../src/initialize/initialize-options.ts';
 
 interface Outcome {
   code: number;

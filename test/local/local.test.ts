@@ -6,8 +6,8 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LocalRun, startLocal } from '../src/local.ts';
-import { freePort } from './helpers/free-port.ts';
+import { type LocalRun, startLocal } from '../../src/local/local.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 let run: LocalRun;
 const dir = mkdtempSync(join(tmpdir(), 'local-mode-test-'));

@@ -1,6 +1,6 @@
 // Parsing `ip -j addr show` output (the real iproute2 6.x shape) and comparing addresses like the kernel does.
 import { describe, expect, test } from 'bun:test';
-import { hasAddress, parseLinkState } from '../../src/node/link-state.ts';
+import { hasAddress, parseLinkState } from '../../src/initialize/link-state.ts';
 
 // Captured from iproute2 6.1 for a bridge holding both agent addresses.
 const REAL_OUTPUT =

@@ -1,6 +1,6 @@
 // The `server` flag table: the public agent's flags (same names, short forms, defaults, meanings) first,
 // then our additive ones. The parser and `server --help` both read it, so they cannot drift apart.
-import { type FlagSpec, VERBOSITY_FLAG } from './argv.ts';
+import { type FlagSpec, VERBOSITY_FLAG } from '../cli/flag-parser.ts';
 
 export const SERVER_FLAGS = [
   // --- the public agent's flags ---

@@ -1,49 +1,49 @@
 // Builds the agent's parts from a Config and runs them: start, readiness, SIGTERM drain, stop.
-import { type Clock, type MonotonicNow, systemClock, type Timers } from './clock.ts';
-import { type Config, missingSettings } from './config.ts';
-import { type CredentialCache, createCredentialCache } from './credentials/cache.ts';
-import { type CredentialService, createCredentialService } from './credentials/credential-service.ts';
-import { createRefresher, type Refresher } from './credentials/refresher.ts';
-import { readCaBundle } from './eks-auth/ca-bundle.ts';
-import { createEksAuthClient } from './eks-auth/client.ts';
-import { type CredentialsProvider, createNodeCredentials } from './eks-auth/node-credentials.ts';
-import { defaultEksAuthEndpoint } from './eks-auth/partitions.ts';
-import type { FetchLike } from './eks-auth/transport.ts';
-import type { EksAuthClient } from './eks-auth/types.ts';
-import { AgentError } from './errors.ts';
+import { type Clock, type MonotonicNow, systemClock, type Timers } from '../clock.ts';
+import { type Config, missingSettings } from '../config/server-config.ts';
+import { type CredentialCache, createCredentialCache } from '../credentials/cache.ts';
+import { type CredentialService, createCredentialService } from '../credentials/credential-service.ts';
+import { createRefresher, type Refresher } from '../credentials/refresher.ts';
+import { readCaBundle } from '../eks-auth/ca-bundle.ts';
+import { createEksAuthClient } from '../eks-auth/client.ts';
+import { type CredentialsProvider, createNodeCredentials } from '../eks-auth/node-credentials.ts';
+import { defaultEksAuthEndpoint } from '../eks-auth/partitions.ts';
+import type { FetchLike } from '../eks-auth/transport.ts';
+import type { EksAuthClient } from '../eks-auth/types.ts';
+import { AgentError } from '../errors.ts';
 import {
   createConnectionGuard,
   MAX_REQUEST_HEADER_BYTES,
   runtimeHeaderLimitBytes,
-} from './http/connection-guard.ts';
-import { type CredentialsHandler, createCredentialsHandler } from './http/credentials-handler.ts';
-import { createDataApp } from './http/data-app.ts';
-import { createHostCheck } from './http/host-check.ts';
-import { type DataListeners, type ListenerStatus, startDataListeners } from './http/listeners.ts';
+} from '../http/connection-guard.ts';
+import { type CredentialsHandler, createCredentialsHandler } from '../http/credentials-handler.ts';
+import { createDataApp } from '../http/data-app.ts';
+import { createHostCheck } from '../http/host-check.ts';
+import { type DataListeners, type ListenerStatus, startDataListeners } from '../http/listeners.ts';
 import {
   type RunningServer,
   startMetricsServer,
   startProbeServer,
   startProbeSocket,
-} from './http/metrics-server.ts';
-import { createRateLimiter } from './http/rate-limiter.ts';
-import { createKubeApiClient } from './kube/api-client.ts';
+} from '../http/metrics-server.ts';
+import { createRateLimiter } from '../http/rate-limiter.ts';
+import { createKubeApiClient } from '../kube/api-client.ts';
 import {
   createStartupTaintRemover,
   type StartupTaintOptions,
   type StartupTaintRemover,
   type StartupTaintStatus,
-} from './kube/startup-taint.ts';
-import { setBuildInfo } from './observability/build-info.ts';
-import { createConfigChecks } from './observability/config-checks.ts';
-import { createEventLoopMonitor } from './observability/event-loop-monitor.ts';
-import { createLogger, type Logger } from './observability/logger.ts';
-import { createMetrics, type Metrics } from './observability/metrics.ts';
-import type { ProbeChecks, ProbeResult } from './observability/probe-result.ts';
-import { installProcessMetrics, readMaxFds } from './observability/process-metrics.ts';
-import type { TokenVerifier } from './token/types.ts';
-import { createVerification, type Verification } from './token/verification.ts';
-import { VERSION } from './version.ts';
+} from '../kube/startup-taint.ts';
+import { setBuildInfo } from '../observability/build-info.ts';
+import { createConfigChecks } from '../observability/config-checks.ts';
+import { createEventLoopMonitor } from '../observability/event-loop-monitor.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
+import { createMetrics, type Metrics } from '../observability/metrics.ts';
+import type { ProbeChecks, ProbeResult } from '../observability/probe-result.ts';
+import { installProcessMetrics, readMaxFds } from '../observability/process-metrics.ts';
+import type { TokenVerifier } from '../token/types.ts';
+import { createVerification, type Verification } from '../token/verification.ts';
+import { VERSION } from '../version.ts';
 
 /** Parts a test or the `local` mode may supply instead of the defaults built from the Config. */
 export interface AgentDeps {

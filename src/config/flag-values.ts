@@ -1,7 +1,6 @@
 // Converters from raw flag strings to typed config values; each failure is one ConfigError line that
 // names the flag, shows the (possibly redacted) value and says what would be accepted.
 import { isIP } from 'node:net';
-import type { LogLevel } from './config.ts';
 import { ConfigError, showValue } from './config-error.ts';
 import { DurationError, parseGoDuration } from './duration.ts';
 
@@ -105,6 +104,9 @@ export function toClusterName(flag: string, raw: string): string {
   }
   return raw;
 }
+
+/** pino's level names; `-v` maps the public agent's logrus names onto them. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 const LEVEL_NAMES: Readonly<Record<string, LogLevel>> = {
   trace: 'trace',

@@ -4,7 +4,7 @@
 // `--name=true|false` (pflag never gives a boolean the next argument; a following Go true-word such as the
 // public chart's `--rotate-credentials "true"` is skipped as cobra ignores it, a false-word is an error);
 // list flags repeat and also split on commas. A repeated single-value flag keeps the last value, so an override appended to a manifest wins.
-import { ConfigError, showValue } from './config-error.ts';
+import { ConfigError, showValue } from '../config/config-error.ts';
 
 export type FlagKind = 'value' | 'boolean' | 'list';
 

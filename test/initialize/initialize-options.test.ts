@@ -4,7 +4,7 @@ import {
   INITIALIZE_DEFAULTS,
   InitializeUsageError,
   parseInitializeOptions,
-} from '../../src/node/initialize-options.ts';
+} from '../../src/initialize/initialize-options.ts';
 
 describe('parseInitializeOptions', () => {
   test('defaults match the public agent', () => {

@@ -1,10 +1,11 @@
 // Subcommand dispatch for `eks-pod-identity-agent`: help, version, and lazy loading of each subcommand so
 // one subcommand's load cost (workers, AWS SDK, emulator) never lands on another.
-import { formatFlagsHelp, parseFlags, VERBOSITY_FLAG, wantsHelp } from './argv.ts';
-import { type Config, ConfigError, parseServerConfig, SERVER_FLAGS } from './config.ts';
-import { showValue } from './config-error.ts';
-import { toLogLevel } from './config-values.ts';
-import { VERSION } from './version.ts';
+
+import { showValue } from '../config/config-error.ts';
+import { toLogLevel } from '../config/flag-values.ts';
+import { type Config, ConfigError, parseServerConfig, SERVER_FLAGS } from '../config/server-config.ts';
+import { VERSION } from '../version.ts';
+import { formatFlagsHelp, parseFlags, VERBOSITY_FLAG, wantsHelp } from './flag-parser.ts';
 
 export const PROGRAM = 'eks-pod-identity-agent';
 
@@ -23,10 +24,10 @@ export interface SubcommandLoaders {
 }
 
 export const DEFAULT_LOADERS: SubcommandLoaders = {
-  server: async () => (await import('./agent.ts')).runServer,
-  local: async () => (await import('./local.ts')).runLocal,
-  emulator: async () => (await import('./emulator/command.ts')).runEmulatorCommand,
-  initialize: async () => (await import('./node/initialize.ts')).runInitialize,
+  server: async () => (await import('../agent/agent.ts')).runServer,
+  local: async () => (await import('../local/local.ts')).runLocal,
+  emulator: async () => (await import('../emulator/command.ts')).runEmulatorCommand,
+  initialize: async () => (await import('../initialize/initialize.ts')).runInitialize,
 };
 
 type Runner = (argv: readonly string[], io: CliIo, load: SubcommandLoaders) => Promise<number>;
@@ -61,7 +62,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   },
   probe: {
     summary: "Ask this pod's agent for a probe on its --probe-socket (an exec startup probe).",
-    run: async (argv, io) => (await import('./http/probe-command.ts')).runProbeCommand(argv, io),
+    run: async (argv, io) => (await import('../http/probe-command.ts')).runProbeCommand(argv, io),
   },
   version: {
     summary: 'Print the version and runtime.',

@@ -7,7 +7,7 @@ import {
   missingSettings,
   parseServerConfig,
   SERVER_FLAGS,
-} from '../src/config.ts';
+} from '../../src/config/server-config.ts';
 
 const ENV = { AWS_REGION: 'us-west-2' };
 const BASE = ['-c', 'my-cluster'];

@@ -1,7 +1,11 @@
 // initialize's best-effort net.ipv4.tcp_migrate_req: on where it can be, one clear line where it cannot.
 import { expect, test } from 'bun:test';
-import { type InitializeIo, runInitialize } from '../../src/node/initialize.ts';
-import { enableRequestMigration, type SysctlIo, TCP_MIGRATE_REQ } from '../../src/node/request-migration.ts';
+import { type InitializeIo, runInitialize } from '../../src/initialize/initialize.ts';
+import {
+  enableRequestMigration,
+  type SysctlIo,
+  TCP_MIGRATE_REQ,
+} from '../../src/initialize/request-migration.ts';
 import { createFakeIp } from './fake-ip.ts';
 
 function fakeSysctl(initial: string | undefined, writeError?: string) {

@@ -1,9 +1,11 @@
 // Flags + environment -> one frozen Config. The only module that reads argv or process.env.
 import { availableParallelism } from 'node:os';
-import { parseFlags, type RawFlags } from './argv.ts';
+import { parseFlags, type RawFlags } from '../cli/flag-parser.ts';
+import type { KubeApiEndpoint } from '../kube/api-client.ts';
+import { readKubeApi, readStartupTaint, type StartupTaintConfig } from '../kube/kube-config.ts';
 import { ConfigError, showValue } from './config-error.ts';
-import { SERVER_FLAGS, type ServerFlagName } from './config-flags.ts';
 import {
+  type LogLevel,
   toChoice,
   toClusterName,
   toDurationMs,
@@ -13,14 +15,13 @@ import {
   toLogLevel,
   toNumber,
   toPort,
-} from './config-values.ts';
-import type { KubeApiEndpoint } from './kube/api-client.ts';
-import { readKubeApi, readStartupTaint, type StartupTaintConfig } from './kube/kube-config.ts';
+} from './flag-values.ts';
+import { SERVER_FLAGS, type ServerFlagName } from './server-flags.ts';
 
 export { ConfigError } from './config-error.ts';
-export { SERVER_FLAGS } from './config-flags.ts';
+export { SERVER_FLAGS } from './server-flags.ts';
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export type { LogLevel };
 export type VerifyMode = 'off' | 'claims' | 'signature';
 
 export interface Config {
@@ -97,7 +98,7 @@ export interface Config {
   readonly rateLimitPerClient: number;
   /** --rate-limit-global (cache misses/s in total), default 0 = unlimited. */
   readonly rateLimitGlobal: number;
-  /** --drain-delay, default 0 (the manifests set 5s): handover after SIGTERM before the listeners close (agent.ts drain). */
+  /** --drain-delay, default 0 (the manifests set 5s): handover after SIGTERM before the listeners close (agent/agent.ts drain). */
   readonly drainDelayMs: number;
   /** --shutdown-timeout, default 30s: drain bound on SIGTERM. */
   readonly shutdownTimeoutMs: number;
