@@ -1,4 +1,5 @@
 // Builds the agent's parts from a Config and runs them: start, readiness, SIGTERM drain, stop.
+import { createClosers, stopSignal } from '../cli/shutdown.ts';
 import { type Clock, type MonotonicNow, systemClock, type Timers } from '../clock.ts';
 import { type Config, missingSettings } from '../config/server-config.ts';
 import { type CredentialCache, createCredentialCache } from '../credentials/cache.ts';
@@ -208,11 +209,10 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
   const { client, nodeCredentials, cache, service, refresher, handler, cachingEnabled } =
     createCredentialPath(config, { ...deps, clock, logger, metrics, verifier }, () => draining);
   const dataApp = createDataApp();
-  /** On a failed start, what was already built is stopped (workers, key refresh, credential rotation). */
-  const releaseBuilt = async () => {
-    await verification.close();
-    client.close();
-  };
+  // Every part built registers its closer: a failed start and stop() release the same list, last built first.
+  const closers = createClosers();
+  closers.add(() => client.close());
+  closers.add(() => verification.close());
   let listeners: DataListeners;
   try {
     listeners = await startDataListeners({
@@ -225,11 +225,14 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
       metrics,
     });
   } catch (err) {
-    await releaseBuilt();
+    await closers.close();
     throw err;
   }
+  closers.add(() => listeners.stop(true));
   const connectionGuard = guardConnections(config, listeners, logger, metrics);
+  closers.add(() => connectionGuard.stop());
   const loopMonitor = createEventLoopMonitor();
+  closers.add(() => loopMonitor.stop());
   const notConfigured = notConfiguredMessage(config);
   const configChecks = createConfigChecks({ config, nodeCredentials, verification, clock });
   configChecks.start();
@@ -256,17 +259,16 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
         registry: metrics.registry,
         probes,
       });
+      closers.add(metricsServer.stop);
       probeServer = await startProbeServer({ hostname: config.probeAddress, port: config.probePort, probes });
+      closers.add(probeServer.stop);
       // Last: the startup probe asks it, so it answers only once everything else is listening.
-      if (config.probeSocket !== undefined)
+      if (config.probeSocket !== undefined) {
         probeSocket = startProbeSocket({ path: config.probeSocket, probes });
+        closers.add(probeSocket.stop);
+      }
     } catch (err) {
-      await probeServer?.stop();
-      await metricsServer?.stop();
-      connectionGuard.stop();
-      await listeners.stop(true);
-      loopMonitor.stop();
-      await releaseBuilt();
+      await closers.close();
       throw err;
     }
   }
@@ -334,10 +336,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
       );
       await listeners.stop(true);
     }
-    await Promise.all([metricsServer?.stop(), probeServer?.stop(), probeSocket?.stop()]);
-    loopMonitor.stop();
-    await verification.close();
-    client.close();
+    await closers.close();
     logger.info('agent stopped');
   }
 
@@ -504,14 +503,8 @@ function buildStartupTaintRemover(
 /** Runs `server` until SIGTERM/SIGINT; resolves with the process exit code. */
 export async function runServer(config: Config): Promise<number> {
   const agent = await startAgent(config);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: string) => {
-      agent.logger.info({ signal }, 'signal received; draining');
-      resolve();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  const signal = await stopSignal().received;
+  agent.logger.info({ signal }, 'signal received; draining');
   await agent.stop();
   return 0;
 }

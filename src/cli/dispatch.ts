@@ -1,13 +1,14 @@
 // Subcommand dispatch for `eks-pod-identity-agent`: help, version, and lazy loading of each subcommand so
 // one subcommand's load cost (workers, AWS SDK, emulator) never lands on another.
 
-import { showValue } from '../config/config-error.ts';
 import { toLogLevel } from '../config/flag-values.ts';
-import { type Config, ConfigError, parseServerConfig, SERVER_FLAGS } from '../config/server-config.ts';
+import { type Config, parseServerConfig, SERVER_FLAGS, UsageError } from '../config/server-config.ts';
 import { VERSION } from '../version.ts';
-import { formatFlagsHelp, parseFlags, VERBOSITY_FLAG, wantsHelp } from './flag-parser.ts';
+import { parseFlags, VERBOSITY_FLAG, wantsHelp } from './flag-parser.ts';
+import { formatFlagsHelp, formatHelp, PROGRAM } from './help.ts';
+import { showValue } from './usage-error.ts';
 
-export const PROGRAM = 'eks-pod-identity-agent';
+export { PROGRAM };
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -68,7 +69,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     summary: 'Print the version and runtime.',
     run: async (argv, io) => {
       if (wantsHelp(argv)) {
-        io.stdout(`Usage: ${PROGRAM} version\n\nPrints the agent version and the runtime it runs on.\n`);
+        io.stdout(VERSION_HELP);
         return 0;
       }
       // Only the public agent's root flag -v/--verbosity, which cobra accepts on every subcommand.
@@ -76,7 +77,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
       try {
         level = parseFlags(argv, [VERBOSITY_FLAG]).get('verbosity')?.at(-1);
       } catch (err) {
-        throw new ConfigError(`version takes no arguments but -v LEVEL: ${(err as Error).message}`);
+        throw new UsageError(`version takes no arguments but -v LEVEL: ${(err as Error).message}`);
       }
       if (level !== undefined) toLogLevel('--verbosity', level);
       io.stdout(`${PROGRAM} ${VERSION} (bun ${Bun.version}, ${process.platform}/${process.arch})\n`);
@@ -85,13 +86,23 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   },
 };
 
+const VERSION_HELP = formatHelp({
+  usage: 'version',
+  about: ['Prints the agent version and the runtime it runs on.'],
+  flags: [VERBOSITY_FLAG],
+});
+
 function printServerHelp(io: CliIo): number {
   io.stdout(
-    `Usage: ${PROGRAM} server --cluster-name NAME [flags]\n\n` +
-      'Serves pod credentials at http://169.254.170.23/v1/credentials by exchanging service-account tokens\n' +
-      'with EKS Auth AssumeRoleForPodIdentity. Region: AWS_REGION or AWS_DEFAULT_REGION (required).\n' +
-      'Node credentials: the AWS SDK default chain. Durations use Go syntax (500ms, 90s, 1h30m).\n\n' +
-      `Flags:\n${formatFlagsHelp(SERVER_FLAGS)}\n`,
+    formatHelp({
+      usage: 'server --cluster-name NAME [flags]',
+      about: [
+        'Serves pod credentials at http://169.254.170.23/v1/credentials by exchanging service-account tokens ' +
+          'with EKS Auth AssumeRoleForPodIdentity. Region: AWS_REGION or AWS_DEFAULT_REGION (required). ' +
+          'Node credentials: the AWS SDK default chain. Durations use Go syntax (500ms, 90s, 1h30m).',
+      ],
+      flags: SERVER_FLAGS,
+    }),
   );
   return 0;
 }
@@ -138,18 +149,18 @@ export async function runCli(
       const topic = rest[0];
       if (topic === undefined) return printGlobalHelp(io);
       const sub = findSubcommand(topic);
-      if (!sub) throw new ConfigError(`unknown subcommand ${showValue(topic)}; run '${PROGRAM} --help'`);
+      if (!sub) throw new UsageError(`unknown subcommand ${showValue(topic)}; run '${PROGRAM} --help'`);
       return await sub.run(['--help'], io, load);
     }
     // The add-on runs `server ...` explicitly; flags first (`-c my-cluster`) also mean server.
     const [name, args] = first.startsWith('-') ? ['server', argv] : [first, rest];
     const sub = findSubcommand(name);
     if (!sub) {
-      throw new ConfigError(`unknown subcommand ${showValue(name)}; run '${PROGRAM} --help'`);
+      throw new UsageError(`unknown subcommand ${showValue(name)}; run '${PROGRAM} --help'`);
     }
     return await sub.run(args, io, load);
   } catch (err) {
     io.stderr(`${PROGRAM}: ${oneLine(err)}\n`);
-    return err instanceof ConfigError ? 2 : 1;
+    return err instanceof UsageError ? 2 : 1;
   }
 }

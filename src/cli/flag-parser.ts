@@ -1,10 +1,11 @@
-// A table-driven flag parser with pflag's (Go cobra) syntax, and the help text rendered from the same table.
+// The one flag parser of every subcommand: table-driven, with pflag's (Go cobra) syntax. help.ts renders the
+// same tables, so a flag's help and its parsing cannot drift apart.
 //
 // Accepted forms: `--name value`, `--name=value`, `-n value`, `-n=value`, `-nvalue`; booleans as `--name` or
 // `--name=true|false` (pflag never gives a boolean the next argument; a following Go true-word such as the
 // public chart's `--rotate-credentials "true"` is skipped as cobra ignores it, a false-word is an error);
 // list flags repeat and also split on commas. A repeated single-value flag keeps the last value, so an override appended to a manifest wins.
-import { ConfigError, showValue } from '../config/config-error.ts';
+import { showValue, UsageError } from './usage-error.ts';
 
 export type FlagKind = 'value' | 'boolean' | 'list';
 
@@ -21,6 +22,8 @@ export interface FlagSpec {
   /** Shown in help when the default is computed at run time. */
   readonly defaultText?: string;
   readonly help: string;
+  /** A second occurrence is an error instead of an override (where a silent override would hide a mistake). */
+  readonly once?: boolean;
 }
 
 /**
@@ -34,6 +37,14 @@ export const VERBOSITY_FLAG = {
   valueName: 'LEVEL',
   default: 'info',
   help: 'Log level: trace, debug, info, warn, error, fatal, silent (or 0-9: 4+ debug, 6+ trace).',
+} as const satisfies FlagSpec;
+
+/** `-h`/`--help`, in every subcommand's table. */
+export const HELP_FLAG = {
+  name: 'help',
+  short: 'h',
+  kind: 'boolean',
+  help: 'Show this help.',
 } as const satisfies FlagSpec;
 
 /** Raw values by long name: the last value for value flags, every value for lists, 'true'/'false' for booleans. */
@@ -52,7 +63,7 @@ export function parseBoolWord(flag: string, value: string): boolean {
   const word = value.toLowerCase();
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
-  throw new ConfigError(`invalid value ${showValue(value)} for --${flag}: expected true or false`);
+  throw new UsageError(`invalid value ${showValue(value)} for --${flag}: expected true or false`);
 }
 
 /** Edit distance counting a swap of neighbours as one edit ("prot" is one edit from "port"). */
@@ -71,7 +82,7 @@ function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-function unknownFlag(token: string, specs: readonly FlagSpec[]): ConfigError {
+function unknownFlag(token: string, specs: readonly FlagSpec[]): UsageError {
   const name = token.replace(/^-+/, '').split('=')[0] ?? '';
   const close = specs
     .map((s) => ({ s, d: editDistance(name, s.name) }))
@@ -79,10 +90,10 @@ function unknownFlag(token: string, specs: readonly FlagSpec[]): ConfigError {
     .filter(({ s, d }) => name.length > 1 && (d <= (name.length >= 5 ? 2 : 1) || s.name.startsWith(name)))
     .sort((x, y) => x.d - y.d)[0];
   const hint = close ? ` (did you mean --${close.s.name}?)` : '';
-  return new ConfigError(`unknown flag ${showValue(token.split('=')[0] ?? token)}${hint}`);
+  return new UsageError(`unknown flag ${showValue(token.split('=')[0] ?? token)}${hint}`);
 }
 
-/** Parses argv against a flag table; throws ConfigError for unknown flags, missing values and stray arguments. */
+/** Parses argv against a flag table; throws UsageError for unknown flags, missing values and stray arguments. */
 export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]): RawFlags {
   const byLong = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
@@ -90,7 +101,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
     if (token === '--') {
-      if (i + 1 < argv.length) throw new ConfigError(`unexpected argument ${showValue(argv[i + 1]!)}`);
+      if (i + 1 < argv.length) throw new UsageError(`unexpected argument ${showValue(argv[i + 1]!)}`);
       break;
     }
     let spec: FlagSpec | undefined;
@@ -104,7 +115,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
       // `-p=80` and `-p80` both carry the value inline, as in pflag.
       if (token.length > 2) inline = token[2] === '=' ? token.slice(3) : token.slice(2);
     } else {
-      throw new ConfigError(`unexpected argument ${showValue(token)} (flags look like --name value)`);
+      throw new UsageError(`unexpected argument ${showValue(token)} (flags look like --name value)`);
     }
     if (!spec) throw unknownFlag(token, specs);
     let value: string;
@@ -116,7 +127,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
         if (GO_TRUE_WORDS.has(next)) i++;
         // The same rule would turn `--flag false` ON; say so instead of doing it.
         else if (GO_FALSE_WORDS.has(next)) {
-          throw new ConfigError(
+          throw new UsageError(
             `"--${spec.name} ${next}" would turn --${spec.name} on (a separate word does not set a boolean flag); write --${spec.name}=${next}`,
           );
         }
@@ -126,7 +137,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
     } else {
       const next = argv[i + 1];
       if (next === undefined || LOOKS_LIKE_FLAG.test(next)) {
-        throw new ConfigError(
+        throw new UsageError(
           `flag --${spec.name} needs a value${spec.valueName ? ` (${spec.valueName})` : ''}`,
         );
       }
@@ -138,10 +149,45 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
       list.push(...value.split(','));
       out.set(spec.name, list);
     } else {
+      if (spec.once && out.has(spec.name)) throw new UsageError(`--${spec.name} given twice`);
       out.set(spec.name, [value]);
     }
   }
   return out;
+}
+
+/** Parsed flags read by name, each falling back to its table default (parsed exactly like user input). */
+export interface FlagValues<N extends string> {
+  /** The value given last, or undefined when the flag is absent. */
+  given(name: N): string | undefined;
+  /** The value given last, else the table's default; the table must give one. */
+  value(name: N): string;
+  /** Every value of a list flag, else the table's default list. */
+  list(name: N): readonly string[];
+  /** A boolean flag is on. */
+  isOn(name: N): boolean;
+}
+
+/** Parses argv against a flag table (see parseFlags) and reads the result by name. */
+export function readFlags<const S extends readonly FlagSpec[]>(
+  argv: readonly string[],
+  specs: S,
+): FlagValues<S[number]['name']> {
+  const flags = parseFlags(argv, specs);
+  const defaultOf = (name: string) => specs.find((s) => s.name === name)?.default;
+  return {
+    given: (name) => flags.get(name)?.at(-1),
+    value(name) {
+      const value = flags.get(name)?.at(-1) ?? defaultOf(name);
+      if (typeof value !== 'string') throw new Error(`flag table has no default for --${name}`);
+      return value;
+    },
+    list(name) {
+      const value = flags.get(name) ?? defaultOf(name) ?? [];
+      return typeof value === 'string' ? [value] : value;
+    },
+    isOn: (name) => flags.get(name)?.at(-1) === 'true',
+  };
 }
 
 /** True when argv asks for help (`-h`, `--help`, `--help=true`) before any `--`. */
@@ -151,42 +197,4 @@ export function wantsHelp(argv: readonly string[]): boolean {
     if (token === '-h' || token === '--help' || token === '--help=true') return true;
   }
   return false;
-}
-
-function describeDefault(spec: FlagSpec): string {
-  if (spec.defaultText) return spec.defaultText;
-  if (spec.default === undefined) return '';
-  return typeof spec.default === 'string' ? spec.default : spec.default.join(', ');
-}
-
-const HELP_INDENT = '        ';
-const HELP_WIDTH = 100;
-
-/** Greedy word wrap so help reads in an 100-column terminal. */
-function wrap(text: string): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && HELP_INDENT.length + line.length + 1 + word.length > HELP_WIDTH) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines;
-}
-
-/** Help for every flag of a table: forms and placeholder on one line, then meaning and default. */
-export function formatFlagsHelp(specs: readonly FlagSpec[]): string {
-  return specs
-    .map((s) => {
-      const forms = `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.kind === 'boolean' ? '' : ` ${s.valueName ?? 'VALUE'}`}`;
-      const dflt = describeDefault(s);
-      const more = s.kind === 'list' ? ' Repeatable; commas also separate values.' : '';
-      const text = `${s.help}${more}${dflt ? ` (default: ${dflt})` : ''}`;
-      return [`  ${forms}`, ...wrap(text).map((l) => HELP_INDENT + l)].join('\n');
-    })
-    .join('\n');
 }

@@ -1,11 +1,11 @@
-// Converters from raw flag strings to typed config values; each failure is one ConfigError line that
+// Converters from raw flag strings to typed config values; each failure is one UsageError line that
 // names the flag, shows the (possibly redacted) value and says what would be accepted.
 import { isIP } from 'node:net';
-import { ConfigError, showValue } from './config-error.ts';
+import { showValue, UsageError } from '../cli/usage-error.ts';
 import { DurationError, parseGoDuration } from './duration.ts';
 
-function invalid(flag: string, raw: string, expected: string): ConfigError {
-  return new ConfigError(`invalid value ${showValue(raw)} for ${flag}: ${expected}`);
+function invalid(flag: string, raw: string, expected: string): UsageError {
+  return new UsageError(`invalid value ${showValue(raw)} for ${flag}: ${expected}`);
 }
 
 const INTEGER = /^[+-]?\d+$/;

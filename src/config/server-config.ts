@@ -1,9 +1,9 @@
 // Flags + environment -> one frozen Config. The only module that reads argv or process.env.
 import { availableParallelism } from 'node:os';
 import { parseFlags, type RawFlags } from '../cli/flag-parser.ts';
+import { showValue, UsageError } from '../cli/usage-error.ts';
 import type { KubeApiEndpoint } from '../kube/api-client.ts';
 import { readKubeApi, readStartupTaint, type StartupTaintConfig } from '../kube/kube-config.ts';
-import { ConfigError, showValue } from './config-error.ts';
 import {
   type LogLevel,
   toChoice,
@@ -18,7 +18,7 @@ import {
 } from './flag-values.ts';
 import { SERVER_FLAGS, type ServerFlagName } from './server-flags.ts';
 
-export { ConfigError } from './config-error.ts';
+export { UsageError } from '../cli/usage-error.ts';
 export { SERVER_FLAGS } from './server-flags.ts';
 
 export type { LogLevel };
@@ -138,16 +138,16 @@ function readRegion(env: Record<string, string | undefined>, allowMissing: boole
     ? ['AWS_REGION', env['AWS_REGION']]
     : ['AWS_DEFAULT_REGION', env['AWS_DEFAULT_REGION'] ?? ''];
   if (value === '' && allowMissing) return '';
-  if (value === '') throw new ConfigError('missing region: set AWS_REGION or AWS_DEFAULT_REGION');
+  if (value === '') throw new UsageError('missing region: set AWS_REGION or AWS_DEFAULT_REGION');
   if (value.length > 64 || !REGION.test(value)) {
-    throw new ConfigError(
+    throw new UsageError(
       `invalid value ${showValue(value)} for ${name}: expected a region such as us-east-1`,
     );
   }
   return value;
 }
 
-/** Parses `server` flags and environment into a frozen Config. Throws ConfigError with one clear line. */
+/** Parses `server` flags and environment into a frozen Config. Throws UsageError with one clear line. */
 export function parseServerConfig(
   argv: readonly string[],
   env: Record<string, string | undefined>,
@@ -167,7 +167,7 @@ export function parseServerConfig(
   const f = (name: ServerFlagName) => `--${name}`;
 
   const clusterRaw = given('cluster-name');
-  if (clusterRaw === undefined) throw new ConfigError('missing required flag --cluster-name (-c)');
+  if (clusterRaw === undefined) throw new UsageError('missing required flag --cluster-name (-c)');
   // Given but empty: an unedited install (`--cluster-name=$(CLUSTER_NAME)` with an empty ConfigMap value). The
   // agent starts unready and names what to set, rather than crash-looping on every node.
   const clusterName = clusterRaw === '' ? '' : toClusterName(f('cluster-name'), clusterRaw);
@@ -187,7 +187,7 @@ export function parseServerConfig(
   const useFipsEndpoint = readSdkBoolean(env, 'AWS_USE_FIPS_ENDPOINT');
   // The EKS Auth endpoint rules refuse this pair too ("FIPS and custom endpoint are not supported").
   if (useFipsEndpoint && endpoint !== undefined) {
-    throw new ConfigError(
+    throw new UsageError(
       'AWS_USE_FIPS_ENDPOINT=true and a custom endpoint (--endpoint or AWS_ENDPOINT_URL_EKS_AUTH) cannot be combined: drop one',
     );
   }
@@ -197,11 +197,11 @@ export function parseServerConfig(
   const tokenIssuer = optional(given('token-issuer') || undefined, (v) => toHttpUrl(f('token-issuer'), v));
   const jwksUrl = optional(given('jwks-url'), (v) => toHttpUrl(f('jwks-url'), v));
   const jwksFile = optional(given('jwks-file'), (v) => {
-    if (v.trim() === '') throw new ConfigError('invalid value "" for --jwks-file: expected a file path');
+    if (v.trim() === '') throw new UsageError('invalid value "" for --jwks-file: expected a file path');
     return v;
   });
   if (jwksUrl !== undefined && jwksFile !== undefined) {
-    throw new ConfigError('--jwks-url and --jwks-file both name the signing keys: give only one');
+    throw new UsageError('--jwks-url and --jwks-file both name the signing keys: give only one');
   }
   // Read whenever the pod has it: the default key source and --startup-taint both use it.
   const kubeApi = readKubeApi(env, raw('service-account-dir'));
@@ -215,7 +215,7 @@ export function parseServerConfig(
         : 'claims'
       : toChoice(f('verify-tokens'), verifyRaw, VERIFY_MODES);
   if (verifyTokens === 'signature' && !hasKeySource) {
-    throw new ConfigError(
+    throw new UsageError(
       '--verify-tokens=signature needs a key source: --token-issuer, --jwks-url, --jwks-file, or a cluster (KUBERNETES_SERVICE_HOST/PORT)',
     );
   }
@@ -305,7 +305,7 @@ function readSdkBoolean(env: Record<string, string | undefined>, name: string): 
   if (value === undefined || value === '') return false;
   const word = value.toLowerCase();
   if (word === 'true' || word === 'false') return word === 'true';
-  throw new ConfigError(`invalid value ${showValue(value)} for ${name}: expected true or false`);
+  throw new UsageError(`invalid value ${showValue(value)} for ${name}: expected true or false`);
 }
 
 /** Settings an operator still has to give before the agent can serve (empty when it is configured). */

@@ -1,5 +1,8 @@
 // Flags and config file of the `emulator` subcommand, turned into EmulatorOptions plus initial state.
 import { readFileSync, statSync } from 'node:fs';
+import { type FlagSpec, HELP_FLAG, readFlags } from '../cli/flag-parser.ts';
+import { formatHelp } from '../cli/help.ts';
+import { UsageError } from '../cli/usage-error.ts';
 import {
   asObject,
   InputError,
@@ -10,13 +13,41 @@ import {
 } from './input-validation.ts';
 import type { Association, EmulatorFaults, EmulatorOptions } from './types.ts';
 
-export const EMULATOR_USAGE =
-  'usage: emulator [--port N] [--host H] [--config FILE] [--kube-api-dir DIR]\n' +
-  '  --port N       listen port, default 0 (a random free port; the chosen URL is printed)\n' +
-  '  --host H       listen address, default 127.0.0.1\n' +
-  '  --kube-api-dir DIR  also start the API-server stand-in (HTTPS, /openid/v1/jwks) and write an agent\n' +
-  '                 service-account mount (token, ca.crt, namespace) to DIR; its URL is printed as kubeApi\n' +
-  '  --config FILE  JSON: {credentialTtlSeconds, associations, faults, accessKeyId, secretAccessKey, sessionToken}';
+const EMULATOR_FLAGS = [
+  {
+    name: 'port',
+    kind: 'value',
+    valueName: 'N',
+    once: true,
+    help: 'Listen port; 0 is a random free port (the chosen URL is printed).',
+    default: '0',
+  },
+  { name: 'host', kind: 'value', valueName: 'H', once: true, help: 'Listen address.', default: '127.0.0.1' },
+  {
+    name: 'config',
+    kind: 'value',
+    valueName: 'FILE',
+    once: true,
+    help: 'JSON: {credentialTtlSeconds, associations, faults, accessKeyId, secretAccessKey, sessionToken}.',
+  },
+  {
+    name: 'kube-api-dir',
+    kind: 'value',
+    valueName: 'DIR',
+    once: true,
+    help:
+      'Also start the API-server stand-in (HTTPS, /openid/v1/jwks) and write an agent service-account mount ' +
+      '(token, ca.crt, namespace) to DIR; its URL is printed as kubeApi.',
+  },
+  HELP_FLAG,
+] as const satisfies readonly FlagSpec[];
+
+export const EMULATOR_USAGE = formatHelp({
+  usage: 'emulator [--port N] [--host H] [--config FILE] [--kube-api-dir DIR]',
+  about: ['A local EKS Auth (REST-JSON, SigV4 checked) and token issuer, until SIGINT or SIGTERM.'],
+  flags: EMULATOR_FLAGS,
+  notes: ['Exit status: 0 after a clean stop, 1 when it cannot start, 2 for bad flags or config.'],
+});
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -78,38 +109,37 @@ function loadConfigFile(path: string): Omit<EmulatorCommandSettings, 'help'> {
   };
 }
 
-/** Parses `--flag value` and `--flag=value`. Throws InputError with one clear line. */
+/** Parses the flags and the --config file. Throws UsageError with one clear line. */
 export function parseEmulatorArgs(argv: readonly string[]): EmulatorCommandSettings {
-  const flags = new Map<string, string>();
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') {
-      help = true;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq === -1 ? arg : arg.slice(0, eq);
-    if (name !== '--port' && name !== '--host' && name !== '--config' && name !== '--kube-api-dir')
-      throw new InputError(`unknown flag ${arg}`);
-    if (flags.has(name)) throw new InputError(`${name} given twice`);
-    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined || value === '') throw new InputError(`${name} needs a value`);
-    flags.set(name, value);
+  try {
+    return readSettings(argv);
+  } catch (err) {
+    // The config file is checked by the admin API's validators; here their errors are usage errors.
+    if (err instanceof InputError) throw new UsageError(err.message, { cause: err });
+    throw err;
   }
-  const fromFile = flags.has('--config')
-    ? loadConfigFile(flags.get('--config')!)
-    : { options: {}, associations: undefined, faults: undefined };
+}
+
+function readSettings(argv: readonly string[]): EmulatorCommandSettings {
+  const flags = readFlags(argv, EMULATOR_FLAGS);
+  const nonEmpty = <T extends string | undefined>(name: string, value: T): T => {
+    if (value === '') throw new UsageError(`--${name} needs a value`);
+    return value;
+  };
+  const given = (name: 'config' | 'kube-api-dir') => nonEmpty(name, flags.given(name));
+  const configFile = given('config');
+  const fromFile =
+    configFile !== undefined
+      ? loadConfigFile(configFile)
+      : { options: {}, associations: undefined, faults: undefined };
   const options: EmulatorOptions = { ...fromFile.options };
-  const port = flags.get('--port');
-  if (port !== undefined) {
-    if (!/^\d{1,5}$/.test(port))
-      throw new InputError(`--port must be an integer from 0 to 65535, got '${port}'`);
-    options.port = integerIn(Number(port), 0, 65_535, '--port');
-  }
-  const host = flags.get('--host');
-  if (host !== undefined) options.host = host.replace(/^\[(.*)\]$/, '$1');
-  const kubeApiDir = flags.get('--kube-api-dir');
+  // The table's defaults are the emulator's own, so help and behaviour agree.
+  const port = nonEmpty('port', flags.value('port'));
+  if (!/^\d{1,5}$/.test(port))
+    throw new UsageError(`--port must be an integer from 0 to 65535, got '${port}'`);
+  options.port = integerIn(Number(port), 0, 65_535, '--port');
+  options.host = nonEmpty('host', flags.value('host')).replace(/^\[(.*)\]$/, '$1');
+  const kubeApiDir = given('kube-api-dir');
   if (kubeApiDir !== undefined) options.kubeApi = true;
-  return { ...fromFile, options, kubeApiDir, help };
+  return { ...fromFile, options, kubeApiDir, help: flags.isOn('help') };
 }

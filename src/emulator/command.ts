@@ -1,6 +1,8 @@
 // `emulator` subcommand: parses its flags and runs the local EKS Auth emulator until SIGINT/SIGTERM.
+import { stopSignal } from '../cli/shutdown.ts';
+import { UsageError } from '../cli/usage-error.ts';
 import { EMULATOR_USAGE, parseEmulatorArgs } from './command-args.ts';
-import { type Emulator, InputError, startEmulator } from './index.ts';
+import { type Emulator, startEmulator } from './index.ts';
 
 export interface EmulatorCommandIo {
   /** One line to stdout; default process.stdout. */
@@ -11,24 +13,6 @@ export interface EmulatorCommandIo {
   stopRequested?: Promise<unknown>;
   /** Called once the emulator listens (tests use it to reach the running instance). */
   onStarted?: (emulator: Emulator) => void;
-}
-
-/** The first SIGINT/SIGTERM; `cancel` removes the handlers so the default signal behaviour returns. */
-function waitForSignal(): { signalled: Promise<unknown>; cancel: () => void } {
-  let cancel = () => {};
-  const signalled = new Promise((resolve) => {
-    const onSignal = (signal: string) => {
-      cancel();
-      resolve(signal);
-    };
-    cancel = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-  return { signalled, cancel };
 }
 
 /** Exit codes: 0 after a clean stop, 2 for bad flags or config, 1 when the emulator cannot start. */
@@ -42,17 +26,17 @@ export async function runEmulatorCommand(
   try {
     settings = parseEmulatorArgs(argv);
   } catch (e) {
-    if (!(e instanceof InputError)) throw e;
+    if (!(e instanceof UsageError)) throw e;
     err(`emulator: ${e.message} (see --help)`);
     return 2;
   }
   if (settings.help) {
-    out(EMULATOR_USAGE);
+    out(EMULATOR_USAGE.trimEnd());
     return 0;
   }
   // Listen for signals before starting, so a signal during start-up is not lost.
-  const signals = io.stopRequested ? undefined : waitForSignal();
-  const stopRequested = io.stopRequested ?? signals!.signalled;
+  const signals = io.stopRequested ? undefined : stopSignal();
+  const stopRequested = io.stopRequested ?? signals!.received;
   let emulator: Emulator;
   try {
     emulator = await startEmulator(settings.options);

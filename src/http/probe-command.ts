@@ -1,7 +1,8 @@
 // `eks-pod-identity-agent probe`: asks this pod's own agent (its --probe-socket) for /readyz or /healthz, for an
 // exec startup probe. The probe port cannot tell two agents apart while a rollout runs both on one node.
-import { type FlagSpec, parseFlags } from '../cli/flag-parser.ts';
-import { ConfigError } from '../config/config-error.ts';
+import { type FlagSpec, HELP_FLAG, readFlags } from '../cli/flag-parser.ts';
+import { formatHelp } from '../cli/help.ts';
+import { UsageError } from '../cli/usage-error.ts';
 
 export const PROBE_DEFAULTS = { socket: '/tmp/eks-pod-identity-agent.sock', path: '/readyz' } as const;
 const PROBE_PATHS = new Set(['/readyz', '/healthz']);
@@ -9,16 +10,29 @@ const PROBE_TIMEOUT_MS = 5_000;
 const MAX_SHOWN_CHARS = 300;
 
 const PROBE_FLAGS = [
-  { name: 'socket', kind: 'value', valueName: 'PATH', default: PROBE_DEFAULTS.socket, help: '' },
-  { name: 'path', kind: 'value', valueName: 'PATH', default: PROBE_DEFAULTS.path, help: '' },
-  { name: 'help', short: 'h', kind: 'boolean', help: '' },
+  {
+    name: 'socket',
+    kind: 'value',
+    valueName: 'PATH',
+    default: PROBE_DEFAULTS.socket,
+    help: "The agent's --probe-socket.",
+  },
+  {
+    name: 'path',
+    kind: 'value',
+    valueName: 'PATH',
+    default: PROBE_DEFAULTS.path,
+    help: 'The probe to ask for: /readyz or /healthz.',
+  },
+  HELP_FLAG,
 ] as const satisfies readonly FlagSpec[];
 
-export const PROBE_HELP = `Usage: eks-pod-identity-agent probe [--socket PATH] [--path /readyz|/healthz]
-
-Asks the agent of this pod, on its --probe-socket (default ${PROBE_DEFAULTS.socket}), for a probe (default
-${PROBE_DEFAULTS.path}). Exit status 0 when it answers 200, 1 otherwise (the answer is printed), 2 for bad flags.
-`;
+export const PROBE_HELP = formatHelp({
+  usage: 'probe [--socket PATH] [--path /readyz|/healthz]',
+  about: ['Asks the agent of this pod, on its --probe-socket, for a probe (an exec startup probe).'],
+  flags: PROBE_FLAGS,
+  notes: ['Exit status: 0 when it answers 200, 1 otherwise (the answer is printed), 2 for bad flags.'],
+});
 
 export interface ProbeIo {
   readonly stdout: (text: string) => void;
@@ -26,14 +40,14 @@ export interface ProbeIo {
 }
 
 export async function runProbeCommand(argv: readonly string[], io: ProbeIo): Promise<number> {
-  const flags = parseFlags(argv, PROBE_FLAGS);
-  if (flags.get('help')?.at(-1) === 'true') {
+  const flags = readFlags(argv, PROBE_FLAGS);
+  if (flags.isOn('help')) {
     io.stdout(PROBE_HELP);
     return 0;
   }
-  const socket = flags.get('socket')?.at(-1) ?? PROBE_DEFAULTS.socket;
-  const path = flags.get('path')?.at(-1) ?? PROBE_DEFAULTS.path;
-  if (!PROBE_PATHS.has(path)) throw new ConfigError('--path must be /readyz or /healthz');
+  const socket = flags.value('socket');
+  const path = flags.value('path');
+  if (!PROBE_PATHS.has(path)) throw new UsageError('--path must be /readyz or /healthz');
   try {
     const res = await fetch(`http://localhost${path}`, {
       unix: socket,

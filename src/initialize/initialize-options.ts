@@ -2,10 +2,10 @@
 // same pflag-style parser as `server`, with the public agent's root flag -v/--verbosity (the public chart
 // renders `initialize -v trace`).
 import { isIPv4, isIPv6 } from 'node:net';
-import { type FlagSpec, parseFlags, VERBOSITY_FLAG } from '../cli/flag-parser.ts';
-import { ConfigError } from '../config/config-error.ts';
-import { toLogLevel } from '../config/flag-values.ts';
-import type { LogLevel } from '../config/server-config.ts';
+import { type FlagSpec, type FlagValues, HELP_FLAG, readFlags, VERBOSITY_FLAG } from '../cli/flag-parser.ts';
+import { formatHelp } from '../cli/help.ts';
+import { UsageError } from '../cli/usage-error.ts';
+import { type LogLevel, toLogLevel } from '../config/flag-values.ts';
 
 export interface InitializeOptions {
   /** The link that holds the agent addresses. */
@@ -30,89 +30,97 @@ export const INITIALIZE_DEFAULTS = {
   ipPath: 'ip',
 } as const;
 
-export const INITIALIZE_HELP = `Usage: eks-pod-identity-agent initialize [flags]
-
-Gives this node the agent's link-local addresses so pods can reach it (run once per boot, as an init
-container with CAP_NET_ADMIN). Idempotent: it reads the current state first and changes only what is missing.
-
-Flags:
-  --link-name NAME       link that holds the addresses (default ${INITIALIZE_DEFAULTS.linkName})
-  --link-type TYPE       kind of link to create (default ${INITIALIZE_DEFAULTS.linkType}); when the kernel
-                         cannot create it, the addresses go on the loopback link lo instead
-  --ipv4-address ADDR    IPv4 address, added as /32 (default ${INITIALIZE_DEFAULTS.ipv4Address})
-  --ipv6-address ADDR    IPv6 address, added as /128 (default ${INITIALIZE_DEFAULTS.ipv6Address})
-  --skip-ipv6            do not configure IPv6
-  --ip PATH              iproute2 binary (default ${INITIALIZE_DEFAULTS.ipPath}, from PATH)
-  -v, --verbosity LEVEL  log level, as for server (accepted for the public chart's \`-v trace\`)
-  -h, --help             show this help
-
-Exit status: 0 when the IPv4 address is in place (IPv6 problems are reported, not fatal); 1 when it is not;
-2 for bad flags.
-`;
-
-export class InitializeUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InitializeUsageError';
-  }
-}
-
 // Linux link names: at most 15 bytes (IFNAMSIZ - 1), no slash, colon or whitespace.
 const LINK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 const LINK_TYPE = /^[a-z][a-z0-9_]{0,31}$/;
 
 const INITIALIZE_FLAGS = [
-  { name: 'link-name', kind: 'value', valueName: 'NAME', help: '' },
-  { name: 'link-type', kind: 'value', valueName: 'TYPE', help: '' },
-  { name: 'ipv4-address', kind: 'value', valueName: 'ADDR', help: '' },
-  { name: 'ipv6-address', kind: 'value', valueName: 'ADDR', help: '' },
-  { name: 'skip-ipv6', kind: 'boolean', help: '' },
-  { name: 'ip', kind: 'value', valueName: 'PATH', help: '' },
-  VERBOSITY_FLAG,
-  { name: 'help', short: 'h', kind: 'boolean', help: '' },
+  {
+    name: 'link-name',
+    kind: 'value',
+    valueName: 'NAME',
+    default: INITIALIZE_DEFAULTS.linkName,
+    help: 'Link that holds the addresses.',
+  },
+  {
+    name: 'link-type',
+    kind: 'value',
+    valueName: 'TYPE',
+    default: INITIALIZE_DEFAULTS.linkType,
+    help: 'Kind of link to create; when the kernel cannot create it, the addresses go on the loopback link lo instead.',
+  },
+  {
+    name: 'ipv4-address',
+    kind: 'value',
+    valueName: 'ADDR',
+    default: INITIALIZE_DEFAULTS.ipv4Address,
+    help: 'IPv4 address, added as /32.',
+  },
+  {
+    name: 'ipv6-address',
+    kind: 'value',
+    valueName: 'ADDR',
+    default: INITIALIZE_DEFAULTS.ipv6Address,
+    help: 'IPv6 address, added as /128.',
+  },
+  { name: 'skip-ipv6', kind: 'boolean', help: 'Do not configure IPv6.' },
+  {
+    name: 'ip',
+    kind: 'value',
+    valueName: 'PATH',
+    default: INITIALIZE_DEFAULTS.ipPath,
+    help: 'The iproute2 binary (a bare name is looked up in PATH).',
+  },
+  { ...VERBOSITY_FLAG, help: `${VERBOSITY_FLAG.help} Accepted for the public chart's \`-v trace\`.` },
+  HELP_FLAG,
 ] as const satisfies readonly FlagSpec[];
 
+export const INITIALIZE_HELP = formatHelp({
+  usage: 'initialize [flags]',
+  about: [
+    "Gives this node the agent's link-local addresses so pods can reach it (run once per boot, as an init " +
+      'container with CAP_NET_ADMIN). Idempotent: it reads the current state first and changes only what is missing.',
+  ],
+  flags: INITIALIZE_FLAGS,
+  notes: [
+    'Exit status: 0 when the IPv4 address is in place (IPv6 problems are reported, not fatal); 1 when it is not; ' +
+      '2 for bad flags.',
+  ],
+});
+
+/** Parses `initialize` flags; throws UsageError with one line. */
 export function parseInitializeOptions(argv: readonly string[]): InitializeOptions {
-  let flags: ReturnType<typeof parseFlags>;
+  let flags: FlagValues<(typeof INITIALIZE_FLAGS)[number]['name']>;
   try {
-    flags = parseFlags(argv, INITIALIZE_FLAGS);
+    flags = readFlags(argv, INITIALIZE_FLAGS);
   } catch (err) {
-    if (err instanceof ConfigError) throw new InitializeUsageError(`${err.message} (see --help)`);
+    if (err instanceof UsageError) throw new UsageError(`${err.message} (see --help)`);
     throw err;
   }
-  const value = (name: string): string | undefined => {
-    const v = flags.get(name)?.at(-1);
-    if (v === '') throw new InitializeUsageError(`flag --${name} needs a value`);
+  const value = (name: 'link-name' | 'link-type' | 'ipv4-address' | 'ipv6-address' | 'ip' | 'verbosity') => {
+    const v = flags.value(name);
+    if (v === '') throw new UsageError(`flag --${name} needs a value`);
     return v;
   };
-  const bool = (name: string) => flags.get(name)?.at(-1) === 'true';
 
-  const linkName = value('link-name') ?? INITIALIZE_DEFAULTS.linkName;
+  const linkName = value('link-name');
   if (!LINK_NAME.test(linkName)) {
-    throw new InitializeUsageError('--link-name must be 1-15 characters of letters, digits, "_", "." or "-"');
+    throw new UsageError('--link-name must be 1-15 characters of letters, digits, "_", "." or "-"');
   }
-  const linkType = value('link-type') ?? INITIALIZE_DEFAULTS.linkType;
-  if (!LINK_TYPE.test(linkType))
-    throw new InitializeUsageError('--link-type must be a link kind such as dummy');
-  const ipv4Address = value('ipv4-address') ?? INITIALIZE_DEFAULTS.ipv4Address;
-  if (!isIPv4(ipv4Address)) throw new InitializeUsageError('--ipv4-address must be an IPv4 address');
-  const rawIpv6 = value('ipv6-address') ?? INITIALIZE_DEFAULTS.ipv6Address;
-  const ipv6Address = rawIpv6.replace(/^\[(.*)\]$/, '$1');
-  if (!isIPv6(ipv6Address)) throw new InitializeUsageError('--ipv6-address must be an IPv6 address');
-  let logLevel: LogLevel;
-  try {
-    logLevel = toLogLevel('--verbosity', value('verbosity') ?? VERBOSITY_FLAG.default);
-  } catch (err) {
-    throw new InitializeUsageError((err as Error).message);
-  }
+  const linkType = value('link-type');
+  if (!LINK_TYPE.test(linkType)) throw new UsageError('--link-type must be a link kind such as dummy');
+  const ipv4Address = value('ipv4-address');
+  if (!isIPv4(ipv4Address)) throw new UsageError('--ipv4-address must be an IPv4 address');
+  const ipv6Address = value('ipv6-address').replace(/^\[(.*)\]$/, '$1');
+  if (!isIPv6(ipv6Address)) throw new UsageError('--ipv6-address must be an IPv6 address');
 
   return {
     linkName,
     linkType,
     ipv4Address,
-    ipv6Address: bool('skip-ipv6') ? undefined : ipv6Address,
-    ipPath: value('ip') ?? INITIALIZE_DEFAULTS.ipPath,
-    logLevel,
-    help: bool('help'),
+    ipv6Address: flags.isOn('skip-ipv6') ? undefined : ipv6Address,
+    ipPath: value('ip'),
+    logLevel: toLogLevel('--verbosity', value('verbosity')),
+    help: flags.isOn('help'),
   };
 }

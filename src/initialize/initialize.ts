@@ -1,11 +1,7 @@
 // `initialize` subcommand (init container, CAP_NET_ADMIN): gives the node the agent's link-local addresses.
+import { UsageError } from '../cli/usage-error.ts';
 import { createAddressSetup, type SetupResult } from './address-setup.ts';
-import {
-  INITIALIZE_HELP,
-  type InitializeOptions,
-  InitializeUsageError,
-  parseInitializeOptions,
-} from './initialize-options.ts';
+import { INITIALIZE_HELP, type InitializeOptions, parseInitializeOptions } from './initialize-options.ts';
 import { createIpRunner, type IpRunner } from './ip-runner.ts';
 import { enableRequestMigration, REAL_SYSCTL, type SysctlIo } from './request-migration.ts';
 
@@ -46,7 +42,7 @@ export async function runInitialize(argv: readonly string[], io: InitializeIo = 
   try {
     options = parseInitializeOptions(argv);
   } catch (e) {
-    if (!(e instanceof InitializeUsageError)) throw e;
+    if (!(e instanceof UsageError)) throw e;
     err(`initialize: ${e.message}`);
     return 2;
   }

@@ -1,7 +1,7 @@
 // The Kubernetes side of the Config: the in-cluster API server (KUBERNETES_SERVICE_HOST/PORT, the mounted
 // service account) and --startup-taint with the node name (NODE_NAME from the downward API).
 // Called by config/server-config.ts, which stays the only reader of argv and the environment.
-import { ConfigError, showValue } from '../config/config-error.ts';
+import { showValue, UsageError } from '../cli/usage-error.ts';
 import { inClusterEndpoint, type KubeApiEndpoint } from './api-client.ts';
 import { TAINT_EFFECTS, type TaintEffect, type TaintSelector } from './node-taints.ts';
 
@@ -30,19 +30,19 @@ export function toTaintSelector(flag: string, raw: string): TaintSelector {
   const name = slash === -1 ? key : key.slice(slash + 1);
   const keyOk = key.length <= 317 && NAME_PART.test(name) && (prefix === undefined || isDnsSubdomain(prefix));
   if (!keyOk || key.includes('=')) {
-    throw new ConfigError(
+    throw new UsageError(
       `invalid value ${showValue(raw)} for ${flag}: expected a taint key such as example.com/agent-not-ready, optionally :EFFECT (a value is not needed)`,
     );
   }
   if (effect !== undefined && !(TAINT_EFFECTS as readonly string[]).includes(effect)) {
-    throw new ConfigError(
+    throw new UsageError(
       `invalid value ${showValue(raw)} for ${flag}: the effect must be one of ${TAINT_EFFECTS.join(', ')}`,
     );
   }
   return effect === undefined ? { key } : { key, effect: effect as TaintEffect };
 }
 
-/** The in-cluster API server (undefined outside a pod); malformed variables are a ConfigError. */
+/** The in-cluster API server (undefined outside a pod); malformed variables are a UsageError. */
 export function readKubeApi(
   env: Record<string, string | undefined>,
   serviceAccountDir?: string,
@@ -50,7 +50,7 @@ export function readKubeApi(
   try {
     return inClusterEndpoint(env, serviceAccountDir);
   } catch (err) {
-    if (err instanceof TypeError) throw new ConfigError(err.message);
+    if (err instanceof TypeError) throw new UsageError(err.message);
     throw err;
   }
 }
@@ -67,13 +67,13 @@ export function readStartupTaint(
   const taint = toTaintSelector(flag, raw);
   const nodeName = env['NODE_NAME'] ?? '';
   if (nodeName === '') {
-    throw new ConfigError(`${flag} needs the node name in NODE_NAME (env valueFrom fieldRef spec.nodeName)`);
+    throw new UsageError(`${flag} needs the node name in NODE_NAME (env valueFrom fieldRef spec.nodeName)`);
   }
   if (!isDnsSubdomain(nodeName)) {
-    throw new ConfigError(`invalid value ${showValue(nodeName)} for NODE_NAME: expected a node name`);
+    throw new UsageError(`invalid value ${showValue(nodeName)} for NODE_NAME: expected a node name`);
   }
   if (kubeApi === undefined) {
-    throw new ConfigError(
+    throw new UsageError(
       `${flag} needs the Kubernetes API server: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset (not in a pod?)`,
     );
   }

@@ -7,8 +7,10 @@ import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Agent, startAgent } from '../agent/agent.ts';
-import { parseFlags } from '../cli/flag-parser.ts';
-import { type Config, ConfigError, parseServerConfig } from '../config/server-config.ts';
+import { type FlagSpec, HELP_FLAG, readFlags, VERBOSITY_FLAG } from '../cli/flag-parser.ts';
+import { formatHelp } from '../cli/help.ts';
+import { createClosers, stopSignal } from '../cli/shutdown.ts';
+import { type Config, parseServerConfig, UsageError } from '../config/server-config.ts';
 import {
   DEFAULT_ACCESS_KEY_ID,
   DEFAULT_SECRET_ACCESS_KEY,
@@ -22,28 +24,28 @@ export const LOCAL_FLAGS = [
     kind: 'value',
     valueName: 'PORT',
     default: '2780',
-    help: 'credentials listener port on 127.0.0.1',
+    help: 'Credentials listener port on 127.0.0.1.',
   },
   {
     name: 'metrics-port',
     kind: 'value',
     valueName: 'PORT',
     default: '2785',
-    help: 'metrics listener port on 127.0.0.1',
+    help: 'Metrics listener port on 127.0.0.1.',
   },
   {
     name: 'probe-port',
     kind: 'value',
     valueName: 'PORT',
     default: '2783',
-    help: 'probe listener port on 127.0.0.1',
+    help: 'Probe listener port on 127.0.0.1.',
   },
   {
     name: 'emulator-port',
     kind: 'value',
     valueName: 'PORT',
     default: '0',
-    help: 'emulator port (0: any free port)',
+    help: 'Emulator port (0: any free port).',
   },
   {
     name: 'token-file',
@@ -55,11 +57,20 @@ export const LOCAL_FLAGS = [
       `eks-pod-identity-agent-local-${process.getuid?.() ?? 'user'}`,
       'eks-pod-identity-token',
     ),
-    help: 'where the demo service-account token is written',
+    help: 'Where the demo service-account token is written.',
   },
-  { name: 'verbosity', short: 'v', kind: 'value', valueName: 'LEVEL', default: 'info', help: 'log level' },
-  { name: 'help', short: 'h', kind: 'boolean', help: 'show this help' },
-] as const;
+  VERBOSITY_FLAG,
+  HELP_FLAG,
+] as const satisfies readonly FlagSpec[];
+
+const LOCAL_HELP = formatHelp({
+  usage: 'local [flags]',
+  about: [
+    'Runs the EKS Auth emulator, its API-server stand-in and the agent on loopback, writes a demo token and ' +
+      'prints how to point an AWS SDK at it. No root, no AWS account. Stops on SIGINT or SIGTERM.',
+  ],
+  flags: LOCAL_FLAGS,
+});
 
 /** The kubelet renews projected tokens well before they expire; so does local mode. */
 const TOKEN_RENEW_INTERVAL_MS = 3_600_000;
@@ -78,7 +89,7 @@ function writeTokenFile(path: string, token: string): void {
   const uid = process.getuid?.();
   const st = lstatSync(dir);
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
-    throw new ConfigError(`--token-file: ${dir} is not a directory owned by this user`);
+    throw new UsageError(`--token-file: ${dir} is not a directory owned by this user`);
   }
   // Write-then-rename so an SDK reading the file never sees half a token; 'wx' never follows a planted link.
   const tmp = `${path}.tmp`;
@@ -112,18 +123,15 @@ function instructionsFor(agent: Agent, emulator: Emulator, tokenFile: string): s
 
 /** Starts emulator and agent; the caller owns stopping them. */
 export async function startLocal(argv: readonly string[]): Promise<LocalRun> {
-  const flags = parseFlags(argv, LOCAL_FLAGS);
-  const get = (name: (typeof LOCAL_FLAGS)[number]['name']): string => {
-    const value = flags.get(name)?.at(-1);
-    if (value !== undefined) return value;
-    const spec = LOCAL_FLAGS.find((s) => s.name === name);
-    return spec && 'default' in spec ? spec.default : '';
-  };
+  const flags = readFlags(argv, LOCAL_FLAGS);
+  const get = flags.value;
   const emulatorPort = Number(get('emulator-port'));
   if (!Number.isInteger(emulatorPort) || emulatorPort < 0 || emulatorPort > 65_535) {
-    throw new ConfigError(`invalid value for --emulator-port: expected a port number`);
+    throw new UsageError(`invalid value for --emulator-port: expected a port number`);
   }
+  const closers = createClosers();
   const emulator = await startEmulator({ port: emulatorPort, kubeApi: true });
+  closers.add(() => emulator.stop());
   const kubeApi = emulator.kubeApi!;
   try {
     const tokenFile = get('token-file');
@@ -166,41 +174,32 @@ export async function startLocal(argv: readonly string[]): Promise<LocalRun> {
     await renewToken();
     const timer = setInterval(() => void renewToken().catch(() => {}), TOKEN_RENEW_INTERVAL_MS);
     timer.unref();
+    closers.add(() => clearInterval(timer));
     const agent = await startAgent(config, {
       nodeCredentials: { accessKeyId: DEFAULT_ACCESS_KEY_ID, secretAccessKey: DEFAULT_SECRET_ACCESS_KEY },
     });
+    closers.add(() => agent.stop());
     return {
       agent,
       emulator,
       tokenFile,
       instructions: instructionsFor(agent, emulator, tokenFile),
-      async stop() {
-        clearInterval(timer);
-        await agent.stop();
-        await emulator.stop();
-      },
+      stop: closers.close,
     };
   } catch (err) {
-    await emulator.stop();
+    await closers.close();
     throw err;
   }
 }
 
 export async function runLocal(argv: readonly string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    const lines = LOCAL_FLAGS.map((f) => {
-      const d = 'default' in f ? ` (default ${f.default})` : '';
-      return `  ${'short' in f ? `-${f.short}, ` : '    '}--${f.name}  ${f.help}${d}`;
-    });
-    process.stdout.write(`Usage: eks-pod-identity-agent local [flags]\n\n${lines.join('\n')}\n`);
+  if (readFlags(argv, LOCAL_FLAGS).isOn('help')) {
+    process.stdout.write(LOCAL_HELP);
     return 0;
   }
   const run = await startLocal(argv);
   process.stdout.write(run.instructions);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await stopSignal().received;
   await run.stop();
   return 0;
 }

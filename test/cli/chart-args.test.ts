@@ -1,14 +1,12 @@
 // The public Helm chart's (aws/eks-pod-identity-agent charts/) rendered arguments, as its own expected
 // templates (hack/testdata/expected_*_helm_template.yaml) and values.yaml give them, run through our CLI as
 // `image.override` would: every form must parse to the same meaning the public agent (cobra/pflag) gives it.
+
 import { describe, expect, test } from 'bun:test';
 import { type CliIo, runCli, type SubcommandLoaders } from '../../src/cli/dispatch.ts';
+import { UsageError } from '../../src/cli/usage-error.ts';
 import type { Config } from '../../src/config/server-config.ts';
-import {
-  type InitializeOptions,
-  InitializeUsageError,
-  parseInitializeOptions,
-} from '../../src/initialize/initialize-options.ts';
+import { type InitializeOptions, parseInitializeOptions } from '../../src/initialize/initialize-options.ts';
 
 interface Outcome {
   code: number;
@@ -124,7 +122,7 @@ describe('-v on every subcommand (a cobra root flag)', () => {
   test('`version -v trace` prints the version; a bad level is still an error', async () => {
     expect((await run(['version', '-v', 'trace'])).code).toBe(0);
     expect((await run(['version', '-v', 'loud'])).code).toBe(2);
-    expect(() => parseInitializeOptions(['-v', 'loud'])).toThrow(InitializeUsageError);
+    expect(() => parseInitializeOptions(['-v', 'loud'])).toThrow(UsageError);
     expect(() => parseInitializeOptions(['-v', 'loud'])).toThrow(/--verbosity/);
   });
 });

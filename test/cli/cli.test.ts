@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'bun:test';
 import { resolve } from 'node:path';
 import { type CliIo, PROGRAM, runCli, type SubcommandLoaders } from '../../src/cli/dispatch.ts';
-import { type Config, ConfigError, SERVER_FLAGS } from '../../src/config/server-config.ts';
+import { type Config, SERVER_FLAGS, UsageError } from '../../src/config/server-config.ts';
 import { VERSION } from '../../src/version.ts';
 
 interface Captured {
@@ -87,8 +87,8 @@ describe('dispatch', () => {
     expectOneErrorLine(r, 1, `${PROGRAM}: port in use\n`);
   });
 
-  test('a ConfigError from any subcommand exits 2', async () => {
-    const r = await run(['initialize', '--bogus'], { fail: new ConfigError('unknown flag "--bogus"') });
+  test('a UsageError from any subcommand exits 2', async () => {
+    const r = await run(['initialize', '--bogus'], { fail: new UsageError('unknown flag "--bogus"') });
     expectOneErrorLine(r, 2, 'unknown flag "--bogus"');
   });
 

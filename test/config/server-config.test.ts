@@ -2,11 +2,11 @@
 import { describe, expect, test } from 'bun:test';
 import {
   type Config,
-  ConfigError,
   defaultWorkers,
   missingSettings,
   parseServerConfig,
   SERVER_FLAGS,
+  UsageError,
 } from '../../src/config/server-config.ts';
 
 const ENV = { AWS_REGION: 'us-west-2' };
@@ -16,15 +16,15 @@ function parse(args: string[], env: Record<string, string | undefined> = ENV): C
   return parseServerConfig([...BASE, ...args], env, { availableCores: 8 });
 }
 
-/** The ConfigError message for args, failing the test when nothing (or something else) is thrown. */
+/** The UsageError message for args, failing the test when nothing (or something else) is thrown. */
 function errorFor(args: string[], env: Record<string, string | undefined> = ENV): string {
   try {
     parseServerConfig(args, env, { availableCores: 8 });
   } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
+    expect(err).toBeInstanceOf(UsageError);
     return (err as Error).message;
   }
-  throw new Error(`expected a ConfigError for ${JSON.stringify(args)}`);
+  throw new Error(`expected a UsageError for ${JSON.stringify(args)}`);
 }
 
 describe('defaults', () => {

@@ -25,7 +25,7 @@ async function run(argv: string[]) {
 
 describe('bad flags and config -> one stderr line, exit 2', () => {
   const cases: [string, () => string[], RegExp][] = [
-    ['unknown flag', () => ['--verbose'], /unknown flag --verbose/],
+    ['unknown flag', () => ['--verbose'], /unknown flag "--verbose"/],
     ['port not a number', () => ['--port', 'http'], /--port must be an integer/],
     ['port out of range', () => ['--port=70000'], /--port must be an integer from 0 to 65535/],
     ['missing value', () => ['--host'], /--host needs a value/],

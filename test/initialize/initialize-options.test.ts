@@ -1,10 +1,8 @@
 // Flags of `initialize`: defaults, both flag spellings, and one clear error for each kind of bad input.
+
 import { describe, expect, test } from 'bun:test';
-import {
-  INITIALIZE_DEFAULTS,
-  InitializeUsageError,
-  parseInitializeOptions,
-} from '../../src/initialize/initialize-options.ts';
+import { UsageError } from '../../src/cli/usage-error.ts';
+import { INITIALIZE_DEFAULTS, parseInitializeOptions } from '../../src/initialize/initialize-options.ts';
 
 describe('parseInitializeOptions', () => {
   test('defaults match the public agent', () => {
@@ -49,7 +47,7 @@ describe('parseInitializeOptions', () => {
     [['--ipv4-address', 'fd00::1'], /IPv4 address/],
     [['--ipv6-address', '169.254.170.23'], /IPv6 address/],
   ])('%j is rejected', (argv, message) => {
-    expect(() => parseInitializeOptions(argv)).toThrow(InitializeUsageError);
+    expect(() => parseInitializeOptions(argv)).toThrow(UsageError);
     expect(() => parseInitializeOptions(argv)).toThrow(message);
   });
 });

@@ -3,7 +3,7 @@
 // does not hold it back, and /readyz says what happened. Also the flag's parsing.
 import { afterAll, describe, expect, test } from 'bun:test';
 import { type Agent, type AgentDeps, startAgent } from '../../src/agent/agent.ts';
-import { type Config, ConfigError, parseServerConfig } from '../../src/config/server-config.ts';
+import { type Config, parseServerConfig, UsageError } from '../../src/config/server-config.ts';
 import type { NodeTaint } from '../../src/emulator/kube-api/nodes-routes.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { testConfig } from '../helpers/agent-config.ts';
@@ -187,10 +187,10 @@ describe('--startup-taint parsing', () => {
     try {
       parse(value, env);
     } catch (err) {
-      expect(err).toBeInstanceOf(ConfigError);
+      expect(err).toBeInstanceOf(UsageError);
       return (err as Error).message;
     }
-    throw new Error('expected a ConfigError');
+    throw new Error('expected a UsageError');
   };
 
   test('KEY and KEY:EFFECT, the node name and the in-cluster API server', () => {

@@ -1,9 +1,9 @@
 // The Node parts --startup-taint reads, and the flag's taint parser, on hostile input: anything that is not a
 // Node with a resourceVersion and well-formed taints is a retryable "malformed" KubeApiError (never a crash,
-// never a patch built from it); the parser refuses bad keys with a ConfigError and nothing else.
+// never a patch built from it); the parser refuses bad keys with a UsageError and nothing else.
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { ConfigError } from '../../src/config/config-error.ts';
+import { UsageError } from '../../src/cli/usage-error.ts';
 import { KubeApiError } from '../../src/kube/api-client.ts';
 import { toTaintSelector } from '../../src/kube/kube-config.ts';
 import { matchesTaint, readNodeTaints } from '../../src/kube/node-taints.ts';
@@ -89,7 +89,7 @@ describe('toTaintSelector', () => {
     expect(toTaintSelector('--startup-taint', raw)).toEqual(expected as never);
   });
 
-  test('fuzz: a selector or a ConfigError, never anything else; long input is refused quickly', () => {
+  test('fuzz: a selector or a UsageError, never anything else; long input is refused quickly', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 400 }), (raw) => {
         try {
@@ -97,11 +97,11 @@ describe('toTaintSelector', () => {
           expect(s.key.length).toBeGreaterThan(0);
           expect(s.key.length).toBeLessThanOrEqual(317);
         } catch (err) {
-          expect(err).toBeInstanceOf(ConfigError);
+          expect(err).toBeInstanceOf(UsageError);
         }
       }),
       { numRuns: 2000 },
     );
-    expect(() => toTaintSelector('--startup-taint', `${'a.'.repeat(50_000)}/x`)).toThrow(ConfigError);
+    expect(() => toTaintSelector('--startup-taint', `${'a.'.repeat(50_000)}/x`)).toThrow(UsageError);
   });
 });

@@ -1,9 +1,10 @@
-// The error for bad flags or environment: one line naming the flag and the value; the CLI exits 2 on it.
+// The one usage error of every subcommand: bad flags, config file or environment. One line naming the flag
+// and the value (shown through showValue, so never a secret); the CLI exits 2 on it.
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+export class UsageError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UsageError';
   }
 }
 
