@@ -208,7 +208,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
   let draining = false;
   const { client, nodeCredentials, cache, service, refresher, handler, cachingEnabled } =
     createCredentialPath(config, { ...deps, clock, logger, metrics, verifier }, () => draining);
-  const dataApp = createDataApp();
+  const dataApp = createDataApp(handler);
   // Every part built registers its closer: a failed start and stop() release the same list, last built first.
   const closers = createClosers();
   closers.add(() => client.close());
@@ -218,8 +218,7 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     listeners = await startDataListeners({
       bindHosts: config.bindHosts,
       port: config.port,
-      credentials: handler,
-      fallback: dataApp.fetch,
+      app: dataApp,
       strictBind: config.strictBind,
       logger,
       metrics,

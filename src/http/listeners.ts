@@ -7,8 +7,7 @@
 import type { Server } from 'bun';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import type { CredentialsHandler } from './credentials-handler.ts';
-import { CREDENTIALS_PATH } from './data-app.ts';
+import { CREDENTIALS_PATH, type DataApp, type DataEnv } from './data-app.ts';
 import { bindShared, PortTakenError } from './port-sharing.ts';
 
 /** Keep-alive connections idle longer than this are closed (SDKs reconnect; bounds idle sockets). */
@@ -28,8 +27,8 @@ export interface ListenerStatus {
 export interface DataListenersOptions {
   bindHosts: readonly string[];
   port: number;
-  credentials: CredentialsHandler;
-  fallback: (req: Request) => Response | Promise<Response>;
+  /** Answers every request (data-app.ts). */
+  app: DataApp;
   strictBind: boolean;
   logger: Logger;
   metrics: Metrics;
@@ -97,27 +96,50 @@ export class BindError extends Error {
 }
 
 export async function startDataListeners(options: DataListenersOptions): Promise<DataListeners> {
-  const { bindHosts, port, credentials, fallback, strictBind, logger, metrics } = options;
+  const { bindHosts, port, app, strictBind, logger, metrics } = options;
   const retryIntervalMs = options.retryIntervalMs ?? BIND_RETRY_INTERVAL_MS;
   const servers = new Map<string, Server<undefined>>();
   const errors = new Map<string, string>();
   let retryTimer: ReturnType<typeof setInterval> | undefined;
   let stopped = false;
 
+  /**
+   * The request handlers of one listener. Every request goes to the one app; the Bun route on the raw target
+   * only tells the app that the target was exactly CREDENTIALS_PATH (Bun resolves dot segments before
+   * request.url, see data-app.ts). Each listener's two envs are built at its first request, not per request.
+   */
+  function handlers() {
+    let exact: DataEnv | undefined;
+    let other: DataEnv | undefined;
+    return {
+      routes: {
+        [CREDENTIALS_PATH]: (req: Request, server: Server<undefined>) => {
+          exact ??= { server, exactTarget: true };
+          return app.fetch(req, exact);
+        },
+      },
+      fetch: (req: Request, server: Server<undefined>) => {
+        other ??= { server, exactTarget: false };
+        return app.fetch(req, other);
+      },
+    };
+  }
+
   /** Same answer with `Connection: close`; built only during the handover, never on the normal path. */
   const closing =
-    <A extends unknown[]>(handler: (req: Request, ...rest: A) => Response | Promise<Response>) =>
-    async (req: Request, ...rest: A): Promise<Response> => {
-      const res = await handler(req, ...rest);
+    (handler: (req: Request, server: Server<undefined>) => Response | Promise<Response>) =>
+    async (req: Request, server: Server<undefined>): Promise<Response> => {
+      const res = await handler(req, server);
       const headers = new Headers(res.headers);
       headers.set('connection', 'close');
       return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
     };
   let handingOver = false;
   function reloadClosing(server: Server<undefined>): void {
+    const { routes, fetch } = handlers();
     server.reload({
-      routes: { [CREDENTIALS_PATH]: { GET: closing(credentials) } },
-      fetch: closing(fallback),
+      routes: { [CREDENTIALS_PATH]: closing(routes[CREDENTIALS_PATH]) },
+      fetch: closing(fetch),
       error: () => new Response(null, { status: 500, headers: { connection: 'close' } }),
     });
   }
@@ -133,8 +155,7 @@ export async function startDataListeners(options: DataListenersOptions): Promise
         maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
         development: false,
         reusePort,
-        routes: { [CREDENTIALS_PATH]: { GET: credentials } },
-        fetch: fallback,
+        ...handlers(),
         error: () => new Response(null, { status: 500 }),
       }),
     );
