@@ -2,6 +2,7 @@
 // issuer, for `local` mode, integration tests and benchmarks.
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '../clock.ts';
+import { hostPort, reachableHost } from '../shared/host-port.ts';
 import { ADMIN_PREFIX, createAdminApi, MAX_ADMIN_BODY_BYTES } from './admin-api.ts';
 import { createAssociationStore } from './associations.ts';
 import { createAssumeRoleHandler } from './assume-role-handler.ts';
@@ -41,8 +42,7 @@ const OPENID_CONFIGURATION_PATH = '/.well-known/openid-configuration';
 
 /** The base URL clients use: a wildcard bind address is reached through loopback. */
 function baseUrl(host: string, port: number): string {
-  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  return `http://${hostPort(reachableHost(host), port)}`;
 }
 
 function nonEmpty(value: string | undefined, fallback: string, name: string): string {

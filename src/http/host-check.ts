@@ -3,16 +3,15 @@
 // a Set lookup; other spellings (upper-case hex, a trailing dot, a port given when the configured one is 0)
 // are normalised on the slow path only. Any other port (`:0`, `:99999`, another service's) is refused.
 
+import { canonicalIPv6 } from '../shared/canonical-ipv6.ts';
+import { bracketHost, hostPort } from '../shared/host-port.ts';
+
 /** `port`: the port of the listener that received the request. */
 export type HostCheck = (host: string | null, port: number) => boolean;
 
 interface HostAndPort {
   host: string;
   port: number | undefined;
-}
-
-function bracket(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }
 
 function normalise(value: string): HostAndPort | undefined {
@@ -37,24 +36,13 @@ function normalise(value: string): HostAndPort | undefined {
   return { host, port: portText === undefined ? undefined : Number(portText) };
 }
 
-/** Expands an IPv6 literal so that different spellings of one address compare equal. */
-function canonicalIPv6(host: string): string {
-  if (!host.includes(':')) return host;
-  try {
-    return new URL(`http://[${host}]/`).hostname.slice(1, -1);
-  } catch {
-    return host;
-  }
-}
-
 export function createHostCheck(bindHosts: readonly string[], port: number): HostCheck {
   const exact = new Set<string>();
   const canonical = new Set<string>();
   for (const raw of bindHosts) {
     const host = raw.toLowerCase();
-    const b = bracket(host);
-    exact.add(b);
-    if (port > 0) exact.add(`${b}:${port}`);
+    exact.add(bracketHost(host));
+    if (port > 0) exact.add(hostPort(host, port));
     canonical.add(canonicalIPv6(host));
   }
   return (value, listenerPort) => {

@@ -7,6 +7,7 @@
 import type { Server } from 'bun';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { hostPort, isIPv6Literal } from '../shared/host-port.ts';
 import { CREDENTIALS_PATH, type DataApp, type DataEnv } from './data-app.ts';
 import { bindShared, PortTakenError } from './port-sharing.ts';
 
@@ -54,12 +55,8 @@ export interface DataListeners {
   stop(force?: boolean): Promise<void>;
 }
 
-function isIPv6(host: string): boolean {
-  return host.includes(':');
-}
-
 function urlFor(host: string, port: number): string {
-  return `http://${isIPv6(host) ? `[${host}]` : host}:${port}`;
+  return `http://${hostPort(host, port)}`;
 }
 
 /** Errors that mean "this IPv6 address is not usable here", as opposed to a real conflict. */
@@ -175,7 +172,8 @@ export async function startDataListeners(options: DataListenersOptions): Promise
       metrics.listenerUp.labels(host).set(1);
       if (!initial) logger.info({ host, port }, 'listener bound after retry');
     } catch (err) {
-      if (!isIPv6(host) || strictBind || !isAddressUnavailable(err)) throw new BindError(host, port, err);
+      if (!isIPv6Literal(host) || strictBind || !isAddressUnavailable(err))
+        throw new BindError(host, port, err);
       metrics.listenerUp.labels(host).set(0);
       if (initial) {
         logger.warn(

@@ -4,6 +4,7 @@ import { lstatSync, rmSync, unlinkSync } from 'node:fs';
 import { Hono } from 'hono';
 import type { ProbeChecks } from '../observability/probe-result.ts';
 import type { Registry } from '../observability/prom-client.ts';
+import { hostPort } from '../shared/host-port.ts';
 import { bindShared } from './port-sharing.ts';
 import { createProbeApp } from './probes.ts';
 
@@ -34,12 +35,6 @@ export const PROBE_SERVER_DEFAULTS = { hostname: 'localhost' } as const;
 const MAX_REQUEST_BODY_BYTES = 16 * 1024;
 const IDLE_TIMEOUT_SECONDS = 30;
 
-export function formatHostPort(hostname: string, port: number): string {
-  return hostname.includes(':') && !hostname.startsWith('[')
-    ? `[${hostname}]:${port}`
-    : `${hostname}:${port}`;
-}
-
 async function listen(kind: string, hostname: string, port: number, app: Hono): Promise<RunningServer> {
   let server: ReturnType<typeof Bun.serve>;
   try {
@@ -56,13 +51,13 @@ async function listen(kind: string, hostname: string, port: number, app: Hono): 
     );
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`${kind} server cannot listen on ${formatHostPort(hostname, port)}: ${reason}`, {
+    throw new Error(`${kind} server cannot listen on ${hostPort(hostname, port)}: ${reason}`, {
       cause: err,
     });
   }
   const boundPort = server.port ?? port;
   return {
-    url: `http://${formatHostPort(hostname, boundPort)}`,
+    url: `http://${hostPort(hostname, boundPort)}`,
     port: boundPort,
     async stop() {
       await server.stop(true);

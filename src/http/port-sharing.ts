@@ -6,6 +6,7 @@
 // instances until the old one closes its socket. A holder without SO_REUSEPORT (the managed add-on's or EKS
 // Auto Mode's built-in Go agent) makes the shared bind fail with EADDRINUSE, so it can never be joined.
 import type { Server } from 'bun';
+import { hostPort, reachableHost } from '../shared/host-port.ts';
 import { VERSION } from '../version.ts';
 
 /** Sent on every non-credentials answer of our listeners; its value is this agent's version. */
@@ -21,17 +22,10 @@ function errorCode(err: unknown): unknown {
   return (err as { code?: unknown } | null)?.code;
 }
 
-/** The address to connect to for a listener bound to `host` (wildcards mean this host). */
-function connectHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 /** Asks whoever holds host:port who it is: our agent answers any path with AGENT_HEADER. */
 export async function portHolder(host: string, port: number): Promise<PortHolder> {
   try {
-    const res = await fetch(`http://${connectHost(host)}:${port}/`, {
+    const res = await fetch(`http://${hostPort(reachableHost(host), port)}/`, {
       signal: AbortSignal.timeout(HOLDER_CHECK_TIMEOUT_MS),
       // Our own node: never through HTTP_PROXY.
       proxy: false,

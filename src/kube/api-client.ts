@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBoundedText } from '../bounded-response.ts';
 import { sanitizeUpstreamMessage } from '../eks-auth/sanitize-message.ts';
+import { hostPort } from '../shared/host-port.ts';
 
 /** Where the kubelet mounts a pod's service-account token, CA and namespace. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -44,9 +45,8 @@ export function inClusterEndpoint(
   if (host.length > 253 || !/^[A-Za-z0-9.:-]+$/.test(host)) {
     throw new TypeError('KUBERNETES_SERVICE_HOST is not a host name or address');
   }
-  const bracketed = host.includes(':') ? `[${host}]` : host;
   return {
-    baseUrl: `https://${bracketed}:${port}`,
+    baseUrl: `https://${hostPort(host, port)}`,
     tokenFile: join(serviceAccountDir, 'token'),
     caFile: join(serviceAccountDir, 'ca.crt'),
   };

@@ -2,12 +2,7 @@
 // port 0, bind errors that name host:port, and stop() releasing the port.
 import { afterEach, describe, expect, test } from 'bun:test';
 import { Registry } from 'prom-client';
-import {
-  formatHostPort,
-  type RunningServer,
-  startMetricsServer,
-  startProbeServer,
-} from '../../src/http/metrics-server.ts';
+import { type RunningServer, startMetricsServer, startProbeServer } from '../../src/http/metrics-server.ts';
 import type { ProbeChecks } from '../../src/observability/probe-result.ts';
 import { createTouchedMetrics } from './touched-metrics.ts';
 
@@ -148,11 +143,5 @@ describe('probe server', () => {
     await expect(
       startProbeServer({ hostname: '192.0.2.1', port: 0, probes: probes(() => true) }),
     ).rejects.toThrow('probe server cannot listen on 192.0.2.1:0');
-  });
-
-  test('formatHostPort brackets IPv6 literals', () => {
-    expect(formatHostPort('::1', 2703)).toBe('[::1]:2703');
-    expect(formatHostPort('[::1]', 2703)).toBe('[::1]:2703');
-    expect(formatHostPort('localhost', 2703)).toBe('localhost:2703');
   });
 });

@@ -5,6 +5,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../clock.ts';
+import { hostPort } from '../../shared/host-port.ts';
 import type { TokenIssuer } from '../token-issuer.ts';
 import { createTokenVerifier } from '../token-verifier.ts';
 import { waitOrAbort } from '../wait.ts';
@@ -145,7 +146,7 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions): Promi
     fetch: (request) => handle(request).catch(() => statusResponse('ServiceUnavailable', 'request aborted')),
   });
   const port = server.port ?? 0;
-  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `https://${hostPort(host, port)}`;
 
   const issueBearerToken = (namespace: string, serviceAccount: string, ttlSeconds = 3607) =>
     issuer.issue({ namespace, serviceAccount, audience: KUBE_API_AUDIENCE, ttlSeconds });
