@@ -1,6 +1,8 @@
 // Micro-benchmark of the cache-hit handler in-process (no sockets): what one hit costs in our code, next to
-// the Response construction every server pays. Usage: npx bun bench/handler.bench.ts
+// the Response construction every server pays, and what routing it through the data app (Hono) adds.
+// Usage: npx bun bench/handler.bench.ts
 import { createCredentialsHandler } from '../src/http/credentials-handler.ts';
+import { createDataApp } from '../src/http/data-app.ts';
 import { createHostCheck } from '../src/http/host-check.ts';
 import { createSilentLogger } from '../src/observability/logger.ts';
 import { createServiceFixture } from '../test/helpers/service-fixture.ts';
@@ -22,6 +24,8 @@ const req = new Request('http://169.254.170.23/v1/credentials', {
 const body = f.cache.peek(token)!.body;
 const server = { requestIP: () => null } as unknown as Parameters<typeof handler>[1];
 const literal = { 'content-type': 'application/json' };
+const app = createDataApp(handler);
+const env = { server, exactTarget: true };
 
 function nsPerOp(fn: () => unknown, n = 500_000): number {
   for (let i = 0; i < 50_000; i++) fn();
@@ -34,11 +38,14 @@ const rows = [];
 for (let rep = 0; rep < 5; rep++) {
   const baseline = nsPerOp(() => new Response(body, { headers: literal }));
   const hit = nsPerOp(() => handler(req, server));
-  rows.push({ baseline, hit });
+  const routed = nsPerOp(() => app.fetch(req, env));
+  rows.push({ baseline, hit, routed });
 }
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const b = median(rows.map((r) => r.baseline));
 const h = median(rows.map((r) => r.hit));
+const r = median(rows.map((x) => x.routed));
 console.log(
-  `new Response(body): ${b.toFixed(0)} ns; cache-hit handler: ${h.toFixed(0)} ns; ratio ${(h / b).toFixed(2)}x`,
+  `new Response(body): ${b.toFixed(0)} ns; cache-hit handler: ${h.toFixed(0)} ns; ratio ${(h / b).toFixed(2)}x; ` +
+    `through the data app (Hono): ${r.toFixed(0)} ns (+${(r - h).toFixed(0)} ns routing)`,
 );

@@ -11,6 +11,7 @@ import {
 import { AgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { MAX_TOKEN_LENGTH } from '../shared/token-bound.ts';
 import { VERSION } from '../version.ts';
 import { createAdaptivePacer } from './adaptive-pacer.ts';
 import { fullJitterBackoffMs } from './backoff.ts';
@@ -78,7 +79,7 @@ export const EKS_AUTH_CLIENT_DEFAULTS = {
   maxConcurrency: 32,
   maxQueue: 1024,
   maxResponseBytes: 64 * 1024,
-  maxTokenChars: 16 * 1024,
+  maxTokenChars: MAX_TOKEN_LENGTH,
 } as const;
 
 function pacedPastDeadline(): AgentError {

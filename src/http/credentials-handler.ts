@@ -7,7 +7,7 @@ import type { CredentialEntry } from '../credentials/entry.ts';
 import { AgentError, ERROR_SPECS, errorBody, errorResponse, toAgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { MAX_TOKEN_LENGTH } from '../token/token-claims.ts';
+import { isTokenTooLong, tokenTooLong } from '../shared/token-bound.ts';
 import type { HostCheck } from './host-check.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -149,10 +149,7 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
         startedAt,
       );
     }
-    if (token.length > MAX_TOKEN_LENGTH) {
-      const e = new AgentError('InvalidToken', `the token is longer than ${MAX_TOKEN_LENGTH} characters`);
-      return fail(req, server, e, startedAt);
-    }
+    if (isTokenTooLong(token)) return fail(req, server, tokenTooLong(), startedAt);
     const entry = service.lookup(token);
     if (entry !== undefined) {
       response200.inc();

@@ -9,12 +9,9 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { hostPort, isIPv6Literal } from '../shared/host-port.ts';
 import { CREDENTIALS_PATH, type DataApp, type DataEnv } from './data-app.ts';
+import { LISTENER_LIMITS } from './listener-limits.ts';
 import { bindShared, PortTakenError } from './port-sharing.ts';
 
-/** Keep-alive connections idle longer than this are closed (SDKs reconnect; bounds idle sockets). */
-export const IDLE_TIMEOUT_SECONDS = 30;
-/** GET requests carry no body; anything larger is refused before it is read. */
-export const MAX_REQUEST_BODY_BYTES = 16 * 1024;
 /** How often an IPv6 bind host that could not be bound is tried again. */
 export const BIND_RETRY_INTERVAL_MS = 10_000;
 
@@ -148,8 +145,7 @@ export async function startDataListeners(options: DataListenersOptions): Promise
       Bun.serve({
         hostname: host,
         port: bindPort,
-        idleTimeout: IDLE_TIMEOUT_SECONDS,
-        maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
+        ...LISTENER_LIMITS,
         development: false,
         reusePort,
         ...handlers(),

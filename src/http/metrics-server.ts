@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import type { ProbeChecks } from '../observability/probe-result.ts';
 import type { Registry } from '../observability/prom-client.ts';
 import { hostPort } from '../shared/host-port.ts';
+import { LISTENER_LIMITS, MAX_REQUEST_BODY_BYTES } from './listener-limits.ts';
 import { bindShared } from './port-sharing.ts';
 import { createProbeApp } from './probes.ts';
 
@@ -31,10 +32,6 @@ export interface ProbeServerOptions {
 
 export const PROBE_SERVER_DEFAULTS = { hostname: 'localhost' } as const;
 
-/** Probes and scrapes are tiny GETs; anything bigger is not ours. */
-const MAX_REQUEST_BODY_BYTES = 16 * 1024;
-const IDLE_TIMEOUT_SECONDS = 30;
-
 async function listen(kind: string, hostname: string, port: number, app: Hono): Promise<RunningServer> {
   let server: ReturnType<typeof Bun.serve>;
   try {
@@ -44,8 +41,7 @@ async function listen(kind: string, hostname: string, port: number, app: Hono): 
         hostname,
         port: bindPort,
         fetch: app.fetch,
-        maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
-        idleTimeout: IDLE_TIMEOUT_SECONDS,
+        ...LISTENER_LIMITS,
         reusePort,
       }),
     );
@@ -107,6 +103,7 @@ export function startProbeSocket(options: { path: string; probes: ProbeChecks })
     server = Bun.serve({
       unix: path,
       fetch: createProbeApp(options.probes).fetch,
+      // A Unix-socket server takes no idleTimeout.
       maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
     });
   } catch (err) {

@@ -3,15 +3,8 @@
 // Runs on every cache miss, so it stays allocation-light and never throws anything but AgentError. Messages
 // name what is wrong and never include the token or any claim value (a JWT is a bearer credential).
 import { AgentError } from '../errors.ts';
+import { isTokenTooLong, tokenTooLong } from '../shared/token-bound.ts';
 import type { TokenClaims } from './types.ts';
-
-/**
- * Upper bound on a token's length. Kubernetes projected service-account tokens are about 1–1.5 KB; 6 KiB
- * leaves room for unusual issuers while bounding the decode and JSON.parse work an unauthenticated
- * caller can trigger, and fits the 8 KiB request-header limit (MAX_REQUEST_HEADER_BYTES) with room for the
- * SDKs' other headers (the token arrives in a header).
- */
-export const MAX_TOKEN_LENGTH = 6 * 1024;
 
 /**
  * Tolerated clock difference between the token issuer and this node, in seconds. Kubernetes' own token
@@ -58,7 +51,7 @@ function decodeSegment(segment: string, name: string): Record<string, unknown> {
 /** Splits and decodes a JWT (JWS compact serialisation). Throws AgentError('InvalidToken'). */
 export function decodeToken(token: string): DecodedToken {
   if (typeof token !== 'string' || token.length === 0) throw invalid('token is empty');
-  if (token.length > MAX_TOKEN_LENGTH) throw invalid(`token is longer than ${MAX_TOKEN_LENGTH} characters`);
+  if (isTokenTooLong(token)) throw tokenTooLong();
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
   if (second < 0 || token.indexOf('.', second + 1) >= 0) {

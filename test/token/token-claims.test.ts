@@ -2,7 +2,8 @@
 import { describe, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import { AgentError } from '../../src/errors.ts';
-import { CLOCK_SKEW_SECONDS, MAX_TOKEN_LENGTH, parseTokenClaims } from '../../src/token/token-claims.ts';
+import { MAX_TOKEN_LENGTH } from '../../src/shared/token-bound.ts';
+import { CLOCK_SKEW_SECONDS, parseTokenClaims } from '../../src/token/token-claims.ts';
 
 const NOW = 1_800_000_000;
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
