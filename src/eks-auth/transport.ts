@@ -8,6 +8,7 @@
 // the connect phase is bounded by the attempt's requestTimeoutMs instead.
 import { systemTimers, type Timers } from '../clock.ts';
 import { AgentError } from '../errors.ts';
+import { readBounded } from '../shared/bounded-read.ts';
 import { classifyTransportFailure } from './classify-error.ts';
 
 export interface AttemptRequest {
@@ -35,28 +36,6 @@ export interface AttemptResponse {
   readonly bodyText: string;
   /** True when the body exceeded maxResponseBytes and was cut. */
   readonly truncated: boolean;
-}
-
-async function readBounded(
-  response: Response,
-  maxBytes: number,
-): Promise<{ text: string; truncated: boolean }> {
-  const reader = response.body?.getReader();
-  if (reader === undefined) return { text: '', truncated: false };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.byteLength > maxBytes) {
-      chunks.push(value.subarray(0, maxBytes - size));
-      await reader.cancel().catch(() => {});
-      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
-    }
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 
 export function shuttingDown(cause: unknown): AgentError {
@@ -88,8 +67,13 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
       proxy: request.proxy === undefined ? false : { url: request.proxy, respectNoProxy: false },
       ...(request.tls === undefined ? {} : { tls: request.tls }),
     });
-    const { text, truncated } = await readBounded(response, request.maxResponseBytes);
-    return { status: response.status, headers: response.headers, bodyText: text, truncated };
+    const { bytes, truncated } = await readBounded(response.body, request.maxResponseBytes);
+    return {
+      status: response.status,
+      headers: response.headers,
+      bodyText: bytes.toString('utf8'),
+      truncated,
+    };
   } catch (err) {
     if (parent?.aborted) throw shuttingDown(err);
     throw classifyTransportFailure(err, timedOut, request.requestTimeoutMs);

@@ -1,8 +1,9 @@
 // The emulator's admin API under /_emulator: tokens, stats, faults and associations, for tests and benches.
 // Unauthenticated on purpose: it listens on loopback and exists to be driven by test code.
-import { parseJsonBytes, readBoundedBody } from './bounded-body.ts';
+import { readBoundedBody } from '../shared/bounded-read.ts';
 import type { FaultState } from './faults.ts';
 import { InputError, parseAssociations, parseFaults, parseTokenRequest } from './input-validation.ts';
+import { parseJsonBytes } from './json-bytes.ts';
 import type { StatsRecorder } from './stats.ts';
 import type { TokenIssuer } from './token-issuer.ts';
 import type { Association } from './types.ts';

@@ -1,11 +1,12 @@
 // POST /clusters/{clusterName}/assume-role-for-pod-identity: faults, SigV4, token, association, answer.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
+import { readBoundedBody } from '../shared/bounded-read.ts';
 import type { AssociationStore } from './associations.ts';
 import { buildAssumeRoleOutput, buildMalformedOutput } from './assume-role-response.ts';
 import { AwsError, awsErrorResponse, isAwsErrorCode, jsonResponse } from './aws-error.ts';
-import { parseJsonBytes, readBoundedBody } from './bounded-body.ts';
 import type { FaultState } from './faults.ts';
+import { parseJsonBytes } from './json-bytes.ts';
 import type { SignedRequest, VerifiedSignature } from './sigv4-verifier.ts';
 import type { StatsRecorder } from './stats.ts';
 import type { VerifiedToken } from './token-verifier.ts';

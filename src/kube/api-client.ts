@@ -7,8 +7,8 @@
 // Bodies are bounded, every call has a deadline, and no error message carries the token.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readBoundedText } from '../bounded-response.ts';
 import { sanitizeUpstreamMessage } from '../eks-auth/sanitize-message.ts';
+import { readBoundedText } from '../shared/bounded-read.ts';
 import { hostPort } from '../shared/host-port.ts';
 
 /** Where the kubelet mounts a pod's service-account token, CA and namespace. */

@@ -4,7 +4,7 @@
 // members, because the set is copied to worker threads and must never carry private material.
 
 import { readFile } from 'node:fs/promises';
-import { readBoundedText } from '../bounded-response.ts';
+import { readBoundedText } from '../shared/bounded-read.ts';
 import type { PublicJwk } from './verify-signature.ts';
 
 /** A JWKS larger than this is refused; real issuers publish a few keys in a few KB. */
