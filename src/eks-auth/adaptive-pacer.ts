@@ -5,6 +5,8 @@
 // Pacing is about real elapsed time between sends, so it reads a monotonic clock (performance.now), not the
 // injected wall clock that cache expiry and signing use.
 
+import { createTokenBucket, msUntilTokens, refillBucket } from '../shared/token-bucket.ts';
+
 /** Never pace slower than this: a throttled agent still makes progress. */
 export const MIN_RATE_PER_SECOND = 1;
 /** After a throttle, pace at this share of what EKS Auth admitted in the last second. */
@@ -31,8 +33,8 @@ export interface AdaptivePacer {
 
 export function createAdaptivePacer(now: () => number = () => performance.now()): AdaptivePacer {
   let rate = Number.POSITIVE_INFINITY;
-  let tokens = 1;
-  let lastRefillMs = now();
+  // One token of burst: paced calls go out evenly.
+  const bucket = createTokenBucket(1, now());
   let lastThrottleMs = Number.NEGATIVE_INFINITY;
   let lastDecreaseMs = Number.NEGATIVE_INFINITY;
   // Successes in the last second (timestamps; only the count in the window matters), bounded.
@@ -53,15 +55,13 @@ export function createAdaptivePacer(now: () => number = () => performance.now())
     tryTake() {
       const nowMs = now();
       if (!paced(nowMs)) return 0;
-      // One token of burst: paced calls go out evenly.
-      tokens = Math.min(1, tokens + ((nowMs - lastRefillMs) * rate) / 1000);
-      lastRefillMs = nowMs;
+      refillBucket(bucket, nowMs, rate, 1);
       // A hair below 1 after a wait is rounding, not a missing token.
-      if (tokens >= 1 - 1e-6) {
-        tokens = Math.max(0, tokens - 1);
+      if (bucket.tokens >= 1 - 1e-6) {
+        bucket.tokens = Math.max(0, bucket.tokens - 1);
         return 0;
       }
-      return Math.max(1, ((1 - tokens) * 1000) / rate);
+      return Math.max(1, msUntilTokens(bucket, 1, rate));
     },
     onSuccess() {
       const nowMs = now();
@@ -77,8 +77,8 @@ export function createAdaptivePacer(now: () => number = () => performance.now())
       const admitted = admittedLastSecond(nowMs);
       const base = admitted > 0 ? admitted : rate === Number.POSITIVE_INFINITY ? 10 : rate / 2;
       if (rate === Number.POSITIVE_INFINITY) {
-        tokens = 0;
-        lastRefillMs = nowMs;
+        bucket.tokens = 0;
+        bucket.lastMs = nowMs;
       }
       rate = Math.max(MIN_RATE_PER_SECOND, Math.min(rate, base) * DECREASE_FACTOR);
     },

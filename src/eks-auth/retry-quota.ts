@@ -5,6 +5,7 @@
 // It also refills with (monotonic) time, so after an outage retries come back without waiting for a first
 // success that the missing retries may be what prevents.
 import { type MonotonicNow, systemMonotonicNow } from '../clock.ts';
+import { createTokenBucket, refillBucket } from '../shared/token-bucket.ts';
 
 /** Room for a short blip: ten ordinary retries, or five after throttling/timeouts. */
 export const RETRY_QUOTA_CAPACITY = 50;
@@ -34,14 +35,8 @@ export function createRetryQuota(
   capacity = RETRY_QUOTA_CAPACITY,
   now: MonotonicNow = systemMonotonicNow,
 ): RetryQuota {
-  let available = capacity;
-  let lastMs = now();
-  function refill() {
-    const nowMs = now();
-    if (nowMs > lastMs)
-      available = Math.min(capacity, available + ((nowMs - lastMs) / 1000) * REFILL_PER_SECOND);
-    lastMs = nowMs;
-  }
+  const bucket = createTokenBucket(capacity, now());
+  const refill = () => refillBucket(bucket, now(), REFILL_PER_SECOND, capacity);
   return {
     tryAcquire(failureCode) {
       refill();
@@ -49,17 +44,17 @@ export function createRetryQuota(
         failureCode === 'ThrottlingException' || failureCode === 'UpstreamTimeout'
           ? THROTTLE_RETRY_COST
           : RETRY_COST;
-      if (cost > available) return false;
-      available -= cost;
+      if (cost > bucket.tokens) return false;
+      bucket.tokens -= cost;
       return cost;
     },
     release(spent) {
       refill();
-      available = Math.min(capacity, available + (spent > 0 ? spent : SUCCESS_REFILL));
+      bucket.tokens = Math.min(capacity, bucket.tokens + (spent > 0 ? spent : SUCCESS_REFILL));
     },
     get available() {
       refill();
-      return available;
+      return bucket.tokens;
     },
   };
 }

@@ -5,6 +5,8 @@
 // within maxWaitMs (the bucket goes into debt) and waits for it. A slow answer is something every SDK
 // handles, while some never retry an HTTP error (PHP retries only its own timeouts).
 
+import { createTokenBucket, msUntilTokens, refillBucket, type TokenBucket } from '../shared/token-bucket.ts';
+
 /** Buckets hold this many seconds of a client's rate: room for SDK retry bursts and many processes starting. */
 export const BURST_SECONDS = 2;
 /** Source addresses tracked at once; beyond it the oldest is forgotten (a node runs at most a few hundred pods). */
@@ -22,30 +24,12 @@ export interface RateLimiter {
   readonly trackedClients: number;
 }
 
-interface Bucket {
-  tokens: number;
-  lastMs: number;
-}
-
 export interface RateLimiterOptions {
   /** Requests per second per source address; 0 disables the per-client limit. */
   perClientRps: number;
   /** Requests per second in total; 0 disables the global limit. */
   globalRps: number;
   maxClients?: number;
-}
-
-function refill(bucket: Bucket, nowMs: number, rps: number, capacity: number): void {
-  const elapsedMs = nowMs - bucket.lastMs;
-  if (elapsedMs > 0) {
-    bucket.tokens = Math.min(capacity, bucket.tokens + (elapsedMs * rps) / 1000);
-    bucket.lastMs = nowMs;
-  }
-}
-
-/** How long until the bucket holds a whole token (0 if it does now; longer while it is in debt). */
-function waitForToken(bucket: Bucket, rps: number): number {
-  return bucket.tokens >= 1 ? 0 : ((1 - bucket.tokens) * 1000) / rps;
 }
 
 /** Undefined when both limits are off, so the hot path skips the work entirely. */
@@ -55,17 +39,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter | un
   const maxClients = options.maxClients ?? MAX_TRACKED_CLIENTS;
   const clientCapacity = Math.max(1, perClientRps * BURST_SECONDS);
   const globalCapacity = Math.max(1, globalRps * BURST_SECONDS);
-  const clients = new Map<string, Bucket>();
-  const global: Bucket = { tokens: globalCapacity, lastMs: 0 };
+  const clients = new Map<string, TokenBucket>();
+  const global = createTokenBucket(globalCapacity, 0);
 
-  function clientBucket(client: string, nowMs: number): Bucket {
+  function clientBucket(client: string, nowMs: number): TokenBucket {
     let bucket = clients.get(client);
     if (bucket === undefined) {
       if (clients.size >= maxClients) {
         const oldest = clients.keys().next().value;
         if (oldest !== undefined) clients.delete(oldest);
       }
-      bucket = { tokens: clientCapacity, lastMs: nowMs };
+      bucket = createTokenBucket(clientCapacity, nowMs);
       clients.set(client, bucket);
     }
     return bucket;
@@ -73,17 +57,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter | un
 
   return {
     take(client, nowMs, maxWaitMs = 0) {
-      let bucket: Bucket | undefined;
+      let bucket: TokenBucket | undefined;
       let waitMs = 0;
       if (perClientRps > 0) {
         bucket = clientBucket(client, nowMs);
-        refill(bucket, nowMs, perClientRps, clientCapacity);
-        waitMs = waitForToken(bucket, perClientRps);
+        refillBucket(bucket, nowMs, perClientRps, clientCapacity);
+        waitMs = msUntilTokens(bucket, 1, perClientRps);
         if (waitMs > maxWaitMs) return 'client';
       }
       if (globalRps > 0) {
-        refill(global, nowMs, globalRps, globalCapacity);
-        const globalWaitMs = waitForToken(global, globalRps);
+        refillBucket(global, nowMs, globalRps, globalCapacity);
+        const globalWaitMs = msUntilTokens(global, 1, globalRps);
         if (globalWaitMs > maxWaitMs) return 'global';
         waitMs = Math.max(waitMs, globalWaitMs);
         global.tokens -= 1;
