@@ -42,6 +42,7 @@ import { createLogger, type Logger } from '../observability/logger.ts';
 import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import type { ProbeChecks, ProbeResult } from '../observability/probe-result.ts';
 import { installProcessMetrics, readMaxFds } from '../observability/process-metrics.ts';
+import { raceTimer } from '../shared/race-timer.ts';
 import type { TokenVerifier } from '../token/types.ts';
 import { createVerification, type Verification } from '../token/verification.ts';
 import { VERSION } from '../version.ts';
@@ -322,12 +323,11 @@ export async function startAgent(config: Config, deps: AgentDeps = {}): Promise<
     startupTaint?.stop();
     connectionGuard.stop();
     const graceful = listeners.stop(false);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs);
-    });
-    const outcome = await Promise.race([graceful.then(() => 'drained' as const), timedOut]);
-    clearTimeout(timer);
+    const outcome = await raceTimer(
+      graceful.then(() => 'drained' as const),
+      config.shutdownTimeoutMs,
+      () => 'timeout' as const,
+    );
     if (outcome === 'timeout') {
       logger.warn(
         { timeoutMs: config.shutdownTimeoutMs },

@@ -6,6 +6,7 @@ import type { EksAuthClient } from '../eks-auth/types.ts';
 import { AgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { raceTimer } from '../shared/race-timer.ts';
 import { canonicalToken } from '../token/canonical-token.ts';
 import { parseTokenClaims } from '../token/token-claims.ts';
 import type { TokenVerifier, VerifiedIdentity } from '../token/types.ts';
@@ -183,20 +184,17 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   }
 
   function waitWithPatience(promise: Promise<CredentialEntry>, waitedMs: number): Promise<CredentialEntry> {
-    let timer: unknown;
-    const patience = new Promise<never>((_, reject) => {
-      timer = timers.setTimeout(
-        () =>
-          reject(
-            new AgentError(
-              'RequestTimeoutException',
-              `EKS Auth has not answered within ${clientPatienceMs} ms; the call goes on and a retry will be served from the cache`,
-            ),
-          ),
-        Math.max(0, clientPatienceMs - waitedMs),
-      );
-    });
-    return Promise.race([promise, patience]).finally(() => timers.clearTimeout(timer));
+    return raceTimer(
+      promise,
+      Math.max(0, clientPatienceMs - waitedMs),
+      (): never => {
+        throw new AgentError(
+          'RequestTimeoutException',
+          `EKS Auth has not answered within ${clientPatienceMs} ms; the call goes on and a retry will be served from the cache`,
+        );
+      },
+      timers,
+    );
   }
 
   interface Prepared {

@@ -3,6 +3,7 @@
 import { Hono } from 'hono';
 import { AgentError, errorResponse } from '../errors.ts';
 import type { ProbeChecks, ProbeResult } from '../observability/probe-result.ts';
+import { raceTimer } from '../shared/race-timer.ts';
 import { AGENT_HEADERS } from './port-sharing.ts';
 
 export type { ProbeChecks, ProbeResult };
@@ -34,17 +35,13 @@ function failing(error: string): ProbeResult {
 }
 
 async function runBounded(check: ProbeChecks['readiness'], timeoutMs: number): Promise<ProbeResult> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<ProbeResult>((resolve) => {
-    timer = setTimeout(() => resolve(failing(`readiness check timed out after ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
-    return await Promise.race([Promise.resolve().then(check), timeout]);
+    return await raceTimer(Promise.resolve().then(check), timeoutMs, () =>
+      failing(`readiness check timed out after ${timeoutMs} ms`),
+    );
   } catch {
     // The check's own message could carry anything; report a fixed text.
     return failing('readiness check failed');
-  } finally {
-    clearTimeout(timer);
   }
 }
 
