@@ -1,5 +1,6 @@
 // Runs iproute2's `ip` as a child process with an argument list (never a shell), bounded in time and output.
 import { isIPv4 } from 'node:net';
+import { readBounded } from '../shared/bounded-read.ts';
 
 export interface IpResult {
   readonly exitCode: number;
@@ -20,19 +21,6 @@ export interface IpRunnerOptions {
 }
 
 export const IP_RUNNER_DEFAULTS = { ipPath: 'ip', timeoutMs: 10_000, maxOutputBytes: 1_048_576 } as const;
-
-async function readBounded(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    if (total >= maxBytes) continue; // keep draining so the child never blocks on a full pipe
-    const room = maxBytes - total;
-    const kept = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
-    chunks.push(kept);
-    total += kept.byteLength;
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export function createIpRunner(options: IpRunnerOptions = {}): IpRunner {
   const ipPath = options.ipPath ?? IP_RUNNER_DEFAULTS.ipPath;
@@ -58,9 +46,12 @@ export function createIpRunner(options: IpRunnerOptions = {}): IpRunner {
         stderr: `cannot run ${ipPath}: ${reason} (is iproute2 installed?)`,
       };
     }
+    // Drained to the end past the bound, so the child never blocks on a full pipe.
+    const output = (stream: ReadableStream<Uint8Array>) =>
+      readBounded(stream, maxOutputBytes, 'drain').then((r) => r.bytes.toString('utf8'));
     const [stdout, stderr, exitCode] = await Promise.all([
-      readBounded(child.stdout, maxOutputBytes),
-      readBounded(child.stderr, maxOutputBytes),
+      output(child.stdout),
+      output(child.stderr),
       child.exited,
     ]);
     if (child.signalCode !== null) {

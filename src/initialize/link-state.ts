@@ -1,4 +1,5 @@
 // Reads a link's current state from `ip -j addr show dev NAME`, so every change is decided from what is there.
+import { canonicalIPv6 } from '../shared/canonical-ipv6.ts';
 import { firstLine, type IpRunner } from './ip-runner.ts';
 
 export interface LinkAddress {
@@ -61,16 +62,6 @@ export async function readLinkState(ip: IpRunner, name: string): Promise<LinkSta
 
 /** Compares addresses the way the kernel does (IPv6 text forms vary in case and zero compression). */
 export function hasAddress(state: LinkState, address: string, prefixLength: number): boolean {
-  const wanted = normaliseAddress(address);
-  return state.addresses.some((a) => a.prefixLength === prefixLength && normaliseAddress(a.local) === wanted);
-}
-
-function normaliseAddress(address: string): string {
-  if (!address.includes(':')) return address;
-  // Round-trip through the URL parser, which prints IPv6 in the canonical RFC 5952 form.
-  try {
-    return new URL(`http://[${address}]/`).hostname.toLowerCase();
-  } catch {
-    return address.toLowerCase();
-  }
+  const wanted = canonicalIPv6(address);
+  return state.addresses.some((a) => a.prefixLength === prefixLength && canonicalIPv6(a.local) === wanted);
 }
