@@ -1,5 +1,5 @@
 // The node's own AWS credentials, used to sign EKS Auth calls. Default: the SDK's node provider chain
-// (env, shared file, IMDSv2, container). With rotateCredentials the shared credentials file is re-read at
+// (env, shared file, IMDSv2, container), its env link done here without the SDK. With rotateCredentials the shared credentials file is re-read at
 // least every rotationIntervalMs (hybrid nodes rewrite it). Loads are single-flight and memoised; a failed
 // re-read keeps the last good credentials while they are still valid.
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -23,6 +23,10 @@ export interface NodeCredentialsOptions {
   readonly retryAfterFailureMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Where the chain's first link looks for static credentials; default process.env. */
+  readonly env?: Environment;
+  /** The rest of the default chain; default @aws-sdk/credential-provider-node's (tests inject one). */
+  readonly loadChain?: () => Promise<CredentialsProvider>;
 }
 
 export const NODE_CREDENTIALS_DEFAULTS = {
@@ -31,11 +35,46 @@ export const NODE_CREDENTIALS_DEFAULTS = {
   retryAfterFailureMs: 5_000,
 } as const;
 
-// The SDK's providers are imported at the first load, not at start: with their @smithy/core parts and the
-// node: modules those pull in they cost an idle agent a few MB (bench/footprint.bench.ts), and the first
-// load already waits for credentials. The chain itself imports its rarely used providers (SSO, process,
-// web identity, IMDS) only when it reaches them.
-function chooseProvider(rotate: boolean, filepath: string | undefined): CredentialsProvider {
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/** The SDK's default chain, imported at the first load that needs it (see chooseProvider). */
+async function loadDefaultChain(): Promise<CredentialsProvider> {
+  return (await import('@aws-sdk/credential-provider-node')).defaultProvider();
+}
+
+/**
+ * The default chain's first link, as @aws-sdk/credential-provider-node runs it: static credentials from the
+ * environment (fromEnv's variables and fields), skipped when AWS_PROFILE is set. Undefined when it would not
+ * answer, so the chain goes on.
+ */
+export function environmentCredentials(env: Environment): AwsCredentialIdentity | undefined {
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+  if (env['AWS_PROFILE'] || !accessKeyId || !secretAccessKey) return undefined;
+  const sessionToken = env['AWS_SESSION_TOKEN'];
+  const expiry = env['AWS_CREDENTIAL_EXPIRATION'];
+  const credentialScope = env['AWS_CREDENTIAL_SCOPE'];
+  const accountId = env['AWS_ACCOUNT_ID'];
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...(sessionToken ? { sessionToken } : {}),
+    ...(expiry ? { expiration: new Date(expiry) } : {}),
+    ...(credentialScope ? { credentialScope } : {}),
+    ...(accountId ? { accountId } : {}),
+  };
+}
+
+// The SDK's providers are imported at the first load that needs them, not at start: with their @smithy/core
+// parts and the node: modules those pull in they cost an agent a few MB (bench/footprint.bench.ts). A node
+// whose credentials are in the environment never loads them: the chain's first link is done here. The chain
+// itself imports its rarely used providers (SSO, process, web identity, IMDS) only when it reaches them.
+function chooseProvider(
+  rotate: boolean,
+  filepath: string | undefined,
+  env: Environment,
+  loadChain: () => Promise<CredentialsProvider>,
+): CredentialsProvider {
   if (rotate) {
     return async () => {
       const { fromIni } = await import('@aws-sdk/credential-provider-ini');
@@ -45,15 +84,24 @@ function chooseProvider(rotate: boolean, filepath: string | undefined): Credenti
   }
   let chain: Promise<CredentialsProvider> | undefined;
   return async () => {
+    const fromEnvironment = environmentCredentials(env);
+    if (fromEnvironment !== undefined) return fromEnvironment;
     // One chain for the process: it memoises what it found (and refreshes expiring credentials itself).
-    chain ??= import('@aws-sdk/credential-provider-node').then((m) => m.defaultProvider());
+    chain ??= loadChain();
     return (await chain)();
   };
 }
 
 export function createNodeCredentials(options: NodeCredentialsOptions = {}): CredentialsProvider {
   const rotate = options.rotateCredentials ?? false;
-  const provider = options.credentials ?? chooseProvider(rotate, options.credentialsFile);
+  const provider =
+    options.credentials ??
+    chooseProvider(
+      rotate,
+      options.credentialsFile,
+      options.env ?? process.env,
+      options.loadChain ?? loadDefaultChain,
+    );
   const rotationIntervalMs = options.rotationIntervalMs ?? NODE_CREDENTIALS_DEFAULTS.rotationIntervalMs;
   const refreshBeforeExpiryMs =
     options.refreshBeforeExpiryMs ?? NODE_CREDENTIALS_DEFAULTS.refreshBeforeExpiryMs;

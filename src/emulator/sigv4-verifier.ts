@@ -1,7 +1,7 @@
 // Verifies AWS SigV4 header signatures as AWS does: one accepted key pair, any region, one service.
 import { timingSafeEqual } from 'node:crypto';
+import { canonicalRequest, hmac, sha256Hex } from '../eks-auth/sigv4-canonical.ts';
 import { AwsError } from './aws-error.ts';
-import { canonicalRequest, hmac, sha256Hex } from './sigv4-canonical.ts';
 
 export interface SigV4VerifierOptions {
   accessKeyId: string;

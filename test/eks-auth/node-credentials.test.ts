@@ -3,9 +3,14 @@ import { afterAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { createManualClock } from '../../src/clock.ts';
 import { EksAuthError } from '../../src/eks-auth/errors.ts';
-import { createNodeCredentials } from '../../src/eks-auth/node-credentials.ts';
+import {
+  type CredentialsProvider,
+  createNodeCredentials,
+  environmentCredentials,
+} from '../../src/eks-auth/node-credentials.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'node-creds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -116,5 +121,71 @@ describe('createNodeCredentials', () => {
     const rotated = await get();
     expect(rotated.accessKeyId).toBe('AKIASECOND');
     expect(rotated.secretAccessKey).toBe('secret-AKIASECOND');
+  });
+});
+
+describe('the default chain: its environment link without the SDK', () => {
+  const KEYS = { AWS_ACCESS_KEY_ID: 'AKIAENV', AWS_SECRET_ACCESS_KEY: 'env-secret' };
+  /** A stand-in for the rest of the chain that counts how often it was loaded. */
+  function fakeChain() {
+    let loads = 0;
+    const load = async (): Promise<CredentialsProvider> => {
+      loads++;
+      return async () => ({ accessKeyId: 'AKIACHAIN', secretAccessKey: 'chain-secret' });
+    };
+    return {
+      load,
+      get loads() {
+        return loads;
+      },
+    };
+  }
+
+  test('static environment credentials never load the SDK chain', async () => {
+    const chain = fakeChain();
+    const get = createNodeCredentials({ env: { ...KEYS, AWS_SESSION_TOKEN: 'tok' }, loadChain: chain.load });
+    expect(await get()).toEqual({
+      accessKeyId: 'AKIAENV',
+      secretAccessKey: 'env-secret',
+      sessionToken: 'tok',
+    });
+    expect(chain.loads).toBe(0);
+  });
+
+  test('AWS_PROFILE set, or a key missing: the SDK chain answers, loaded once', async () => {
+    for (const env of [{ ...KEYS, AWS_PROFILE: 'other' }, { AWS_ACCESS_KEY_ID: 'AKIAENV' }, {}]) {
+      const chain = fakeChain();
+      const get = createNodeCredentials({ env, loadChain: chain.load, clock: createManualClock() });
+      expect((await get()).accessKeyId).toBe('AKIACHAIN');
+      expect(chain.loads).toBe(1);
+    }
+  });
+
+  test("the same fields as the SDK's fromEnv", async () => {
+    const env = {
+      ...KEYS,
+      AWS_SESSION_TOKEN: 'session',
+      AWS_CREDENTIAL_EXPIRATION: '2030-01-02T03:04:05Z',
+      AWS_CREDENTIAL_SCOPE: 'scope',
+      AWS_ACCOUNT_ID: '111122223333',
+    };
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      const sdk = await fromEnv()();
+      expect(environmentCredentials(env)).toEqual({
+        accessKeyId: sdk.accessKeyId,
+        secretAccessKey: sdk.secretAccessKey,
+        sessionToken: sdk.sessionToken,
+        expiration: sdk.expiration,
+        credentialScope: sdk.credentialScope,
+        accountId: sdk.accountId,
+      });
+    } finally {
+      for (const name of Object.keys(env)) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
   });
 });

@@ -1,7 +1,9 @@
-// SigV4 signing checked against AWS's published test-suite vectors and an independent signer written here.
+// SigV4 signing checked against AWS's published test-suite vectors, the AWS SDK's own signer
+// (@smithy/signature-v4) and an independent signer written here.
 import { describe, expect, test } from 'bun:test';
 import { createHash, createHmac } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { createRequestSigner } from '../../src/eks-auth/signer.ts';
 
 // The AWS SigV4 test suite's credentials and date (aws-sig-v4-test-suite, "get-vanilla"/"post-vanilla").
@@ -16,42 +18,37 @@ function signatureOf(authorization: string | undefined): string | undefined {
 }
 
 describe('SigV4 test-suite vectors', () => {
-  for (const hash of [undefined, Sha256]) {
-    const label = hash === undefined ? 'native hash' : '@aws-crypto/sha256-js';
-    test(`get-vanilla (${label})`, async () => {
-      const sign = createRequestSigner({
-        region: 'us-east-1',
-        service: 'service',
-        credentials: async () => SUITE_CREDS,
-        sha256: hash,
-      });
-      const headers = await sign(
-        { method: 'GET', url: new URL('https://example.amazonaws.com/'), headers: {} },
-        SUITE_DATE,
-      );
-      expect(headers['x-amz-date']).toBe('20150830T123600Z');
-      expect(headers['authorization']).toBe(
-        'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ' +
-          'SignedHeaders=host;x-amz-date, ' +
-          'Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
-      );
+  test('get-vanilla', async () => {
+    const sign = createRequestSigner({
+      region: 'us-east-1',
+      service: 'service',
+      credentials: async () => SUITE_CREDS,
     });
-    test(`post-vanilla (${label})`, async () => {
-      const sign = createRequestSigner({
-        region: 'us-east-1',
-        service: 'service',
-        credentials: async () => SUITE_CREDS,
-        sha256: hash,
-      });
-      const headers = await sign(
-        { method: 'POST', url: new URL('https://example.amazonaws.com/'), headers: {} },
-        SUITE_DATE,
-      );
-      expect(signatureOf(headers['authorization'])).toBe(
-        '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b',
-      );
+    const headers = await sign(
+      { method: 'GET', url: new URL('https://example.amazonaws.com/'), headers: {} },
+      SUITE_DATE,
+    );
+    expect(headers['x-amz-date']).toBe('20150830T123600Z');
+    expect(headers['authorization']).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, ' +
+        'SignedHeaders=host;x-amz-date, ' +
+        'Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
+    );
+  });
+  test('post-vanilla', async () => {
+    const sign = createRequestSigner({
+      region: 'us-east-1',
+      service: 'service',
+      credentials: async () => SUITE_CREDS,
     });
-  }
+    const headers = await sign(
+      { method: 'POST', url: new URL('https://example.amazonaws.com/'), headers: {} },
+      SUITE_DATE,
+    );
+    expect(signatureOf(headers['authorization'])).toBe(
+      '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b',
+    );
+  });
 });
 
 /** An independent SigV4 signer, written from the specification, for the exact EKS Auth request shape. */
@@ -177,4 +174,60 @@ describe('EKS Auth request signing', () => {
     })(req, date);
     expect(signatureOf(a['authorization'])).not.toBe(signatureOf(b['authorization']));
   });
+});
+
+describe('agrees with the AWS SDK signer (@smithy/signature-v4)', () => {
+  const creds = {
+    accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  };
+  const cases = [
+    {
+      name: 'long-term credentials',
+      url: 'https://eks-auth.us-west-2.api.aws/clusters/c/assume-role-for-pod-identity',
+    },
+    {
+      name: 'temporary credentials, port, encoded name',
+      url: `http://127.0.0.1:8443/clusters/${encodeURIComponent('a b%+')}/assume-role-for-pod-identity`,
+      sessionToken: 'node-session-token',
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const identity = { ...creds, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
+      const url = new URL(c.url);
+      const body = JSON.stringify({ token: 'aaa.bbb.ccc' });
+      const headers = { 'content-type': 'application/json', 'user-agent': 'eks-pod-identity-agent/test' };
+      const sdk = new SignatureV4({
+        service: 'eks-auth',
+        region: 'us-west-2',
+        credentials: async () => identity,
+        sha256: Sha256,
+        uriEscapePath: true,
+        applyChecksum: false,
+      });
+      const sign = createRequestSigner({ region: 'us-west-2', credentials: async () => identity });
+      // Two days in a row through one signer: the second must not reuse the first day's signing key.
+      for (const date of [
+        new Date(Date.UTC(2026, 10, 30, 23, 59, 59)),
+        new Date(Date.UTC(2026, 11, 1, 0, 0, 1)),
+      ]) {
+        const expected = await sdk.sign(
+          {
+            method: 'POST',
+            protocol: url.protocol,
+            hostname: url.hostname,
+            port: url.port === '' ? undefined : Number(url.port),
+            path: url.pathname,
+            query: {},
+            headers: { ...headers, host: url.host },
+            body,
+          },
+          { signingDate: date },
+        );
+        const ours = await sign({ method: 'POST', url, headers, body }, date);
+        expect(ours).toEqual(expected.headers);
+      }
+    });
+  }
 });

@@ -1,8 +1,8 @@
 // SigV4 checks of the emulator: AWS test-suite vectors for the verifier, and each failure over real HTTP.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createManualClock } from '../../src/clock.ts';
+import { canonicalQuery, canonicalUri } from '../../src/eks-auth/sigv4-canonical.ts';
 import { type Emulator, startEmulator } from '../../src/emulator/index.ts';
-import { canonicalQuery, canonicalUri } from '../../src/emulator/sigv4-canonical.ts';
 import { createSigV4Verifier } from '../../src/emulator/sigv4-verifier.ts';
 import { callAssumeRole, errorOf } from './signed-fetch.ts';
 

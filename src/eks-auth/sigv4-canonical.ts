@@ -1,5 +1,6 @@
-// SigV4 canonical-request pieces, rebuilt on the receiving side from the request exactly as it arrived.
-import { createHash, createHmac } from 'node:crypto';
+// SigV4 canonical-request pieces and hashes: the agent's signer builds them from the request it sends, the
+// emulator's verifier rebuilds them from the request exactly as it arrived. Bun's native hasher rather than
+// node:crypto: an agent that signs never loads node:crypto for it (bench/footprint.bench.ts).
 
 /** RFC 3986 encoding as SigV4 wants it: everything but unreserved characters, uppercase hex. */
 export function uriEncode(value: string): string {
@@ -62,11 +63,15 @@ export function canonicalHeaders(
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return new Bun.CryptoHasher('sha256').update(data).digest('hex');
 }
 
-export function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data).digest();
+export function hmac(key: string | Uint8Array, data: string): Buffer {
+  return new Bun.CryptoHasher('sha256', key).update(data).digest();
+}
+
+export function hmacHex(key: string | Uint8Array, data: string): string {
+  return new Bun.CryptoHasher('sha256', key).update(data).digest('hex');
 }
 
 export interface CanonicalRequestParts {
