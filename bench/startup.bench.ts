@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAgentProcess } from './lib/agent.ts';
+import { startAgentProcess, waitForVerified } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
 import { freePort } from './lib/ports.ts';
 import { spawnChild, waitForOk } from './lib/processes.ts';
@@ -124,20 +124,3 @@ export const startup: Scenario = {
     };
   },
 };
-
-/** Polls /readyz until its detail says requests are verified (keys loaded in the background). */
-async function waitForVerified(readyUrl: string, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    try {
-      const body = (await (await fetch(readyUrl, { signal: AbortSignal.timeout(500) })).json()) as {
-        verification?: { mode?: string };
-      };
-      if (body.verification?.mode === 'signature') return;
-    } catch {
-      // Not answering yet.
-    }
-    await Bun.sleep(2);
-  }
-  throw new Error(`${readyUrl} never reported verified mode within ${timeoutMs} ms`);
-}

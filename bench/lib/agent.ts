@@ -88,6 +88,23 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
   };
 }
 
+/** Polls /readyz until its detail says requests are verified (signing keys load in the background). */
+export async function waitForVerified(readyUrl: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    try {
+      const body = (await (await fetch(readyUrl, { signal: AbortSignal.timeout(500) })).json()) as {
+        verification?: { mode?: string };
+      };
+      if (body.verification?.mode === 'signature') return;
+    } catch {
+      // Not answering yet.
+    }
+    await Bun.sleep(2);
+  }
+  throw new Error(`${readyUrl} never reported verified mode within ${timeoutMs} ms`);
+}
+
 /** Fetches credentials with a token; throws with the status and the error code when it is not 200. */
 export async function getCredentials(url: string, token: string): Promise<string> {
   const res = await fetch(url, { headers: { authorization: token } });

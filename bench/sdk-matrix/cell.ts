@@ -4,10 +4,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AgentProcess, startAgentProcess } from '../lib/agent.ts';
+import { type AgentProcess, startAgentProcess, waitForVerified } from '../lib/agent.ts';
 import { type EmulatorProcess, startEmulatorProcess } from '../lib/emulator.ts';
 import { percentile } from '../lib/stats.ts';
-import type { Outcome } from './clients/job.ts';
+import { type Outcome, podAddress } from './clients/job.ts';
 import { startFlooder } from './flooder.ts';
 import type { Row } from './rows.ts';
 import type { Scenario } from './scenarios.ts';
@@ -17,6 +17,9 @@ export interface MatrixEnv {
   agent: AgentProcess;
   stop(): Promise<void>;
 }
+
+/** How long a matrix agent may take to load the signing keys from the API-server stand-in. */
+const KEYS_TIMEOUT_MS = 15_000;
 
 export type Verdict = 'pass' | 'miss' | 'impossible';
 
@@ -38,25 +41,49 @@ export interface CellResult {
   flood?: Record<string, number>;
 }
 
-/** The agent with its default flags (loopback bind and ports aside) in front of a fresh emulator. */
+/**
+ * The agent with its default flags (loopback bind and ports aside) in front of a fresh emulator, verifying
+ * token signatures as on a node: its key source is the emulator's API-server stand-in, found the way a pod
+ * finds the API server (KUBERNETES_SERVICE_HOST/PORT and the service-account mount). Ready once it verifies,
+ * so no cell runs in the claims mode of an agent whose keys have not loaded yet.
+ */
 export async function startMatrixEnv(agentArgs: string[] = []): Promise<MatrixEnv> {
-  const emulator = await startEmulatorProcess();
+  const dir = mkdtempSync(join(tmpdir(), 'pia-sdk-matrix-sa-'));
+  const serviceAccountDir = join(dir, 'serviceaccount');
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  let emulator: EmulatorProcess;
   try {
+    emulator = await startEmulatorProcess({ kubeApiDir: serviceAccountDir });
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  try {
+    const kube = emulator.kubeApi!;
     const agent = await startAgentProcess({
       emulatorUrl: emulator.url,
       defaultLimits: true,
-      args: agentArgs,
+      args: ['--service-account-dir', serviceAccountDir, ...agentArgs],
+      env: { KUBERNETES_SERVICE_HOST: kube.host, KUBERNETES_SERVICE_PORT: String(kube.port) },
     });
+    try {
+      await waitForVerified(agent.readyUrl, KEYS_TIMEOUT_MS);
+    } catch (err) {
+      await agent.stop();
+      throw err;
+    }
     return {
       emulator,
       agent,
       async stop() {
         await agent.stop();
         await emulator.stop();
+        cleanup();
       },
     };
   } catch (err) {
     await emulator.stop();
+    cleanup();
     throw err;
   }
 }
@@ -92,7 +119,8 @@ export async function runCell(env: MatrixEnv, row: Row, scenario: Scenario): Pro
   let outcomes: Outcome[];
   let flood: Record<string, number> | undefined;
   try {
-    outcomes = await row.run({ url: env.agent.credentialsUrl, tokens: setup.tokens, tokenFiles });
+    const addresses = setup.tokens.map((_, i) => podAddress(setup.onePod ? 0 : i));
+    outcomes = await row.run({ url: env.agent.credentialsUrl, tokens: setup.tokens, tokenFiles, addresses });
   } finally {
     flood = await flooder?.stop();
     rmSync(dir, { recursive: true, force: true });

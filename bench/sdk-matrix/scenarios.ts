@@ -7,6 +7,8 @@ import type { Row } from './rows.ts';
 export interface CellSetup {
   /** One token per pod load. */
   tokens: string[];
+  /** Every load is a process of one pod (one source address); otherwise each load is a pod of its own. */
+  onePod?: boolean;
   /** Started before the pods, stopped after them. */
   flood?: { template: string; perSecond: number };
 }
@@ -26,6 +28,12 @@ export interface Scenario {
 }
 
 const ROLE = 'arn:aws:iam::111122223333:role/matrix';
+
+let cells = 0;
+/** A token prefix no other cell of this process uses: the verifying agent caches by pod UID, made from it. */
+function unique(prefix: string): string {
+  return `${prefix}-${++cells}`;
+}
 const all = (_row: Row, pods: number) => pods;
 
 /** Pods a client can have served when EKS Auth admits `perSecond` calls: its window, plus one second of
@@ -43,7 +51,7 @@ function slower(latencyMs: number) {
 /** `count` new pods (one token each), then EKS Auth's faults for the cell. */
 function newPods(prefix: string, count: number, faults?: Record<string, unknown>) {
   return async (emulator: EmulatorProcess): Promise<CellSetup> => {
-    const tokens = await emulator.issueTokens(count, { prefix });
+    const tokens = await emulator.issueTokens(count, { prefix: unique(prefix) });
     if (faults) await emulator.setFaults(faults);
     return { tokens };
   };
@@ -52,7 +60,7 @@ function newPods(prefix: string, count: number, faults?: Record<string, unknown>
 /** 60 new pods beside an 80/s junk-token flooder whose tokens have a real pod's claims. */
 function flooded(prefix: string, faults: Record<string, unknown>) {
   return async (emulator: EmulatorProcess): Promise<CellSetup> => {
-    const [template] = await emulator.issueTokens(1, { prefix: `${prefix}-flooder` });
+    const [template] = await emulator.issueTokens(1, { prefix: unique(`${prefix}-flooder`) });
     const { tokens } = await newPods(prefix, 60, faults)(emulator);
     return { tokens, flood: { template: template!, perSecond: 80 } };
   };
@@ -78,11 +86,11 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: 'error',
     passShare: 1,
     async prepare(emulator) {
-      const [token] = await emulator.issueTokens(1, { prefix: 'forged' });
+      const [token] = await emulator.issueTokens(1, { prefix: unique('forged') });
       return { tokens: [forgedSignature(token!)] };
     },
     possible: () => 0,
-    why: 'EKS Auth rejects the token: the right answer is a clear error',
+    why: 'the token is not the issuer’s: the right answer is a clear error (the verifying agent gives it without calling EKS Auth)',
   },
   {
     id: 'no-association',
@@ -91,7 +99,7 @@ export const SCENARIOS: readonly Scenario[] = [
     passShare: 1,
     async prepare(emulator) {
       await emulator.setAssociations([{ namespace: 'bench', serviceAccount: 'someone-else', roleArn: ROLE }]);
-      return { tokens: await emulator.issueTokens(1, { prefix: 'orphan' }) };
+      return { tokens: await emulator.issueTokens(1, { prefix: unique('orphan') }) };
     },
     possible: () => 0,
     why: 'no role for the service account: the right answer is a clear error',
@@ -137,10 +145,10 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: 'credentials',
     passShare: 1,
     async prepare(emulator) {
-      const [token] = await emulator.issueTokens(1, { prefix: 'shared' });
+      const [token] = await emulator.issueTokens(1, { prefix: unique('shared') });
       // Slow enough that every request arrives while the one call is in flight: all of them join it.
       await emulator.setFaults({ latencyMs: 500 });
-      return { tokens: Array.from({ length: 300 }, () => token!) };
+      return { tokens: Array.from({ length: 300 }, () => token!), onePod: true };
     },
     possible: all,
   },

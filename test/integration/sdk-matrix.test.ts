@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CellResult, type MatrixEnv, runCell, startMatrixEnv } from '../../bench/sdk-matrix/cell.ts';
 import { goBinary } from '../../bench/sdk-matrix/clients/go-binary.ts';
+import { podAddress } from '../../bench/sdk-matrix/clients/job.ts';
 import { ROWS, type Row, rowById } from '../../bench/sdk-matrix/rows.ts';
 import { scenarioById } from '../../bench/sdk-matrix/scenarios.ts';
 
@@ -25,8 +26,8 @@ beforeAll(async () => {
   await goBinary();
   env = await startMatrixEnv();
   // The bad-token cells are independent (each its own token) and mostly wait in the clients' retry sleeps
-  // (Ruby's ECSCredentials sleeps ~22 s), so they run side by side; their EKS Auth counts overlap and are
-  // not asserted here (the bench runs each cell alone).
+  // (Ruby's ECSCredentials sleeps ~22 s), so they run side by side; their EKS Auth counts overlap, so each
+  // cell's count is the sum of all of them (it must be 0: the agent refuses a forged signature itself).
   const scenario = scenarioById('bad-token');
   const cells = await Promise.all(ROWS.map((row) => runCell(env, row, scenario)));
   for (const c of cells) badToken.set(c.row, c);
@@ -52,10 +53,13 @@ describe('SDK matrix: a bad token fails cleanly, with the error surfaced as far 
       expect(cell.served).toBe(0);
       expect(cell.errors).toHaveLength(1);
       const error = cell.errors[0]!.error;
-      // EKS Auth's verdict on a forged signature reaches the pod's code where its SDK reads the body.
-      if (row.surfaces === 'code') expect(error).toContain('InvalidToken');
-      if (row.surfaces === 'status') expect(error).toContain('400');
+      // The agent verifies signatures (as on a node): its verdict on a forged one (the body's code, or its
+      // message for Java, which reads only that) reaches the pod's code where its SDK reads the body, and no
+      // EKS Auth call is spent on it.
+      if (row.surfaces === 'code') expect(error).toMatch(/TokenRejected|token signature is invalid/);
+      if (row.surfaces === 'status') expect(error).toContain('403');
       expect(error).not.toContain('not-the-issuer-signature');
+      expect(badToken.get(row.id)!.calls).toBe(0);
     });
   }
 });
@@ -90,7 +94,7 @@ describe('SDK matrix: what issue 11 asks of the miss path, with real clients', (
       const tokens = await env.emulator.issueTokens(1, { prefix: 'orphan-twice' });
       const tokenFiles = [join(mkdtempSync(join(tmpdir(), 'pia-orphan-')), 'token')];
       writeFileSync(tokenFiles[0]!, tokens[0]!);
-      const job = { url: env.agent.credentialsUrl, tokens, tokenFiles };
+      const job = { url: env.agent.credentialsUrl, tokens, tokenFiles, addresses: [podAddress(0)] };
       const before = (await env.emulator.stats()).assumeRoleCalls;
       const botocore = await rowById('botocore').run(job);
       const jsV3 = await rowById('js-v3-from-http').run(job);

@@ -8,6 +8,17 @@ export interface Job {
   tokens: string[];
   /** The same tokens, each in a file, for SDKs that read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE. */
   tokenFiles: string[];
+  /**
+   * Each load's source address (loopback; see podAddress): on a node every pod has its own IP, which is the
+   * agent's fairness key. Loads of one pod (many processes, one token) share one.
+   */
+  addresses: string[];
+}
+
+/** The loopback address pod `i` of a cell sends from: 127.1.x.y, clear of 127.0.0.1 (the bench itself) and
+ * of the flooder's 127.0.0.2. Linux answers for all of 127/8 without configuration. */
+export function podAddress(i: number): string {
+  return `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 }
 
 export interface Outcome {

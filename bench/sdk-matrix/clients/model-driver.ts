@@ -8,5 +8,7 @@ const id = process.argv[2] ?? '';
 const model = MODELS[id];
 if (!model) throw new Error(`unknown model: ${id}`);
 const job = (await Bun.stdin.json()) as Job;
-const outcomes = await runPods(job.tokens.length, (i) => loadCredentials(model, job.url, job.tokenFiles[i]!));
+const outcomes = await runPods(job.tokens.length, (i) =>
+  loadCredentials(model, job.url, job.tokenFiles[i]!, { localAddress: job.addresses[i] }),
+);
 process.stdout.write(`${JSON.stringify(outcomes)}\n`);

@@ -61,8 +61,13 @@ export function describe(result: AttemptResult): string {
   return `network error: ${result.message}`;
 }
 
-/** One GET with the model's timeouts; never throws. */
-export function attempt(model: ClientModel, url: URL, token: string): Promise<AttemptResult> {
+/** One GET with the model's timeouts, from the pod's own source address when given; never throws. */
+export function attempt(
+  model: ClientModel,
+  url: URL,
+  token: string,
+  localAddress?: string,
+): Promise<AttemptResult> {
   return new Promise((resolve) => {
     let settled = false;
     const timers: ReturnType<typeof setTimeout>[] = [];
@@ -79,6 +84,7 @@ export function attempt(model: ClientModel, url: URL, token: string): Promise<At
     const req = request(url, {
       method: 'GET',
       headers: { Authorization: token, Accept: 'application/json' },
+      ...(localAddress && { localAddress }),
     });
     arm(model.totalTimeoutMs, 'total');
     req.on('socket', (socket) => {
@@ -116,13 +122,14 @@ export async function loadCredentials(
   {
     random = Math.random,
     sleep = Bun.sleep,
-  }: { random?: () => number; sleep?: (ms: number) => Promise<void> } = {},
+    localAddress,
+  }: { random?: () => number; sleep?: (ms: number) => Promise<void>; localAddress?: string } = {},
 ): Promise<void> {
   const target = new URL(url);
   let last: AttemptResult | undefined;
   for (let i = 0; i < model.attempts; i++) {
     if (i > 0) await sleep(delayMs(model, i, random));
-    last = await attempt(model, target, readFileSync(tokenFile, 'utf8').trim());
+    last = await attempt(model, target, readFileSync(tokenFile, 'utf8').trim(), localAddress);
     if (last.kind === 'status' && last.status === 200) {
       const creds = JSON.parse(last.body) as Record<string, unknown>;
       if (typeof creds['AccessKeyId'] !== 'string' || typeof creds['Expiration'] !== 'string') {
