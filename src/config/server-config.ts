@@ -88,7 +88,7 @@ export interface Config {
   readonly auditLog: boolean;
   /** --upstream-timeout (Go duration), default 4s: one EKS Auth attempt (a bound for hung connections). */
   readonly upstreamTimeoutMs: number;
-  /** --max-upstream-concurrency, default 32: EKS Auth calls in flight at once. */
+  /** --max-upstream-concurrency, default 128: EKS Auth calls in flight at once. */
   readonly maxUpstreamConcurrency: number;
   /** --max-connections, default 16384: open descriptors at which the data listeners stop accepting. */
   readonly maxConnections: number;

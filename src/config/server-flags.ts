@@ -168,7 +168,7 @@ export const SERVER_FLAGS = [
     name: 'max-upstream-concurrency',
     kind: 'value',
     valueName: 'N',
-    default: '32',
+    default: '128',
     help: 'EKS Auth calls in flight at once.',
   },
   {

@@ -76,7 +76,10 @@ export const EKS_AUTH_CLIENT_DEFAULTS = {
   maxAttempts: 3,
   baseBackoffMs: 100,
   maxBackoffMs: 2000,
-  maxConcurrency: 32,
+  // A node's whole pod set may start at once (kubelet's default max-pods is 110), each miss its own call: a
+  // smaller bound queues pods behind the agent's own slots, past a 1 s client's only attempt while EKS Auth
+  // takes 600 ms. The pacer, not this bound, keeps the rate to what EKS Auth admits.
+  maxConcurrency: 128,
   maxQueue: 1024,
   maxResponseBytes: 64 * 1024,
   maxTokenChars: MAX_TOKEN_LENGTH,

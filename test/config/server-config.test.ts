@@ -58,7 +58,7 @@ describe('defaults', () => {
       strictBind: false,
       auditLog: false,
       upstreamTimeoutMs: 4000,
-      maxUpstreamConcurrency: 32,
+      maxUpstreamConcurrency: 128,
       maxConnections: 16384,
       clientPatienceMs: 4500,
       rateLimitPerClient: 100,

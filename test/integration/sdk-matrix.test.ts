@@ -85,6 +85,15 @@ describe('SDK matrix: what issue 11 asks of the miss path, with real clients', (
     }
   }, 60_000);
 
+  test('60 pods start beside a junk flooder while EKS Auth takes 600 ms: a 1 s one-shot client (Ruby chain) gets 60/60', async () => {
+    // Every pod's call must be in flight at once: a concurrency bound below a node's pod count queues the
+    // rest behind the agent's own slots, past the only attempt of a client with a 1 s read and no retry.
+    const cell = await runCell(env, rowById('ruby-chain'), scenarioById('flood-60-slow'));
+    expect({ served: cell.served, calls: cell.calls }).toEqual({ served: 60, calls: 60 });
+    // The forged flood tokens are refused by the verifying agent itself: no EKS Auth call, no credentials.
+    expect(cell.flood).toEqual({ 403: expect.any(Number) });
+  }, 60_000);
+
   test('a pod with no association, asked by botocore then JS v3: at most 2 EKS Auth calls', async () => {
     await env.emulator.resetFaults();
     await env.emulator.setAssociations([
