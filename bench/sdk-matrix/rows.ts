@@ -107,8 +107,11 @@ export const ROWS: readonly Row[] = [
     label: 'JS v2',
     kind: 'real',
     source: 'aws-sdk RemoteCredentials (npm)',
-    // 4 attempts of a 1 s socket timeout, up to 800 ms of jitter before each retry.
-    windowMs: 4 * 1000 + 3 * 800,
+    // aws-sdk 2.1693 lib/credentials/remote_credentials.js: httpOptions.timeout 1000 ms, maxRetries 3, so 4
+    // attempts; lib/util.js handleRequestWithRetries sleeps calculateRetryDelay before retry n (0-based):
+    // random() x 2^n x 100 ms (base 100), so at most 100, 200 and 400 ms. (A Retry-After would add to that;
+    // the agent sends none on a held miss.)
+    windowMs: 4 * 1000 + 100 + 200 + 400,
     run: jsSdkDriver('js-v2'),
   },
   {

@@ -36,11 +36,15 @@ function unique(prefix: string): string {
 }
 const all = (_row: Row, pods: number) => pods;
 
-/** Pods a client can have served when EKS Auth admits `perSecond` calls: its window, plus one second of
- * window alignment (the emulator counts calls per wall-clock second). */
+/**
+ * Pods a client can count on being served when EKS Auth admits `perSecond` calls: that rate over the client's
+ * window W. The emulator counts calls in wall-clock seconds, so an agent that knew where its seconds begin
+ * could land up to one second's calls more (a burst at each boundary); an agent that knows the rate but not
+ * the upstream's clock gets at least rate x W, whatever the phase (a burst at the start, then the rate).
+ */
 function paced(perSecond: number) {
   return (row: Row, pods: number) =>
-    Number.isFinite(row.windowMs) ? Math.min(pods, perSecond * (Math.floor(row.windowMs / 1000) + 1)) : pods;
+    Number.isFinite(row.windowMs) ? Math.min(pods, Math.floor((perSecond * row.windowMs) / 1000)) : pods;
 }
 
 /** Possible only when the client keeps a request (or a retry) open past EKS Auth's latency. */
@@ -137,7 +141,7 @@ export const SCENARIOS: readonly Scenario[] = [
     passShare: 0.98,
     prepare: newPods('storm', 300, { maxTps: 50 }),
     possible: paced(50),
-    why: 'at 50 calls/s, a client that stops trying after W s can be served only ~50 x (W + 1) pods',
+    why: 'at 50 calls/s, a client that stops trying after W s can count on only 50 x W pods being served',
   },
   {
     id: 'one-token-300',
@@ -159,7 +163,7 @@ export const SCENARIOS: readonly Scenario[] = [
     passShare: 0.95,
     prepare: flooded('flooded', { maxTps: 20 }),
     possible: paced(20),
-    why: 'at 20 calls/s, a client that stops trying after W s can be served only ~20 x (W + 1) pods',
+    why: 'at 20 calls/s, a client that stops trying after W s can count on only 20 x W pods being served',
   },
   {
     id: 'flood-60-slow',
