@@ -3,6 +3,7 @@ import { createClosers, stopSignal } from '../cli/shutdown.ts';
 import { type Clock, type MonotonicNow, systemClock, type Timers } from '../clock.ts';
 import { type Config, missingSettings } from '../config/server-config.ts';
 import { type CredentialCache, createCredentialCache } from '../credentials/cache.ts';
+import { rekeyClaimsEntries } from '../credentials/claims-migration.ts';
 import { type CredentialService, createCredentialService } from '../credentials/credential-service.ts';
 import { createRefresher, type Refresher } from '../credentials/refresher.ts';
 import { readCaBundle } from '../eks-auth/ca-bundle.ts';
@@ -43,6 +44,7 @@ import { createMetrics, type Metrics } from '../observability/metrics.ts';
 import type { ProbeChecks, ProbeResult } from '../observability/probe-result.ts';
 import { installProcessMetrics, readMaxFds } from '../observability/process-metrics.ts';
 import { raceTimer } from '../shared/race-timer.ts';
+import { createTokenChecker } from '../token/token-checker.ts';
 import type { TokenVerifier } from '../token/types.ts';
 import { createVerification, type Verification } from '../token/verification.ts';
 import { VERSION } from '../version.ts';
@@ -158,13 +160,18 @@ export function createCredentialPath(
   const cache = createCredentialCache({
     maxEntries: cachingEnabled ? config.maxCacheSize : 0,
     keyByIdentity: verifier !== undefined,
-    onEvict: () => metrics.hot.evicted.inc(),
+    metrics,
+  });
+  const checker = createTokenChecker({
+    mode: config.verifyTokens,
+    verifier,
+    clock,
+    onFirstVerified: verifier && (() => rekeyClaimsEntries(cache, verifier, logger)),
   });
   const service = createCredentialService({
     client,
     cache,
-    verifyMode: config.verifyTokens,
-    verifier,
+    checker,
     retentionMs: config.maxCredentialRetentionMs,
     clientPatienceMs: config.clientPatienceMs,
     clock,

@@ -1,8 +1,15 @@
 // The credential cache: a bounded LRU of entries, plus (when tokens are verified) an index from verified
 // tokens to the pod identity key, so a rotated token for the same pod finds the same entry. Lookups are
-// synchronous and allocate nothing.
+// synchronous and allocate nothing. It counts its own evictions and reports its size when metrics are read.
 import { LRUCache } from 'lru-cache';
+import type { Metrics } from '../observability/metrics.ts';
 import type { CredentialEntry } from './entry.ts';
+
+/** What the cache reports: evictions (pod_identity_cache_state{state="evicted"}) and its size at scrape. */
+export interface CacheMetrics {
+  readonly hot: Pick<Metrics['hot'], 'evicted'>;
+  readonly cacheSize: Metrics['cacheSize'];
+}
 
 export interface TokenIndexEntry {
   readonly key: string;
@@ -17,7 +24,10 @@ export interface CredentialCache {
   set(entry: CredentialEntry): void;
   /** Records that a verified `token` belongs to the identity `key` (identity-keyed caches only). */
   indexToken(token: string, key: string, tokenExpiresAtMs: number): void;
-  delete(key: string): boolean;
+  /** Removes the entry under `key` and counts the eviction; false when there was none. */
+  evict(key: string): boolean;
+  /** Stores `entry` under its own key in place of the one under `fromKey` (not an eviction). */
+  rekey(fromKey: string, entry: CredentialEntry): void;
   entries(): IterableIterator<CredentialEntry>;
   readonly size: number;
 }
@@ -30,8 +40,7 @@ export interface CredentialCacheOptions {
    * (before signing keys load) are keyed by the token itself in the same cache, so both kinds are looked up.
    */
   keyByIdentity: boolean;
-  /** Called when the LRU bound pushes an entry out. */
-  onEvict?: (entry: CredentialEntry) => void;
+  metrics?: CacheMetrics;
 }
 
 /** Verified tokens remembered per entry: a pod's token rotates a few times a day, so 4x is plenty. */
@@ -39,15 +48,17 @@ const TOKEN_INDEX_FACTOR = 4;
 
 export function createCredentialCache(options: CredentialCacheOptions): CredentialCache {
   if (options.maxEntries <= 0) return disabledCache();
-  const { onEvict } = options;
+  const evicted = options.metrics?.hot.evicted;
   const lru = new LRUCache<string, CredentialEntry>({
     max: options.maxEntries,
-    dispose: onEvict
-      ? (entry, _key, reason) => {
-          if (reason === 'evict') onEvict(entry);
+    // The LRU bound pushing an entry out is an eviction like any other.
+    dispose: evicted
+      ? (_entry, _key, reason) => {
+          if (reason === 'evict') evicted.inc();
         }
       : undefined,
   });
+  if (options.metrics) options.metrics.cacheSize.read = () => lru.size;
 
   function byToken(token: string, nowMs: number): CredentialEntry | undefined {
     const entry = lru.get(token);
@@ -82,7 +93,15 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     set(entry) {
       lru.set(entry.key, entry);
     },
-    delete: (key) => lru.delete(key),
+    evict(key) {
+      const removed = lru.delete(key);
+      if (removed) evicted?.inc();
+      return removed;
+    },
+    rekey(fromKey, entry) {
+      lru.delete(fromKey);
+      lru.set(entry.key, entry);
+    },
     entries: () => lru.values(),
     get size() {
       return lru.size;
@@ -96,7 +115,8 @@ function disabledCache(): CredentialCache {
     peek: () => undefined,
     set() {},
     indexToken() {},
-    delete: () => false,
+    evict: () => false,
+    rekey() {},
     entries: () => [][Symbol.iterator](),
     get size() {
       return 0;

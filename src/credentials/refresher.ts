@@ -14,7 +14,7 @@ export interface RefresherOptions {
   /** --max-service-qps: renewals started per second (also the burst). */
   maxServiceQps: number;
   clock: Clock;
-  metrics: Metrics;
+  metrics: Pick<Metrics, 'refreshes'>;
   logger: Logger;
   /** How often due entries are looked for. */
   intervalMs?: number;
@@ -44,7 +44,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
   }
 
   function drop(entry: CredentialEntry, result: 'dropped_token_expired' | 'dropped_credentials_expired') {
-    cache.delete(entry.key);
+    cache.evict(entry.key);
     metrics.refreshes.labels(result).inc();
   }
 
@@ -74,7 +74,6 @@ export function createRefresher(options: RefresherOptions): Refresher {
         }
       } else due.push(entry);
     }
-    metrics.cacheEntries.set(cache.size);
     if (due.length === 0 || tokens < 1) return;
     due.sort((a, b) => a.renewAtMonotonicMs - b.renewAtMonotonicMs);
     const started: Promise<void>[] = [];

@@ -5,23 +5,51 @@
 export interface SingleFlight<T> {
   /** Runs `work` unless a call for `key` is in flight; `shared` says whether this caller joined one. */
   run(key: string, work: () => Promise<T>): { promise: Promise<T>; shared: boolean };
+  /** Whether a call for `key` is in flight (joining it would start no work). */
+  has(key: string): boolean;
   readonly size: number;
 }
 
-export function createSingleFlight<T>(): SingleFlight<T> {
+export interface SingleFlightOptions<T> {
+  /**
+   * When the work's value leads to more work the joiners share (a miss's token checks lead to its upstream
+   * call), the key stays in flight until that settles too. Failures of the work itself forget it at once.
+   */
+  holdUntil?: (value: T) => Promise<unknown> | undefined;
+}
+
+export function createSingleFlight<T>(options: SingleFlightOptions<T> = {}): SingleFlight<T> {
   const inFlight = new Map<string, Promise<T>>();
+  const { holdUntil } = options;
+  // Chosen once: without holdUntil the key is forgotten as the work settles, before any caller resumes.
+  const start = holdUntil
+    ? (key: string, work: () => Promise<T>) => {
+        const forget = () => {
+          inFlight.delete(key);
+        };
+        const promise = Promise.resolve().then(work);
+        promise.then((value) => {
+          const more = holdUntil(value);
+          if (more) more.then(forget, forget);
+          else forget();
+        }, forget);
+        return promise;
+      }
+    : (key: string, work: () => Promise<T>) =>
+        Promise.resolve()
+          .then(work)
+          .finally(() => {
+            inFlight.delete(key);
+          });
   return {
     run(key, work) {
       const existing = inFlight.get(key);
       if (existing) return { promise: existing, shared: true };
-      const promise = Promise.resolve()
-        .then(work)
-        .finally(() => {
-          inFlight.delete(key);
-        });
+      const promise = start(key, work);
       inFlight.set(key, promise);
       return { promise, shared: false };
     },
+    has: (key) => inFlight.has(key),
     get size() {
       return inFlight.size;
     },

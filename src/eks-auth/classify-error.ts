@@ -1,12 +1,11 @@
 // Turns every way an EKS Auth attempt can fail into one EksAuthError. The only place upstream failures are
 // interpreted; everything downstream (cache, refresher, HTTP layer) reads code, status and retryable.
-import type { ErrorCode } from '../errors.ts';
-import { EKS_AUTH_ERROR_CODES } from './error-codes.ts';
+import { EKS_AUTH_CODES, type ErrorCode } from '../errors.ts';
 import { EksAuthError } from './errors.ts';
 import { sanitizeUpstreamMessage } from './sanitize-message.ts';
 
 /** The nine modelled EKS Auth errors; each maps to the same-named agent error code. */
-const MODELLED_CODES = new Set<string>(EKS_AUTH_ERROR_CODES);
+const MODELLED_CODES = new Set<string>(EKS_AUTH_CODES);
 
 /**
  * AWS-wide authentication failures of the node's own signature (bad key, clock skew, expired node session).

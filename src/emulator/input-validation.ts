@@ -1,6 +1,6 @@
 // Validation of everything the emulator accepts from outside (admin API, programmatic API, config file):
 // bad input becomes one clear InputError message, never a crash or a silently ignored field.
-import { EKS_AUTH_ERROR_CODES } from '../eks-auth/error-codes.ts';
+import { EKS_AUTH_CODES } from '../errors.ts';
 import type { Association, EmulatorFaults, FailWithCode, TokenRequest } from './types.ts';
 
 export class InputError extends Error {
@@ -11,7 +11,7 @@ export class InputError extends Error {
 }
 
 export const FAIL_WITH_CODES: readonly FailWithCode[] = [
-  ...EKS_AUTH_ERROR_CODES,
+  ...EKS_AUTH_CODES,
   'UnrecognizedClientException',
   'InvalidSignatureException',
   'MalformedResponse',

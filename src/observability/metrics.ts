@@ -127,10 +127,15 @@ export function createMetrics(registry: Registry = new Registry()) {
     help: 'Cache misses that joined an upstream call already in flight for the same key instead of making one.',
     registers: [registry],
   });
+  // Read at scrape time from the credential cache (set by createCredentialCache).
+  const cacheSize: { read?: () => number } = {};
   const cacheEntries = new Gauge({
     name: 'pod_identity_cache_entries',
     help: 'Credential entries held in the cache.',
     registers: [registry],
+    collect() {
+      if (cacheSize.read) this.set(cacheSize.read());
+    },
   });
   const refreshes = new Counter({
     name: 'pod_identity_refreshes_total',
@@ -229,6 +234,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     upstreamInFlight,
     singleFlightShared,
     cacheEntries,
+    cacheSize,
     refreshes,
     tokenVerifications,
     verifyQueueDepth,

@@ -5,7 +5,7 @@
 // `iss` is not compared. The key set itself is then the trust anchor: only tokens signed by one of those
 // configured keys pass, whatever they claim as issuer. Configure --token-issuer to check both.
 import { type Clock, systemClock } from '../clock.ts';
-import { AgentError, type ErrorCode, toAgentError } from '../errors.ts';
+import { AgentError, type ErrorCode, TOKEN_CHECK_RESULTS, toAgentError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { identityFromClaims, POD_IDENTITY_AUDIENCE } from './identity-claims.ts';
 import type { KeySet, KeySource, StoredKey } from './jwks.ts';
@@ -35,14 +35,7 @@ export const TOKEN_VERIFIER_DEFAULTS = {
 /** Without a kid, at most this many keys are tried: bounds the work a kid-less token can cause. */
 const MAX_KEYS_WITHOUT_KID = 4;
 
-const RESULT_LABELS: readonly (ErrorCode | 'valid')[] = [
-  'valid',
-  'InvalidToken',
-  'TokenRejected',
-  'KeysUnavailable',
-  'Overloaded',
-  'InternalError',
-];
+const RESULT_LABELS: readonly (ErrorCode | 'valid')[] = ['valid', ...TOKEN_CHECK_RESULTS];
 
 function rejected(message: string): AgentError {
   return new AgentError('TokenRejected', message);

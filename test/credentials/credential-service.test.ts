@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
-import { identityKey } from '../../src/credentials/credential-service.ts';
 import { AgentError } from '../../src/errors.ts';
+import { identityKey } from '../../src/token/token-checker.ts';
 import type { TokenVerifier, VerifiedIdentity } from '../../src/token/types.ts';
 import { holdCalls } from '../helpers/fake-eks-auth.ts';
 import { createServiceFixture, metricValue } from '../helpers/service-fixture.ts';

@@ -1,10 +1,12 @@
 // Builds the credential layer (cache, service, refresher) around a fake EKS Auth and a manual clock.
 import { createManualClock } from '../../src/clock.ts';
 import { createCredentialCache } from '../../src/credentials/cache.ts';
+import { rekeyClaimsEntries } from '../../src/credentials/claims-migration.ts';
 import { createCredentialService } from '../../src/credentials/credential-service.ts';
 import { createRefresher } from '../../src/credentials/refresher.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
+import { createTokenChecker } from '../../src/token/token-checker.ts';
 import type { TokenVerifier } from '../../src/token/types.ts';
 import { createFakeEksAuth } from './fake-eks-auth.ts';
 
@@ -25,13 +27,19 @@ export function createServiceFixture(options: FixtureOptions = {}) {
   const cache = createCredentialCache({
     maxEntries: options.maxEntries ?? 100,
     keyByIdentity: options.verifier !== undefined,
-    onEvict: () => metrics.hot.evicted.inc(),
+    metrics,
+  });
+  const { verifier } = options;
+  const checker = createTokenChecker({
+    mode: verifier ? 'signature' : 'claims',
+    verifier,
+    clock,
+    onFirstVerified: verifier && (() => rekeyClaimsEntries(cache, verifier, logger)),
   });
   const service = createCredentialService({
     client: upstream,
     cache,
-    verifyMode: options.verifier ? 'signature' : 'claims',
-    verifier: options.verifier,
+    checker,
     retentionMs: options.retentionMs ?? 3 * 3600_000,
     clientPatienceMs: options.clientPatienceMs ?? 900,
     clock,
