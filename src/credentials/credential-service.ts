@@ -10,9 +10,9 @@ import { canonicalToken } from '../token/canonical-token.ts';
 import type { TokenChecker } from '../token/token-checker.ts';
 import type { CredentialCache } from './cache.ts';
 import type { CredentialEntry } from './entry.ts';
-import { createEntryFetcher } from './entry-fetcher.ts';
+import { createEntryFetcher, type EntryFetcher } from './entry-fetcher.ts';
 import { createFailureMemory, type FailureMemory } from './failure-memory.ts';
-import { createFailurePolicy } from './failure-policy.ts';
+import { createFailurePolicy, type FailurePolicy } from './failure-policy.ts';
 import { createPatience } from './patience.ts';
 import { createSingleFlight } from './single-flight.ts';
 
@@ -57,6 +57,8 @@ export interface CredentialService {
   costsNothing(token: string): boolean;
   /** Renews an entry in the background (the refresher's call); never throws. */
   renew(entry: CredentialEntry): Promise<'success' | 'recoverable_error' | 'evicted'>;
+  /** Resolves once no upstream call is in flight (tests wait on it instead of polling `inFlight`). */
+  idle(): Promise<void>;
   /** Upstream calls in flight. */
   readonly inFlight: number;
 }
@@ -69,6 +71,65 @@ interface CheckedMiss {
   /** Set when the cache already holds fresh credentials for the key (a rotated token of a known pod). */
   fresh?: CredentialEntry;
   call?: Promise<CredentialEntry>;
+}
+
+/** The stages a miss runs through after joining by token. */
+interface MissStages {
+  checker: TokenChecker;
+  cache: CredentialCache;
+  clock: Clock;
+  fetcher: EntryFetcher;
+}
+
+/** `token` is canonical (one spelling per token): in claims mode it is the cache key itself. */
+async function checkAndStart(stages: MissStages, token: string, client: string): Promise<CheckedMiss> {
+  const { cache, clock, fetcher } = stages;
+  const checked = await stages.checker.check(token);
+  const { key, expiresAtMs, pod, subject } = checked;
+  if (key !== token) cache.indexToken(token, key, expiresAtMs);
+  const previous = cache.peek(key);
+  if (previous !== undefined) {
+    // A newer token for the same verified pod: renewals use it from now on.
+    if (expiresAtMs > previous.tokenExpiresAtMs) {
+      previous.token = token;
+      previous.tokenExpiresAtMs = expiresAtMs;
+    }
+    if (clock.now() < previous.freshUntilMs) return { key, previous, fresh: previous };
+  }
+  const request = {
+    key,
+    token,
+    tokenExpiresAtMs: expiresAtMs,
+    reason: 'request',
+    pod,
+    client,
+    subject,
+  } as const;
+  return { key, previous, call: fetcher.fetch(request) };
+}
+
+/** A background renewal: the refresher's call, never throws. */
+async function renewEntry(
+  fetcher: EntryFetcher,
+  policy: FailurePolicy,
+  entry: CredentialEntry,
+): Promise<'success' | 'recoverable_error' | 'evicted'> {
+  try {
+    await fetcher.fetch({
+      key: entry.key,
+      token: entry.token,
+      tokenExpiresAtMs: entry.tokenExpiresAtMs,
+      reason: 'refresh',
+      pod: entry.pod,
+      client: REFRESH_CLIENT,
+      subject: entry.subject,
+    });
+    return 'success';
+  } catch (err) {
+    if (policy.evicted(err)) return 'evicted';
+    policy.retryRenewalLater(entry);
+    return 'recoverable_error';
+  }
 }
 
 export function createCredentialService(options: CredentialServiceOptions): CredentialService {
@@ -92,33 +153,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   // the miss's upstream call settles.
   const misses = createSingleFlight<CheckedMiss>({ holdUntil: (miss) => miss.call });
   const { hit, miss: missed } = metrics.hot;
-
-  /** `token` is canonical (one spelling per token): in claims mode it is the cache key itself. */
-  async function checkAndStart(token: string, client: string): Promise<CheckedMiss> {
-    const checked = await checker.check(token);
-    const { key, expiresAtMs } = checked;
-    if (key !== token) cache.indexToken(token, key, expiresAtMs);
-    const previous = cache.peek(key);
-    if (previous !== undefined) {
-      // A newer token for the same verified pod: renewals use it from now on.
-      if (expiresAtMs > previous.tokenExpiresAtMs) {
-        previous.token = token;
-        previous.tokenExpiresAtMs = expiresAtMs;
-      }
-      if (clock.now() < previous.freshUntilMs) return { key, previous, fresh: previous };
-    }
-    const { pod, subject } = checked;
-    const call = fetcher.fetch({
-      key,
-      token,
-      tokenExpiresAtMs: expiresAtMs,
-      reason: 'request',
-      pod,
-      client,
-      subject,
-    });
-    return { key, previous, call };
-  }
+  const stages = { checker, cache, clock, fetcher };
 
   return {
     lookup(token) {
@@ -141,7 +176,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       const token = canonicalToken(spelling);
       const remembered = failures.recall(token, clock.monotonic());
       if (remembered !== undefined) throw remembered;
-      const joined = misses.run(token, () => checkAndStart(token, client));
+      const joined = misses.run(token, () => checkAndStart(stages, token, client));
       if (joined.shared) metrics.singleFlightShared.inc();
       const { key, previous, fresh, call } = await joined.promise;
       if (fresh !== undefined) {
@@ -159,25 +194,9 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       }
     },
 
-    async renew(entry) {
-      try {
-        await fetcher.fetch({
-          key: entry.key,
-          token: entry.token,
-          tokenExpiresAtMs: entry.tokenExpiresAtMs,
-          reason: 'refresh',
-          pod: entry.pod,
-          client: REFRESH_CLIENT,
-          subject: entry.subject,
-        });
-        return 'success';
-      } catch (err) {
-        if (policy.evicted(err)) return 'evicted';
-        policy.retryRenewalLater(entry);
-        return 'recoverable_error';
-      }
-    },
+    renew: (entry) => renewEntry(fetcher, policy, entry),
 
+    idle: () => fetcher.idle(),
     get inFlight() {
       return fetcher.inFlight;
     },

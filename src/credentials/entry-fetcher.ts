@@ -46,6 +46,8 @@ export interface EntryFetcherOptions {
 export interface EntryFetcher {
   /** Joins the call in flight for `request.key` or starts one; rejections are AgentErrors. */
   fetch(request: FetchRequest): Promise<CredentialEntry>;
+  /** Resolves once no upstream call is in flight. */
+  idle(): Promise<void>;
   /** Upstream calls in flight. */
   readonly inFlight: number;
 }
@@ -109,6 +111,7 @@ export function createEntryFetcher(options: EntryFetcherOptions): EntryFetcher {
       flight.promise.catch(() => {});
       return flight.promise;
     },
+    idle: () => flights.idle(),
     get inFlight() {
       return flights.size;
     },

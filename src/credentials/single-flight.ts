@@ -7,6 +7,8 @@ export interface SingleFlight<T> {
   run(key: string, work: () => Promise<T>): { promise: Promise<T>; shared: boolean };
   /** Whether a call for `key` is in flight (joining it would start no work). */
   has(key: string): boolean;
+  /** Resolves once no call is in flight (at once when none is). */
+  idle(): Promise<void>;
   readonly size: number;
 }
 
@@ -21,26 +23,30 @@ export interface SingleFlightOptions<T> {
 export function createSingleFlight<T>(options: SingleFlightOptions<T> = {}): SingleFlight<T> {
   const inFlight = new Map<string, Promise<T>>();
   const { holdUntil } = options;
+  let idleWaiters: (() => void)[] = [];
+  function forget(key: string) {
+    inFlight.delete(key);
+    if (inFlight.size > 0 || idleWaiters.length === 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
   // Chosen once: without holdUntil the key is forgotten as the work settles, before any caller resumes.
   const start = holdUntil
     ? (key: string, work: () => Promise<T>) => {
-        const forget = () => {
-          inFlight.delete(key);
-        };
+        const done = () => forget(key);
         const promise = Promise.resolve().then(work);
         promise.then((value) => {
           const more = holdUntil(value);
-          if (more) more.then(forget, forget);
-          else forget();
-        }, forget);
+          if (more) more.then(done, done);
+          else done();
+        }, done);
         return promise;
       }
     : (key: string, work: () => Promise<T>) =>
         Promise.resolve()
           .then(work)
-          .finally(() => {
-            inFlight.delete(key);
-          });
+          .finally(() => forget(key));
   return {
     run(key, work) {
       const existing = inFlight.get(key);
@@ -50,6 +56,8 @@ export function createSingleFlight<T>(options: SingleFlightOptions<T> = {}): Sin
       return { promise, shared: false };
     },
     has: (key) => inFlight.has(key),
+    idle: () =>
+      inFlight.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
     get size() {
       return inFlight.size;
     },

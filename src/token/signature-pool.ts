@@ -18,7 +18,7 @@ export interface SignaturePoolOptions {
   workers: number;
   /** Checks allowed to wait for a worker; beyond it callers get Overloaded at once. */
   maxQueue: number;
-  metrics?: Metrics | undefined;
+  metrics?: Pick<Metrics, 'verifyQueueDepth'> | undefined;
   /** Tests only: a different worker script speaking the same protocol (see verify-worker.ts). */
   workerUrl?: URL | undefined;
 }

@@ -24,7 +24,7 @@ export interface TokenVerifierOptions {
   /** Verifications allowed to wait for a worker; beyond it: Overloaded (503) at once. */
   maxQueue?: number;
   clock?: Clock;
-  metrics?: Metrics;
+  metrics?: Pick<Metrics, 'tokenVerifications' | 'verifyQueueDepth'>;
 }
 
 export const TOKEN_VERIFIER_DEFAULTS = {

@@ -27,7 +27,7 @@ export interface Verification {
 export interface VerificationDeps {
   clock: Clock;
   logger: Logger;
-  metrics: Metrics;
+  metrics: Pick<Metrics, 'tokenVerifications' | 'verifyQueueDepth' | 'verificationState'>;
   /** A test's verifier instead of one built from the Config. */
   verifier?: TokenVerifier;
 }

@@ -1,5 +1,5 @@
 // Shared pieces of the upstream-fault scenarios: a stack (emulator + agent) on one manual clock, plain GETs
-// that report what a client sees, and a wait for background upstream calls to settle.
+// that report what a client sees, and a wait for background upstream calls to settle (notified, not polled).
 import { createManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { type Stack, type StackOptions, startStack } from '../helpers/stack.ts';
@@ -61,11 +61,14 @@ export async function startFaultStack(args: string[] = [], options: StackOptions
       });
     },
     async settle() {
-      const limit = Date.now() + SETTLE_LIMIT_MS;
-      while (stack.agent.service.inFlight > 0) {
-        if (Date.now() > limit) throw new Error('upstream calls still in flight after 15 s');
-        await Bun.sleep(20);
-      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const limit = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('upstream calls still in flight after 15 s')),
+          SETTLE_LIMIT_MS,
+        );
+      });
+      await Promise.race([stack.agent.service.idle(), limit]).finally(() => clearTimeout(timer));
     },
     calls: () => stack.emulator.stats().assumeRoleCalls,
   };
