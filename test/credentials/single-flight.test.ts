@@ -53,4 +53,40 @@ describe('single-flight', () => {
     await expect(run.promise).rejects.toThrow('sync');
     expect(sf.size).toBe(0);
   });
+  test('holdUntil: joiners share the value until the work it leads to settles', async () => {
+    const sf = createSingleFlight<{ more: Promise<void> }>({ holdUntil: (v) => v.more });
+    const more = deferred<void>();
+    const first = sf.run('k', async () => ({ more: more.promise }));
+    await first.promise;
+    const joined = sf.run('k', async () => ({ more: Promise.resolve() }));
+    expect(joined.shared).toBe(true);
+    expect(await joined.promise).toBe(await first.promise);
+    more.resolve();
+    await more.promise;
+    await Promise.resolve();
+    expect(sf.has('k')).toBe(false);
+    const failing = sf.run('f', () => Promise.reject(new Error('boom')));
+    await expect(failing.promise).rejects.toThrow('boom');
+    expect(sf.has('f')).toBe(false);
+  });
+
+  test('idle() resolves once nothing is in flight, at once when nothing was', async () => {
+    const sf = createSingleFlight<number>();
+    await sf.idle();
+    const a = deferred<number>();
+    const b = deferred<number>();
+    sf.run('a', () => a.promise);
+    sf.run('b', () => b.promise);
+    let idle = false;
+    const waiting = sf.idle().then(() => {
+      idle = true;
+    });
+    a.resolve(1);
+    await a.promise;
+    await Promise.resolve();
+    expect(idle).toBe(false);
+    b.resolve(2);
+    await waiting;
+    expect(sf.size).toBe(0);
+  });
 });

@@ -2,6 +2,7 @@
 // that report what a client sees, and a wait for background upstream calls to settle (notified, not polled).
 import { createManualClock } from '../../src/clock.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { raceTimer } from '../../src/shared/race-timer.ts';
 import { type Stack, type StackOptions, startStack } from '../helpers/stack.ts';
 
 export type ManualClock = ReturnType<typeof createManualClock>;
@@ -61,14 +62,10 @@ export async function startFaultStack(args: string[] = [], options: StackOptions
       });
     },
     async settle() {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const limit = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error('upstream calls still in flight after 15 s')),
-          SETTLE_LIMIT_MS,
-        );
-      });
-      await Promise.race([stack.agent.service.idle(), limit]).finally(() => clearTimeout(timer));
+      const hung = (): never => {
+        throw new Error('upstream calls still in flight after 15 s');
+      };
+      await raceTimer(stack.agent.service.idle(), SETTLE_LIMIT_MS, hung);
     },
     calls: () => stack.emulator.stats().assumeRoleCalls,
   };
