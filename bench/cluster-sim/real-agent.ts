@@ -4,7 +4,7 @@
 // virtual time. Only the refresher's 1 s scan timer is replaced: scans are scheduled for the instants one
 // could do anything (an entry due, servable time over, token expired), on the same 1 s grid.
 import type { Server } from 'bun';
-import { createCredentialPath } from '../../src/agent/agent.ts';
+import { createCredentialPath } from '../../src/agent/credential-path.ts';
 import { parseServerConfig } from '../../src/config/server-config.ts';
 import type { CredentialCache } from '../../src/credentials/cache.ts';
 import type { FetchLike } from '../../src/eks-auth/transport.ts';
