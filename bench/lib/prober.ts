@@ -10,18 +10,22 @@ export interface ProbeResult {
   errors: number;
 }
 
-/** Probes `url` with `token` while `during` runs (plus settleMs before it), then stops the prober. */
+/**
+ * Probes `url` with `token` while `during` runs (plus settleMs before it), then stops the prober.
+ * `prefix` goes before the prober's command, e.g. ['taskset', '-c', '0'] to pin it to a core.
+ */
 export async function probeDuring<T>(
   url: string,
   token: string,
   during: () => Promise<T>,
   settleMs = 200,
+  prefix: readonly string[] = [],
 ): Promise<{ probe: ProbeResult; result: T }> {
   // The token goes through a file, never argv (argv is visible to every user of the machine).
   const dir = mkdtempSync(join(tmpdir(), 'pia-bench-probe-'));
   const tokenFile = join(dir, 'token');
   writeFileSync(tokenFile, token, { mode: 0o600 });
-  const proc = Bun.spawn(['bun', 'bench/clients/hit-prober.ts', url, tokenFile, '1'], {
+  const proc = Bun.spawn([...prefix, 'bun', 'bench/clients/hit-prober.ts', url, tokenFile, '1'], {
     stdout: 'pipe',
     stderr: 'pipe',
   });

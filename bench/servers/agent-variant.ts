@@ -1,8 +1,12 @@
 // Bench-only agent entry: the real startAgent from a normal `server` flag list, with metrics on or off, so the
 // cost of metrics on the hit path is measured with everything else equal (both variants pass their own
 // metrics object, so both skip the process metrics collectors).
-// SIGUSR2 forces a full garbage collection (memory bench).
-// Usage: bun bench/servers/agent-variant.ts --bench-metrics on|off <server flags...>
+// SIGUSR2 forces a full garbage collection (memory bench). `--bench-loop-delay` adds a fine event-loop delay
+// sampler (1 ms resolution, unlike the agent's own 500 ms monitor, which sees only the moments it ticks) read
+// and reset through bench_event_loop_delay_seconds{stat} on /metrics (hostile-upstream bench).
+// Usage: bun bench/servers/agent-variant.ts --bench-metrics on|off [--bench-loop-delay] <server flags...>
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Gauge } from 'prom-client';
 import { startAgent } from '../../src/agent/agent.ts';
 import { parseServerConfig } from '../../src/config/server-config.ts';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.ts';
@@ -12,6 +16,8 @@ const at = argv.indexOf('--bench-metrics');
 const mode = at >= 0 ? argv[at + 1] : 'on';
 if (at >= 0) argv.splice(at, 2);
 if (mode !== 'on' && mode !== 'off') throw new Error('--bench-metrics must be on or off');
+const loopDelayAt = argv.indexOf('--bench-loop-delay');
+if (loopDelayAt >= 0) argv.splice(loopDelayAt, 1);
 
 /** No-op stand-ins for the pre-bound children the hit path touches; everything else stays real. */
 function withoutHotMetrics(metrics: Metrics): Metrics {
@@ -20,8 +26,30 @@ function withoutHotMetrics(metrics: Metrics): Metrics {
   return { ...metrics, hot };
 }
 
+/** Delay percentiles since the previous scrape: each scrape reads the window and starts a new one. */
+function addLoopDelaySampler(metrics: Metrics): void {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  new Gauge({
+    name: 'bench_event_loop_delay_seconds',
+    help: 'Bench only: event-loop delay of a 1 ms timer since the previous scrape.',
+    labelNames: ['stat'] as const,
+    registers: [metrics.registry],
+    collect() {
+      // Nanoseconds; a window without samples reads 0.
+      const seconds = (ns: number) => (histogram.count === 0 ? 0 : ns / 1e9);
+      this.set({ stat: 'p50' }, seconds(histogram.percentile(50)));
+      this.set({ stat: 'p99' }, seconds(histogram.percentile(99)));
+      this.set({ stat: 'max' }, seconds(histogram.max));
+      this.set({ stat: 'count' }, histogram.count);
+      histogram.reset();
+    },
+  });
+}
+
 const config = parseServerConfig(argv, process.env);
 const metrics = mode === 'on' ? createMetrics() : withoutHotMetrics(createMetrics());
+if (loopDelayAt >= 0) addLoopDelaySampler(metrics);
 const agent = await startAgent(config, { metrics });
 const stop = async () => {
   await agent.stop();

@@ -4,7 +4,14 @@ import type { Clock } from '../clock.ts';
 import { readBoundedBody } from '../shared/bounded-read.ts';
 import type { AssociationStore } from './associations.ts';
 import { buildAssumeRoleOutput, buildMalformedOutput } from './assume-role-response.ts';
-import { AwsError, awsErrorResponse, isAwsErrorCode, jsonResponse } from './aws-error.ts';
+import {
+  AwsError,
+  type AwsErrorCode,
+  awsErrorBody,
+  awsErrorResponse,
+  isAwsErrorCode,
+  jsonResponse,
+} from './aws-error.ts';
 import type { FaultState } from './faults.ts';
 import { parseJsonBytes } from './json-bytes.ts';
 import type { SignedRequest, VerifiedSignature } from './sigv4-verifier.ts';
@@ -50,10 +57,21 @@ function decodeClusterName(raw: string): string {
 export function createAssumeRoleHandler(options: AssumeRoleHandlerOptions): AssumeRoleHandler {
   const { clock, verifySigV4, verifyToken, associations, faults, stats, stopSignal, keepOpen } = options;
   let hanging = 0;
+  // The last hostile error body, serialised once: rebuilding a 1 MB body per call spent the emulator's CPU,
+  // which shares the machine's cores with the agent a bench measures.
+  let lastHostile: { code: string; chars: number; body: Uint8Array } | undefined;
+  function hostileBody(code: AwsErrorCode, chars: number): Uint8Array {
+    if (lastHostile?.code !== code || lastHostile.chars !== chars) {
+      const body = Buffer.from(awsErrorBody(new AwsError(code, hostileText(chars))));
+      lastHostile = { code, chars, body };
+    }
+    return lastHostile.body;
+  }
 
-  function fail(err: AwsError, requestId: string): Response {
+  /** `body` as awsErrorResponse takes it: the serialised error unless given. */
+  function fail(err: AwsError, requestId: string, body?: string | Uint8Array | null): Response {
     stats.failure(err.code, err.status);
-    return awsErrorResponse(err, requestId);
+    return awsErrorResponse(err, requestId, body);
   }
 
   async function hang(request: Request, requestId: string): Promise<Response> {
@@ -98,11 +116,12 @@ export function createAssumeRoleHandler(options: AssumeRoleHandlerOptions): Assu
     });
     const decision = faults.admit();
     if (decision.kind === 'error' && isAwsErrorCode(decision.code)) {
-      const chars = faults.current().failMessageChars;
-      throw new AwsError(
-        decision.code,
-        chars === undefined ? `Injected fault: ${decision.code}` : hostileText(chars),
-      );
+      const { failMessageChars, failEmptyBody } = faults.current();
+      const err = new AwsError(decision.code, `Injected fault: ${decision.code}`);
+      if (failEmptyBody === true) return fail(err, requestId, null);
+      if (failMessageChars !== undefined)
+        return fail(err, requestId, hostileBody(decision.code, failMessageChars));
+      throw err;
     }
     if (decision.kind === 'malformed') {
       stats.failure('MalformedResponse', 200);

@@ -43,9 +43,21 @@ export function isAwsErrorCode(code: string): code is AwsErrorCode {
   return Object.hasOwn(AWS_ERROR_STATUS, code);
 }
 
-/** REST-JSON error: code in `x-amzn-errortype` and in the body's `__type`, plus the request id. */
-export function awsErrorResponse(err: AwsError, requestId: string): Response {
-  return new Response(JSON.stringify({ __type: err.code, message: err.message }), {
+/** The REST-JSON error body of err. */
+export function awsErrorBody(err: AwsError): string {
+  return JSON.stringify({ __type: err.code, message: err.message });
+}
+
+/**
+ * REST-JSON error: code in `x-amzn-errortype` and in the body's `__type`, plus the request id. `body`
+ * replaces the serialised one (null: no body, the code only in the header).
+ */
+export function awsErrorResponse(
+  err: AwsError,
+  requestId: string,
+  body: string | Uint8Array | null = awsErrorBody(err),
+): Response {
+  return new Response(body, {
     status: err.status,
     headers: {
       'content-type': 'application/json',

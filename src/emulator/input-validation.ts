@@ -110,7 +110,7 @@ export function parseFaults(input: unknown): EmulatorFaults {
   const o = asObject(input, 'faults');
   rejectUnknownFields(
     o,
-    ['latencyMs', 'failWith', 'failRate', 'failMessageChars', 'maxTps', 'outage'],
+    ['latencyMs', 'failWith', 'failRate', 'failMessageChars', 'failEmptyBody', 'maxTps', 'outage'],
     'faults',
   );
   const failWith = optional(o.failWith, (v) => {
@@ -130,6 +130,14 @@ export function parseFaults(input: unknown): EmulatorFaults {
   );
   if (failMessageChars !== undefined && failWith === undefined)
     throw new InputError('failMessageChars needs failWith');
+  const failEmptyBody = optional(o.failEmptyBody, (v) => {
+    if (typeof v !== 'boolean') throw new InputError('failEmptyBody must be true or false');
+    return v;
+  });
+  if (failEmptyBody !== undefined && failWith === undefined)
+    throw new InputError('failEmptyBody needs failWith');
+  if (failEmptyBody === true && failMessageChars !== undefined)
+    throw new InputError('failEmptyBody and failMessageChars exclude each other');
   const outage = optional(o.outage, (v) => {
     if (typeof v !== 'boolean' && v !== 'unavailable' && v !== 'hang') {
       throw new InputError("outage must be true, false, 'unavailable' or 'hang'");
@@ -141,6 +149,7 @@ export function parseFaults(input: unknown): EmulatorFaults {
     failWith,
     failRate,
     failMessageChars,
+    failEmptyBody,
     maxTps: optional(o.maxTps, (v) => integerIn(v, 0, MAX_TPS, 'maxTps')),
     outage,
   };

@@ -68,6 +68,8 @@ export interface EmulatorFaults {
    * hostile or echoing upstream; the shape that made a backtracking sanitiser quadratic).
    */
   failMessageChars?: number;
+  /** With a modelled failWith code: the code only in `x-amzn-errortype`, no body (the cheapest failure). */
+  failEmptyBody?: boolean;
   /** Requests per second (by the emulator's clock) beyond which calls get 429 ThrottlingException. */
   maxTps?: number;
   /** true = 'unavailable': every call 503 ServiceUnavailableException; 'hang': never answer until the client gives up. */

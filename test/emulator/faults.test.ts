@@ -55,6 +55,26 @@ describe('failWith', () => {
     });
   }
 
+  test('failEmptyBody: the status and the code in x-amzn-errortype, no body', async () => {
+    emu.setFaults({ failWith: 'InternalServerException', failEmptyBody: true });
+    const res = await call();
+    expect(res.status).toBe(500);
+    expect(res.headers.get('x-amzn-errortype')).toBe('InternalServerException');
+    expect(await res.text()).toBe('');
+    expect(emu.stats()).toMatchObject({ failed: 1, byCode: { InternalServerException: 1 } });
+  });
+
+  test('failMessageChars: the same hostile body on every call, counted like any failure', async () => {
+    emu.setFaults({ failWith: 'InternalServerException', failMessageChars: 5_000 });
+    const first = (await errorOf(await call())).body as { __type: string; message: string };
+    const second = (await errorOf(await call())).body as { message: string };
+    expect(first.__type).toBe('InternalServerException');
+    expect(first.message).toHaveLength(5_000);
+    expect(first.message).not.toContain('.');
+    expect(second.message).toBe(first.message);
+    expect(emu.stats()).toMatchObject({ failed: 2, byCode: { InternalServerException: 2 } });
+  });
+
   test('MalformedResponse -> 200 without credentials or assumedRoleUser', async () => {
     emu.setFaults({ failWith: 'MalformedResponse' });
     const res = await call();
@@ -161,6 +181,12 @@ describe('fault validation', () => {
     [{ maxTps: 1.5 }, /maxTps must be an integer/],
     [{ outage: 'down' }, /outage must be/],
     [{ latency: 5 }, /unknown field 'latency'/],
+    [{ failEmptyBody: true }, /failEmptyBody needs failWith/],
+    [{ failWith: 'InternalServerException', failEmptyBody: 'yes' }, /failEmptyBody must be true or false/],
+    [
+      { failWith: 'InternalServerException', failEmptyBody: true, failMessageChars: 10 },
+      /failEmptyBody and failMessageChars exclude each other/,
+    ],
   ];
   for (const [input, message] of bad) {
     test(JSON.stringify(input), () => {
