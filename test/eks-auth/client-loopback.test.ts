@@ -222,10 +222,14 @@ describe('EKS Auth client on loopback', () => {
     let inFlight = 0;
     let maxSeen = 0;
     const gates: Array<() => void> = [];
+    let arrived = () => {};
     const s = serve(async () => {
       inFlight++;
       maxSeen = Math.max(maxSeen, inFlight);
-      await new Promise<void>((r) => gates.push(r));
+      await new Promise<void>((r) => {
+        gates.push(r);
+        arrived();
+      });
       inFlight--;
       return ok();
     });
@@ -234,14 +238,12 @@ describe('EKS Auth client on loopback', () => {
     const overflow = await failure(c.assumeRoleForPodIdentity(TOKEN));
     expect(overflow).toBeInstanceOf(AgentError);
     expect([overflow.code, overflow.status, overflow.retryable]).toEqual(['Overloaded', 503, true]);
-    // Release the server one request at a time until all 7 are answered.
-    let answered = 0;
-    const all = Promise.all(calls.map((p) => p.then(() => answered++)));
-    while (answered < 7) {
-      await Bun.sleep(5);
+    // Release the server one request at a time, each time once as many as may be in flight have arrived.
+    for (let released = 0; released < 7; released++) {
+      while (gates.length < Math.min(3, 7 - released)) await new Promise<void>((r) => (arrived = r));
       gates.shift()?.();
     }
-    await all;
+    await Promise.all(calls);
     expect(maxSeen).toBe(3);
     expect(s.seen).toHaveLength(7);
   });
@@ -366,7 +368,6 @@ describe('EKS Auth client on loopback', () => {
     const logger = createLogger('debug', sink);
     await client(s.endpoint, { metrics, logger }).assumeRoleForPodIdentity(TOKEN, { reason: 'refresh' });
     logger.flush();
-    await Bun.sleep(10);
     const text = await metrics.registry.metrics();
     expect(text).toContain(
       'pod_identity_upstream_calls_total{reason="refresh",result="ThrottlingException"} 1',

@@ -74,15 +74,19 @@ test('config file applies keys, credential lifetime, associations and faults', a
     stop = resolve;
   });
   let emu: Emulator | undefined;
+  let started = () => {};
+  const startedOnce = new Promise<void>((r) => (started = r));
   const out: string[] = [];
   const done = runEmulatorCommand(['--config', config, '--port', '0', '--host', '127.0.0.1'], {
     out: (l) => out.push(l),
     stopRequested,
     onStarted: (e) => {
       emu = e;
+      started();
     },
   });
-  while (!emu) await Bun.sleep(5);
+  await startedOnce;
+  if (!emu) throw new Error('onStarted gave no emulator');
   expect(JSON.parse(out[0]!)).toEqual({ url: emu.url, port: emu.port });
   const token = await emu.issueToken({ namespace: 'ns', serviceAccount: 'sa' });
   const keys = { accessKeyId: 'AKIAOTHERKEY00000000', secretAccessKey: 'other-secret' };
@@ -135,15 +139,19 @@ test('--kube-api-dir starts the API-server stand-in, writes the agent mount ther
     stop = resolve;
   });
   let emu: Emulator | undefined;
+  let started = () => {};
+  const startedOnce = new Promise<void>((r) => (started = r));
   const out: string[] = [];
   const done = runEmulatorCommand(['--kube-api-dir', saDir], {
     out: (l) => out.push(l),
     stopRequested,
     onStarted: (e) => {
       emu = e;
+      started();
     },
   });
-  while (!emu) await Bun.sleep(5);
+  await startedOnce;
+  if (!emu) throw new Error('onStarted gave no emulator');
   const kube = emu.kubeApi!;
   expect(JSON.parse(out[0]!)).toEqual({
     url: emu.url,

@@ -1,6 +1,8 @@
 // Per-client rate limiting and the audit log, through a real agent on loopback with the emulator behind it.
+// The agent runs on a hand-moved clock: buckets refill only when a test moves it, never while it waits.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Writable } from 'node:stream';
+import { createManualClock } from '../../src/clock.ts';
 import { RATE_LIMIT_HOLD_MS } from '../../src/http/credentials-handler.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { type Stack, startStack } from '../helpers/stack.ts';
@@ -13,11 +15,12 @@ const sink = new Writable({
   },
 });
 let stack: Stack;
+const clock = createManualClock(Date.now());
 
 beforeAll(async () => {
   stack = await startStack({
     args: ['--rate-limit-per-client=5', '--audit-log'],
-    deps: { logger: createLogger('info', sink) },
+    deps: { logger: createLogger('info', sink), clock },
   });
 });
 afterAll(() => stack.stop());
@@ -33,7 +36,7 @@ describe('per-client rate limit', () => {
     expect((await get(token)).status).toBe(200); // cached before the flood
     const callsBefore = stack.emulator.stats().assumeRoleCalls;
     const statuses: number[] = [];
-    const started = performance.now();
+    const started = clock.monotonic();
     // Misses: tokens the agent has never seen (garbage here, so an admitted one is a quick 400).
     // At once, so the held misses overlap instead of refilling the bucket one after another.
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => get(`not-a-jwt-${i}`)));
@@ -46,8 +49,8 @@ describe('per-client rate limit', () => {
       } else await res.arrayBuffer();
     }
     // 5/s with 2 s of burst (one spent above): 9 at once, then up to a hold's worth waiting for tokens due
-    // within RATE_LIMIT_HOLD_MS, plus whatever refilled while the loop ran.
-    const refilled = Math.floor(((performance.now() - started) / 1000) * 5) + 1;
+    // within RATE_LIMIT_HOLD_MS, plus whatever refilled while the loop ran (nothing: the clock stands still).
+    const refilled = Math.floor(((clock.monotonic() - started) / 1000) * 5) + 1;
     const admitted = statuses.filter((s) => s === 400).length;
     expect(admitted).toBeGreaterThanOrEqual(9);
     expect(admitted).toBeLessThanOrEqual(9 + (5 * RATE_LIMIT_HOLD_MS) / 1000 + refilled);
@@ -66,9 +69,10 @@ describe('per-client rate limit', () => {
       statuses.push(res.status);
       await res.arrayBuffer();
     }
-    // The first is a miss; it may find the bucket empty after the flood above, so it is retried like an SDK.
+    // The first is a miss; it may find the bucket empty after the flood above, so it is retried like an SDK
+    // (a second later).
     if (statuses[0] === 503) {
-      await Bun.sleep(250);
+      clock.advance(1_000);
       const res = await get(token);
       expect(res.status).toBe(200);
       await res.arrayBuffer();
@@ -83,15 +87,15 @@ describe('per-client rate limit', () => {
 
 describe('audit log', () => {
   test('one line per request with the verified subject and pod, never the token or credentials', async () => {
-    await Bun.sleep(1100); // let the loopback client's bucket refill
+    clock.advance(2_000); // the loopback client's bucket refills
     lines.length = 0;
     const { token } = await stack.tokenFile({ namespace: 'shop', serviceAccount: 'cart', podName: 'cart-7' });
     const miss = await get(token);
     const body = await miss.text();
     const hit = await get(token);
     await hit.arrayBuffer();
+    // Both lines were written before their answers were sent; this write's callback comes after them.
     await new Promise<void>((resolve) => sink.write('', () => resolve()));
-    await Bun.sleep(50);
     const audits = lines.filter((l) => l['audit'] === true);
     expect(audits).toHaveLength(2);
     expect(audits.map((a) => a['cache'])).toEqual(['miss', 'hit']);
