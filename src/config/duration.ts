@@ -88,29 +88,3 @@ export function parseGoDuration(input: string): number {
   const wholeMs = ns / NS_PER_MS;
   return Number(wholeMs) + Number(ns - wholeMs * NS_PER_MS) / 1e6;
 }
-
-/** Go's fixed-point rendering of a fraction: `digits` places, trailing zeros removed. */
-function fraction(value: bigint, digits: number): string {
-  const text = value.toString().padStart(digits, '0').replace(/0+$/, '');
-  return text === '' ? '' : `.${text}`;
-}
-
-/** Formats milliseconds the way Go's Duration.String does: "3h0m0s", "1h30m0s", "500ms", "1.5µs", "0s". */
-export function formatGoDuration(ms: number): string {
-  if (!Number.isFinite(ms)) throw new DurationError(`cannot format non-finite duration ${ms}`);
-  // Whole and fractional milliseconds apart, so long durations keep nanosecond precision.
-  const wholeMs = Math.trunc(ms);
-  let ns = BigInt(wholeMs) * NS_PER_MS + BigInt(Math.round((ms - wholeMs) * 1e6));
-  const sign = ns < 0n ? '-' : '';
-  if (ns < 0n) ns = -ns;
-  if (ns === 0n) return '0s';
-  if (ns < 1_000n) return `${sign}${ns}ns`;
-  if (ns < 1_000_000n) return `${sign}${ns / 1_000n}${fraction(ns % 1_000n, 3)}µs`;
-  if (ns < 1_000_000_000n) return `${sign}${ns / NS_PER_MS}${fraction(ns % NS_PER_MS, 6)}ms`;
-  const hours = ns / 3_600_000_000_000n;
-  const minutes = (ns / 60_000_000_000n) % 60n;
-  const seconds = `${(ns / 1_000_000_000n) % 60n}${fraction(ns % 1_000_000_000n, 9)}s`;
-  if (hours > 0n) return `${sign}${hours}h${minutes}m${seconds}`;
-  if (minutes > 0n) return `${sign}${minutes}m${seconds}`;
-  return `${sign}${seconds}`;
-}
