@@ -154,16 +154,20 @@ export async function startDataListeners(options: DataListenersOptions): Promise
     );
   }
 
+  /** Puts a freshly bound server in service; false (and it is closed) when stop() ran while it was binding. */
+  function adopt(host: string, server: Server<undefined>): boolean {
+    if (stopped) {
+      server.stop(true);
+      return false;
+    }
+    if (handingOver) reloadClosing(server);
+    servers.set(host, server);
+    return true;
+  }
+
   async function tryBind(host: string, initial: boolean): Promise<void> {
     try {
-      const server = await bind(host);
-      // stop() may have run while the bind was checking who holds the port.
-      if (stopped) {
-        server.stop(true);
-        return;
-      }
-      if (handingOver) reloadClosing(server);
-      servers.set(host, server);
+      if (!adopt(host, await bind(host))) return;
       errors.delete(host);
       metrics.listenerUp.labels(host).set(1);
       if (!initial) logger.info({ host, port }, 'listener bound after retry');
@@ -236,12 +240,7 @@ export async function startDataListeners(options: DataListenersOptions): Promise
         } catch (err) {
           throw new BindError(host, port, err);
         }
-        if (stopped) {
-          server.stop(true);
-          return;
-        }
-        if (handingOver) reloadClosing(server);
-        servers.set(host, server);
+        if (!adopt(host, server)) return;
         paused.delete(host);
       }
     },
