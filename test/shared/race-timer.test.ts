@@ -1,16 +1,7 @@
 import { expect, test } from 'bun:test';
 import { raceTimer } from '../../src/shared/race-timer.ts';
+import { deferred } from '../helpers/fake-eks-auth.ts';
 import { createVirtualTimers } from '../helpers/virtual-timers.ts';
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 test('work that settles first wins, and its timer is cleared', async () => {
   const timers = createVirtualTimers();
