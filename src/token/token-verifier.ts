@@ -29,7 +29,10 @@ export interface TokenVerifierOptions {
 
 export const TOKEN_VERIFIER_DEFAULTS = {
   audience: POD_IDENTITY_AUDIENCE,
-  maxQueue: 256,
+  // A node's pod-start storm arrives before the first check (workers start with it) is done: at 256, 43 of
+  // 300 new pods got 503 Overloaded, which PHP never retries. A waiting check holds only its request's
+  // token, which the open request holds anyway; the fair gate queues as many EKS Auth calls.
+  maxQueue: 1024,
 } as const;
 
 /** Without a kid, at most this many keys are tried: bounds the work a kid-less token can cause. */
