@@ -3,7 +3,24 @@
 // discovery documents that publish the keys.
 import { createHash, generateKeyPair, type KeyObject, randomUUID, sign } from 'node:crypto';
 import type { Clock } from '../clock.ts';
-import type { TokenRequest } from './types.ts';
+
+/** What the admin API's POST /_emulator/tokens and issueToken() take (the token's claims). */
+export interface TokenRequest {
+  namespace: string;
+  serviceAccount: string;
+  /** Default `<serviceAccount>-<5 random chars>`. */
+  podName?: string;
+  /** Default a random UUID. */
+  podUid?: string;
+  /** exp = iat + ttlSeconds; default 86400. */
+  ttlSeconds?: number;
+  /** Default 'pods.eks.amazonaws.com'. */
+  audience?: string | string[];
+  /** nbf = now + notBeforeOffsetSeconds; default: nbf = iat. */
+  notBeforeOffsetSeconds?: number;
+  /** iat = now + issuedAtOffsetSeconds; default 0. A negative value with a short ttl makes an expired token. */
+  issuedAtOffsetSeconds?: number;
+}
 
 export const POD_IDENTITY_AUDIENCE = 'pods.eks.amazonaws.com';
 export const JWKS_PATH = '/openid/v1/jwks';

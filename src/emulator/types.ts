@@ -1,6 +1,7 @@
 // Public shapes of the local EKS Auth emulator (re-exported by index.ts; teammates code against these).
 import type { Clock } from '../clock.ts';
 import type { KubeApiStandIn } from './kube-api/index.ts';
+import type { TokenRequest } from './token-issuer.ts';
 
 export interface EmulatorOptions {
   /** Default 0: a random free port. */
@@ -22,22 +23,7 @@ export interface EmulatorOptions {
   kubeApi?: boolean;
 }
 
-export interface TokenRequest {
-  namespace: string;
-  serviceAccount: string;
-  /** Default `<serviceAccount>-<5 random chars>`. */
-  podName?: string;
-  /** Default a random UUID. */
-  podUid?: string;
-  /** exp = iat + ttlSeconds; default 86400. */
-  ttlSeconds?: number;
-  /** Default 'pods.eks.amazonaws.com'. */
-  audience?: string | string[];
-  /** nbf = now + notBeforeOffsetSeconds; default: nbf = iat. */
-  notBeforeOffsetSeconds?: number;
-  /** iat = now + issuedAtOffsetSeconds; default 0. A negative value with a short ttl makes an expired token. */
-  issuedAtOffsetSeconds?: number;
-}
+export type { TokenRequest } from './token-issuer.ts';
 
 /** Codes `failWith` accepts: the modelled EKS Auth errors, two auth errors, and two non-modelled failures. */
 export type FailWithCode =
