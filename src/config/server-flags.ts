@@ -1,6 +1,7 @@
 // The `server` flag table: the public agent's flags (same names, short forms, defaults, meanings) first,
 // then our additive ones. The parser and `server --help` both read it, so they cannot drift apart.
-import { type FlagSpec, VERBOSITY_FLAG } from '../cli/flag-parser.ts';
+// Over 200 lines because it is one table: a flag per entry with its help text, read by the parser and the help.
+import { type FlagSpec, HELP_FLAG, VERBOSITY_FLAG } from '../cli/flag-parser.ts';
 
 export const SERVER_FLAGS = [
   // --- the public agent's flags ---
@@ -221,7 +222,7 @@ export const SERVER_FLAGS = [
     valueName: 'KEY[:EFFECT]',
     help: "Once serving, remove this taint from the agent's own node (NODE_NAME); off when unset or empty.",
   },
-  { name: 'help', short: 'h', kind: 'boolean', help: 'Show this help.' },
+  HELP_FLAG,
 ] as const satisfies readonly FlagSpec[];
 
 export type ServerFlagName = (typeof SERVER_FLAGS)[number]['name'];

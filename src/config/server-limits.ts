@@ -1,0 +1,71 @@
+// The `server`'s bounds and timings: how long a miss may take and wait, how much may be in flight, rate
+// limits, the key source's grace and the SIGTERM drain. Each flag has its range beside it.
+import type { FlagValues } from '../cli/flag-parser.ts';
+import { toDurationMs, toInteger, toNumber } from './flag-values.ts';
+import type { ServerFlagName } from './server-flags.ts';
+
+const TEN_MINUTES_MS = 600_000;
+const ONE_HOUR_MS = 3_600_000;
+
+/** The bounds and timings in Config (server-config.ts). */
+export interface ServerLimits {
+  /** --key-source-grace, default 2m: a key source that never loaded this long fails readiness. */
+  readonly keySourceGraceMs: number;
+  /** --upstream-timeout (Go duration), default 4s: one EKS Auth attempt (a bound for hung connections). */
+  readonly upstreamTimeoutMs: number;
+  /** --max-upstream-concurrency, default 128: EKS Auth calls in flight at once. */
+  readonly maxUpstreamConcurrency: number;
+  /** --max-connections, default 16384: open descriptors at which the data listeners stop accepting. */
+  readonly maxConnections: number;
+  /** --client-patience (Go duration), default 4500ms: how long a request waits for a miss before a retryable 503. */
+  readonly clientPatienceMs: number;
+  /** --rate-limit-per-client (cache misses/s per source address), default 100; 0 disables. */
+  readonly rateLimitPerClient: number;
+  /** --rate-limit-global (cache misses/s in total), default 0 = unlimited. */
+  readonly rateLimitGlobal: number;
+  /** --drain-delay, default 0 (the manifests set 5s): handover after SIGTERM before the listeners close (agent/agent.ts drain). */
+  readonly drainDelayMs: number;
+  /** --shutdown-timeout, default 30s: drain bound on SIGTERM. */
+  readonly shutdownTimeoutMs: number;
+}
+
+export function readLimits(flags: FlagValues<ServerFlagName>): ServerLimits {
+  const f = (name: ServerFlagName) => `--${name}`;
+  return {
+    keySourceGraceMs: toDurationMs(f('key-source-grace'), flags.value('key-source-grace'), {
+      allowZero: true,
+      maxMs: ONE_HOUR_MS,
+    }),
+    upstreamTimeoutMs: toDurationMs(f('upstream-timeout'), flags.value('upstream-timeout'), {
+      allowZero: false,
+      maxMs: TEN_MINUTES_MS,
+    }),
+    maxUpstreamConcurrency: toInteger(
+      f('max-upstream-concurrency'),
+      flags.value('max-upstream-concurrency'),
+      1,
+      1024,
+    ),
+    maxConnections: toInteger(f('max-connections'), flags.value('max-connections'), 64, 1_048_576),
+    clientPatienceMs: toDurationMs(f('client-patience'), flags.value('client-patience'), {
+      allowZero: false,
+      maxMs: TEN_MINUTES_MS,
+    }),
+    rateLimitPerClient: toNumber(f('rate-limit-per-client'), flags.value('rate-limit-per-client'), {
+      min: 0,
+      max: 1_000_000,
+    }),
+    rateLimitGlobal: toNumber(f('rate-limit-global'), flags.value('rate-limit-global'), {
+      min: 0,
+      max: 1_000_000,
+    }),
+    drainDelayMs: toDurationMs(f('drain-delay'), flags.value('drain-delay'), {
+      allowZero: true,
+      maxMs: ONE_HOUR_MS,
+    }),
+    shutdownTimeoutMs: toDurationMs(f('shutdown-timeout'), flags.value('shutdown-timeout'), {
+      allowZero: true,
+      maxMs: ONE_HOUR_MS,
+    }),
+  };
+}
