@@ -57,39 +57,7 @@ export function createCredentialPath(
   isDraining: () => boolean,
 ): CredentialPath {
   const { clock, logger, metrics, verifier } = deps;
-  const notConfigured = notConfiguredMessage(config);
-  const injected =
-    deps.client ?? (notConfigured !== undefined ? createUnconfiguredClient(notConfigured) : undefined);
-  // One provider for the client and for readiness (which reports credentials that cannot be resolved).
-  const nodeCredentials =
-    injected === undefined || deps.nodeCredentials !== undefined
-      ? createNodeCredentials({
-          credentials: deps.nodeCredentials ? async () => deps.nodeCredentials! : undefined,
-          rotateCredentials: config.rotateCredentials,
-          clock,
-          logger,
-        })
-      : undefined;
-  const client =
-    injected ??
-    createEksAuthClient({
-      region: config.region,
-      clusterName: config.clusterName,
-      endpoint: config.endpoint,
-      useFips: config.useFipsEndpoint,
-      caPem: config.caBundle === undefined ? undefined : readCaBundle(config.caBundle),
-      rotateCredentials: config.rotateCredentials,
-      credentials: nodeCredentials,
-      requestTimeoutMs: config.upstreamTimeoutMs,
-      maxConcurrency: config.maxUpstreamConcurrency,
-      metrics,
-      logger,
-      clock,
-      timers: deps.timers,
-      fetch: deps.fetch,
-      monotonicNow: deps.monotonicNow,
-      random: deps.random,
-    });
+  const { client, nodeCredentials } = buildEksAuthClient(config, deps);
   const cachingEnabled = config.maxCacheSize > 0 && config.maxCredentialRetentionMs > 0;
   const cache = createCredentialCache({
     maxEntries: cachingEnabled ? config.maxCacheSize : 0,
@@ -138,6 +106,45 @@ export function createCredentialPath(
     isDraining,
   });
   return { client, nodeCredentials, cache, service, refresher, handler, cachingEnabled };
+}
+
+/** The EKS Auth client (the not-configured stand-in while settings are missing) and the node credentials. */
+function buildEksAuthClient(config: Config, deps: CredentialPathDeps) {
+  const { clock, logger, metrics } = deps;
+  const notConfigured = notConfiguredMessage(config);
+  const injected =
+    deps.client ?? (notConfigured !== undefined ? createUnconfiguredClient(notConfigured) : undefined);
+  // One provider for the client and for readiness (which reports credentials that cannot be resolved).
+  const nodeCredentials =
+    injected === undefined || deps.nodeCredentials !== undefined
+      ? createNodeCredentials({
+          credentials: deps.nodeCredentials ? async () => deps.nodeCredentials! : undefined,
+          rotateCredentials: config.rotateCredentials,
+          clock,
+          logger,
+        })
+      : undefined;
+  const client =
+    injected ??
+    createEksAuthClient({
+      region: config.region,
+      clusterName: config.clusterName,
+      endpoint: config.endpoint,
+      useFips: config.useFipsEndpoint,
+      caPem: config.caBundle === undefined ? undefined : readCaBundle(config.caBundle),
+      rotateCredentials: config.rotateCredentials,
+      credentials: nodeCredentials,
+      requestTimeoutMs: config.upstreamTimeoutMs,
+      maxConcurrency: config.maxUpstreamConcurrency,
+      metrics,
+      logger,
+      clock,
+      timers: deps.timers,
+      fetch: deps.fetch,
+      monotonicNow: deps.monotonicNow,
+      random: deps.random,
+    });
+  return { client, nodeCredentials };
 }
 
 /** The one line an unedited install shows in its log, its /readyz body and every credentials answer. */

@@ -2,8 +2,6 @@
 // a demo token written to a file (renewed hourly, as the kubelet does), and printed instructions that work
 // when pasted. No root, no port 80, no AWS account: the agent runs exactly as in `server` inside a cluster,
 // reading the signing keys from the (emulated) API server's /openid/v1/jwks with its own service-account token.
-import { randomUUID } from 'node:crypto';
-import { lstatSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Agent, startAgent } from '../agent/agent.ts';
@@ -17,6 +15,7 @@ import {
   type Emulator,
   startEmulator,
 } from '../emulator/index.ts';
+import { startDemoToken } from './demo-token.ts';
 
 export const LOCAL_FLAGS = [
   {
@@ -72,30 +71,12 @@ const LOCAL_HELP = formatHelp({
   flags: LOCAL_FLAGS,
 });
 
-/** The kubelet renews projected tokens well before they expire; so does local mode. */
-const TOKEN_RENEW_INTERVAL_MS = 3_600_000;
-
 export interface LocalRun {
   agent: Agent;
   emulator: Emulator;
   tokenFile: string;
   instructions: string;
   stop(): Promise<void>;
-}
-
-function writeTokenFile(path: string, token: string): void {
-  const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const uid = process.getuid?.();
-  const st = lstatSync(dir);
-  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
-    throw new UsageError(`--token-file: ${dir} is not a directory owned by this user`);
-  }
-  // Write-then-rename so an SDK reading the file never sees half a token; 'wx' never follows a planted link.
-  const tmp = `${path}.tmp`;
-  rmSync(tmp, { force: true });
-  writeFileSync(tmp, token, { mode: 0o600, flag: 'wx' });
-  renameSync(tmp, path);
 }
 
 function instructionsFor(agent: Agent, emulator: Emulator, tokenFile: string): string {
@@ -160,21 +141,7 @@ export async function startLocal(argv: readonly string[]): Promise<LocalRun> {
         AWS_SECRET_ACCESS_KEY: DEFAULT_SECRET_ACCESS_KEY,
       },
     );
-    // One demo pod: its UID stays across the hourly token renewals, as a pod's does across rotations.
-    const demoPod = {
-      namespace: 'default',
-      serviceAccount: 'demo',
-      podName: 'demo-pod',
-      podUid: randomUUID(),
-    };
-    const renewToken = async () => {
-      kubeApi.writeServiceAccountDir(serviceAccountDir, 'kube-system', 'eks-pod-identity-agent');
-      writeTokenFile(tokenFile, await emulator.issueToken(demoPod));
-    };
-    await renewToken();
-    const timer = setInterval(() => void renewToken().catch(() => {}), TOKEN_RENEW_INTERVAL_MS);
-    timer.unref();
-    closers.add(() => clearInterval(timer));
+    closers.add(await startDemoToken(emulator, tokenFile, serviceAccountDir));
     const agent = await startAgent(config, {
       nodeCredentials: { accessKeyId: DEFAULT_ACCESS_KEY_ID, secretAccessKey: DEFAULT_SECRET_ACCESS_KEY },
     });
