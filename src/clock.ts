@@ -2,6 +2,7 @@
 // (epoch ms) only for what is defined by it (credential and token expiry, request signing), and a monotonic
 // reading for every rate, interval and lag, so a wall-clock step (NTP, a VM resumed) never stalls a limiter,
 // the refresher or the pacer.
+// At the root of src/ because every stage takes it (cache, refresher, limiter, pacer, signer).
 
 export interface Clock {
   /** Epoch milliseconds (wall time: may step). */

@@ -1,4 +1,5 @@
-// Flags + environment -> one frozen Config. The only module that reads argv or process.env.
+// Flags + environment -> one frozen Config. src/config/ is the only reader of flags and environment variables
+// (the entry passes process.env in); this module assembles the Config from the readers beside it.
 import { readFlags } from '../cli/flag-parser.ts';
 import { UsageError } from '../cli/usage-error.ts';
 import { readStartupTaint, type StartupTaintConfig } from '../kube/kube-config.ts';

@@ -23,49 +23,27 @@ export interface ServerLimits {
   readonly rateLimitPerClient: number;
   /** --rate-limit-global (cache misses/s in total), default 0 = unlimited. */
   readonly rateLimitGlobal: number;
-  /** --drain-delay, default 0 (the manifests set 5s): handover after SIGTERM before the listeners close (agent/agent.ts drain). */
+  /** --drain-delay, default 0 (the manifests set 5s): handover after SIGTERM before the listeners close (agent/drain.ts). */
   readonly drainDelayMs: number;
   /** --shutdown-timeout, default 30s: drain bound on SIGTERM. */
   readonly shutdownTimeoutMs: number;
 }
 
 export function readLimits(flags: FlagValues<ServerFlagName>): ServerLimits {
-  const f = (name: ServerFlagName) => `--${name}`;
+  const duration = (name: ServerFlagName, allowZero: boolean, maxMs: number) =>
+    toDurationMs(`--${name}`, flags.value(name), { allowZero, maxMs });
+  const integer = (name: ServerFlagName, min: number, max: number) =>
+    toInteger(`--${name}`, flags.value(name), min, max);
+  const rate = (name: ServerFlagName) => toNumber(`--${name}`, flags.value(name), { min: 0, max: 1_000_000 });
   return {
-    keySourceGraceMs: toDurationMs(f('key-source-grace'), flags.value('key-source-grace'), {
-      allowZero: true,
-      maxMs: ONE_HOUR_MS,
-    }),
-    upstreamTimeoutMs: toDurationMs(f('upstream-timeout'), flags.value('upstream-timeout'), {
-      allowZero: false,
-      maxMs: TEN_MINUTES_MS,
-    }),
-    maxUpstreamConcurrency: toInteger(
-      f('max-upstream-concurrency'),
-      flags.value('max-upstream-concurrency'),
-      1,
-      1024,
-    ),
-    maxConnections: toInteger(f('max-connections'), flags.value('max-connections'), 64, 1_048_576),
-    clientPatienceMs: toDurationMs(f('client-patience'), flags.value('client-patience'), {
-      allowZero: false,
-      maxMs: TEN_MINUTES_MS,
-    }),
-    rateLimitPerClient: toNumber(f('rate-limit-per-client'), flags.value('rate-limit-per-client'), {
-      min: 0,
-      max: 1_000_000,
-    }),
-    rateLimitGlobal: toNumber(f('rate-limit-global'), flags.value('rate-limit-global'), {
-      min: 0,
-      max: 1_000_000,
-    }),
-    drainDelayMs: toDurationMs(f('drain-delay'), flags.value('drain-delay'), {
-      allowZero: true,
-      maxMs: ONE_HOUR_MS,
-    }),
-    shutdownTimeoutMs: toDurationMs(f('shutdown-timeout'), flags.value('shutdown-timeout'), {
-      allowZero: true,
-      maxMs: ONE_HOUR_MS,
-    }),
+    keySourceGraceMs: duration('key-source-grace', true, ONE_HOUR_MS),
+    upstreamTimeoutMs: duration('upstream-timeout', false, TEN_MINUTES_MS),
+    maxUpstreamConcurrency: integer('max-upstream-concurrency', 1, 1024),
+    maxConnections: integer('max-connections', 64, 1_048_576),
+    clientPatienceMs: duration('client-patience', false, TEN_MINUTES_MS),
+    rateLimitPerClient: rate('rate-limit-per-client'),
+    rateLimitGlobal: rate('rate-limit-global'),
+    drainDelayMs: duration('drain-delay', true, ONE_HOUR_MS),
+    shutdownTimeoutMs: duration('shutdown-timeout', true, ONE_HOUR_MS),
   };
 }

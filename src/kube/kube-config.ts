@@ -1,6 +1,6 @@
 // The Kubernetes side of the Config: the in-cluster API server (KUBERNETES_SERVICE_HOST/PORT, the mounted
 // service account) and --startup-taint with the node name (NODE_NAME from the downward API).
-// Called by config/server-config.ts, which stays the only reader of argv and the environment.
+// Called from src/config/, which stays the only reader of argv and the environment.
 import { showValue, UsageError } from '../cli/usage-error.ts';
 import { inClusterEndpoint, type KubeApiEndpoint } from './api-client.ts';
 import { TAINT_EFFECTS, type TaintEffect, type TaintSelector } from './node-taints.ts';
