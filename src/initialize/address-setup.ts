@@ -1,5 +1,6 @@
 // The idempotent steps of `initialize`: a link, up, with the agent addresses, and the kernel routing them locally.
 import { readFileSync } from 'node:fs';
+import { isIPv6Literal } from '../shared/host-port.ts';
 import { familyFlag, firstLine, type IpRunner } from './ip-runner.ts';
 import { hasAddress, type LinkState, readLinkState } from './link-state.ts';
 
@@ -102,7 +103,7 @@ export function createAddressSetup(options: AddressSetupOptions) {
   }
 
   async function ensureAddress(state: LinkState, address: string): Promise<AddressOutcome> {
-    const v6 = address.includes(':');
+    const v6 = isIPv6Literal(address);
     const prefixLength = v6 ? 128 : 32;
     const cidr = `${address}/${prefixLength}`;
     const label = `address ${cidr} on ${state.name}`;
