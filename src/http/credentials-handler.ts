@@ -3,30 +3,17 @@
 import type { Server } from 'bun';
 import { type Clock, systemTimers, type Timers } from '../clock.ts';
 import type { CredentialService } from '../credentials/credential-service.ts';
-import type { CredentialEntry } from '../credentials/entry.ts';
-import { AgentError, ERROR_SPECS, errorBody, errorResponse, toAgentError } from '../errors.ts';
+import { AgentError, errorResponse, toAgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { isTokenTooLong, tokenTooLong } from '../shared/token-bound.ts';
+import { clientAddress, createAuditSink } from './audit-log.ts';
 import type { HostCheck } from './host-check.ts';
+import { createMissAdmission, RATE_LIMITED_STATUS } from './miss-admission.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 /** One Headers instance for every 200: Bun copies it into each Response (~85 ns less than an object literal). */
 const JSON_HEADERS = new Headers({ 'content-type': 'application/json' });
-/** 503 with Retry-After: every SDK retries a 503 (Java v2, Rust, PHP and the Ruby chain never retry 429). */
-const RATE_LIMITED_HEADERS = { 'content-type': 'application/json', 'retry-after': '1' } as const;
-/**
- * A miss just over its client's rate waits up to this long for its token instead of being refused: every SDK
- * copes with a slow answer (PHP retries nothing else), and 300 pods starting behind one address are served.
- * It comes off the request's patience, so a held miss still answers within Rust's 5 s read timeout.
- */
-export const RATE_LIMIT_HOLD_MS = 1_000;
-/** Refusals are fixed bytes: a flood of misses is answered as cheaply as possible. */
-const RATE_LIMITED_BODY = {
-  client: errorBody('TooManyRequests', 'rate limit exceeded for this client; retry after a second'),
-  global: errorBody('TooManyRequests', 'rate limit exceeded for this agent; retry after a second'),
-} as const;
-
 export interface CredentialsHandlerOptions {
   service: CredentialService;
   hostCheck: HostCheck;
@@ -45,16 +32,6 @@ export interface CredentialsHandlerOptions {
 
 export type CredentialsHandler = (req: Request, server: Server<undefined>) => Response | Promise<Response>;
 
-type Outcome = 'hit' | 'miss' | 'error';
-type AuditSink = (
-  req: Request,
-  server: Server<undefined>,
-  status: number,
-  outcome: Outcome,
-  startedAt: number,
-  entry?: CredentialEntry,
-) => void;
-
 /** `Content-Length: 0` is tolerated (some clients send it on every request); anything else is a body. */
 function hasBody(headers: Headers): boolean {
   const length = headers.get('content-length');
@@ -65,8 +42,16 @@ function bodyNotAllowed(): AgentError {
   return new AgentError('BodyNotAllowed', 'GET /v1/credentials takes no request body');
 }
 
-function clientAddress(req: Request, server: Server<undefined>): string {
-  return server.requestIP(req)?.address ?? 'unknown';
+function invalidHost(): AgentError {
+  return new AgentError('InvalidHost', 'the Host header does not name an address this agent serves');
+}
+
+function missingAuthorization(): AgentError {
+  return new AgentError('MissingAuthorization', 'the Authorization header is missing or empty');
+}
+
+function shuttingDown(): AgentError {
+  return new AgentError('ShuttingDown', 'the agent is shutting down; retry');
 }
 
 export function createCredentialsHandler(options: CredentialsHandlerOptions): CredentialsHandler {
@@ -75,26 +60,8 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
   const isDraining = options.isDraining ?? (() => false);
   const timers = options.timers ?? systemTimers;
   const hold = (ms: number) => new Promise<void>((resolve) => timers.setTimeout(resolve, ms));
-  const rateLimitedClient = metrics.rateLimited.labels('client');
-  const rateLimitedGlobal = metrics.rateLimited.labels('global');
-  const rateLimitedStatus = ERROR_SPECS.TooManyRequests.status;
-  const rateLimitedResponses = metrics.httpResponse.labels(String(rateLimitedStatus));
-  // Chosen once: without --audit-log the hot path never builds an audit record.
-  const audit: AuditSink | undefined = options.audit
-    ? (req, server, status, outcome, startedAt, entry) =>
-        logger.info(
-          {
-            audit: true,
-            status,
-            client: clientAddress(req, server),
-            subject: entry?.subject,
-            pod: entry?.pod,
-            cache: outcome,
-            latencyMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
-          },
-          'credentials request',
-        )
-    : undefined;
+  const admitMiss = rateLimiter === undefined ? undefined : createMissAdmission(rateLimiter, metrics);
+  const audit = createAuditSink(logger, options.audit === true);
 
   function fail(req: Request, server: Server<undefined>, err: unknown, startedAt: number) {
     const e = toAgentError(err);
@@ -133,22 +100,13 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
   return function credentialsHandler(req, server) {
     const startedAt = performance.now();
     const headers = req.headers;
-    if (!hostCheck(headers.get('host'), server.port as number)) {
-      const e = new AgentError('InvalidHost', 'the Host header does not name an address this agent serves');
-      return fail(req, server, e, startedAt);
-    }
+    if (!hostCheck(headers.get('host'), server.port as number))
+      return fail(req, server, invalidHost(), startedAt);
     // A GET carries no body; Bun's maxRequestBodySize does not cover native routes (a 1 MB body was read
     // and answered 200). Refused before the cache, so a hit cannot carry one either.
     if (hasBody(headers)) return fail(req, server, bodyNotAllowed(), startedAt);
     const token = headers.get('authorization');
-    if (!token) {
-      return fail(
-        req,
-        server,
-        new AgentError('MissingAuthorization', 'the Authorization header is missing or empty'),
-        startedAt,
-      );
-    }
+    if (!token) return fail(req, server, missingAuthorization(), startedAt);
     if (isTokenTooLong(token)) return fail(req, server, tokenTooLong(), startedAt);
     const entry = service.lookup(token);
     if (entry !== undefined) {
@@ -164,26 +122,15 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
     // with one token are one call, and must all be answered).
     const client = clientAddress(req, server);
     let heldMs = 0;
-    if (rateLimiter !== undefined && !service.costsNothing(token)) {
-      const decision = rateLimiter.take(client, clock.monotonic(), RATE_LIMIT_HOLD_MS);
-      if (typeof decision === 'number') heldMs = decision;
-      else if (decision !== 'ok') {
-        (decision === 'client' ? rateLimitedClient : rateLimitedGlobal).inc();
-        rateLimitedResponses.inc();
-        audit?.(req, server, rateLimitedStatus, 'error', startedAt);
-        return new Response(RATE_LIMITED_BODY[decision], {
-          status: rateLimitedStatus,
-          headers: RATE_LIMITED_HEADERS,
-        });
+    if (admitMiss !== undefined && !service.costsNothing(token)) {
+      const admission = admitMiss(client, clock.monotonic());
+      if (typeof admission !== 'number') {
+        audit?.(req, server, RATE_LIMITED_STATUS, 'error', startedAt);
+        return admission;
       }
+      heldMs = admission;
     }
-    if (isDraining())
-      return fail(
-        req,
-        server,
-        new AgentError('ShuttingDown', 'the agent is shutting down; retry'),
-        startedAt,
-      );
+    if (isDraining()) return fail(req, server, shuttingDown(), startedAt);
     return slowPath(req, server, token, client, startedAt, heldMs);
   };
 }

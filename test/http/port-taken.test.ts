@@ -4,7 +4,7 @@
 import { expect, test } from 'bun:test';
 import { type Agent, startAgent } from '../../src/agent/agent.ts';
 import { systemClock } from '../../src/clock.ts';
-import { PORT_TAKEN_HINT } from '../../src/http/listeners.ts';
+import { PORT_TAKEN_HINT } from '../../src/http/bind-error.ts';
 import { createSilentLogger } from '../../src/observability/logger.ts';
 import { testConfig } from '../helpers/agent-config.ts';
 import { createFakeEksAuth } from '../helpers/fake-eks-auth.ts';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Writable } from 'node:stream';
 import { createManualClock } from '../../src/clock.ts';
-import { RATE_LIMIT_HOLD_MS } from '../../src/http/credentials-handler.ts';
+import { RATE_LIMIT_HOLD_MS } from '../../src/http/miss-admission.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { type Stack, startStack } from '../helpers/stack.ts';
 

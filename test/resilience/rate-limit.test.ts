@@ -3,7 +3,7 @@
 // retries a 503, several never retry a 429) while another address is still served, and limited requests
 // never reach EKS Auth. Cache hits are not limited (see credentials-handler.ts). Buckets refill by the injected clock, so counts are exact.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { RATE_LIMIT_HOLD_MS } from '../../src/http/credentials-handler.ts';
+import { RATE_LIMIT_HOLD_MS } from '../../src/http/miss-admission.ts';
 import { BURST_SECONDS } from '../../src/http/rate-limiter.ts';
 import { credentialsRequest, rawRequest } from '../fuzz/raw-http.ts';
 import { type FaultStack, startFaultStack } from './fault-stack.ts';
