@@ -24,7 +24,7 @@ import { defaultEksAuthEndpoint } from './partitions.ts';
 import { type ProxyEnv, resolveProxy } from './proxy.ts';
 import { createRetryQuota, type RetryQuota } from './retry-quota.ts';
 import { createRequestSigner } from './signer.ts';
-import { type FetchLike, sendAttempt, shuttingDown } from './transport.ts';
+import { bodyBoundBytes, type FetchLike, sendAttempt, shuttingDown } from './transport.ts';
 import type { AssumeRoleForPodIdentityResult, AssumeRoleOptions, EksAuthClient } from './types.ts';
 import { createUpstreamObserver } from './upstream-observer.ts';
 
@@ -188,7 +188,12 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
     });
     const requestId = upstreamRequestId(res.headers);
     if (res.status < 200 || res.status > 299)
-      throw classifyErrorResponse(res.status, res.headers, res.bodyText);
+      throw classifyErrorResponse(
+        res.status,
+        res.headers,
+        res.bodyText,
+        res.truncated ? bodyBoundBytes(res.status, maxResponseBytes) : undefined,
+      );
     if (res.truncated) {
       throw new EksAuthError(
         'UpstreamMalformedResponse',

@@ -1,5 +1,5 @@
 // One HTTP exchange with EKS Auth over Bun's fetch: explicit proxy choice, a per-attempt deadline covering
-// connect, request and reading the body, and a bounded body read.
+// connect, request and reading the body, and a bounded body read (an error answer's bound is far smaller).
 //
 // Why no separate connect timeout: Bun's fetch has no connect-phase hook (its `timeout` option is a coarse
 // idle timer that also fires while the server thinks). node:http in Bun does emit the socket 'connect'
@@ -8,8 +8,8 @@
 // the connect phase is bounded by the attempt's requestTimeoutMs instead.
 import { systemTimers, type Timers } from '../clock.ts';
 import { AgentError } from '../errors.ts';
-import { readBounded } from '../shared/bounded-read.ts';
-import { classifyTransportFailure } from './classify-error.ts';
+import { declaresMoreThan, readBounded } from '../shared/bounded-read.ts';
+import { classifyTransportFailure, MAX_ERROR_BODY_BYTES } from './classify-error.ts';
 
 export interface AttemptRequest {
   readonly url: URL;
@@ -33,9 +33,18 @@ export type FetchLike = (url: URL, init: RequestInit & { proxy?: unknown }) => P
 export interface AttemptResponse {
   readonly status: number;
   readonly headers: Headers;
+  /** The body as UTF-8; empty when it was over its bound (nothing reads a cut body). */
   readonly bodyText: string;
-  /** True when the body exceeded maxResponseBytes and was cut. */
+  /**
+   * True when the body was over its bound: maxResponseBytes, or for a non-2xx answer MAX_ERROR_BODY_BYTES
+   * when smaller. It was read no further than the bound (not at all when Content-Length said so) and cancelled.
+   */
   readonly truncated: boolean;
+}
+
+/** The most of an answer with this status that is read: error answers are short (MAX_ERROR_BODY_BYTES). */
+export function bodyBoundBytes(status: number, maxResponseBytes: number): number {
+  return status >= 200 && status <= 299 ? maxResponseBytes : Math.min(maxResponseBytes, MAX_ERROR_BODY_BYTES);
 }
 
 export function shuttingDown(cause: unknown): AgentError {
@@ -67,13 +76,14 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
       proxy: request.proxy === undefined ? false : { url: request.proxy, respectNoProxy: false },
       ...(request.tls === undefined ? {} : { tls: request.tls }),
     });
-    const { bytes, truncated } = await readBounded(response.body, request.maxResponseBytes);
-    return {
-      status: response.status,
-      headers: response.headers,
-      bodyText: bytes.toString('utf8'),
-      truncated,
-    };
+    const { status, headers } = response;
+    const maxBytes = bodyBoundBytes(status, request.maxResponseBytes);
+    if (declaresMoreThan(headers, maxBytes)) {
+      await response.body?.cancel().catch(() => {});
+      return { status, headers, bodyText: '', truncated: true };
+    }
+    const { bytes, truncated } = await readBounded(response.body, maxBytes);
+    return { status, headers, bodyText: truncated ? '' : bytes.toString('utf8'), truncated };
   } catch (err) {
     if (parent?.aborted) throw shuttingDown(err);
     throw classifyTransportFailure(err, timedOut, request.requestTimeoutMs);

@@ -43,7 +43,7 @@ export async function readBounded(
 }
 
 /** Whether a declared Content-Length is already over the bound (then nothing needs reading). */
-function declaresMoreThan(headers: Headers, maxBytes: number): boolean {
+export function declaresMoreThan(headers: Headers, maxBytes: number): boolean {
   return Number(headers.get('content-length') ?? '0') > maxBytes;
 }
 

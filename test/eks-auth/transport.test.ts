@@ -1,0 +1,112 @@
+// How much of an EKS Auth answer the transport reads: an error answer at most MAX_ERROR_BODY_BYTES (none of it
+// when Content-Length already says more), a success answer at most maxResponseBytes; past the bound the
+// stream is cancelled and nothing is decoded. The answers come from an injected fetch whose body stream
+// counts what was pulled from it, so the test sees bytes read, not time.
+import { describe, expect, test } from 'bun:test';
+import { MAX_ERROR_BODY_BYTES } from '../../src/eks-auth/classify-error.ts';
+import { createEksAuthClient } from '../../src/eks-auth/client.ts';
+import { EksAuthError } from '../../src/eks-auth/errors.ts';
+import { type FetchLike, sendAttempt } from '../../src/eks-auth/transport.ts';
+
+const MB = 1024 * 1024;
+const CHUNK = 16 * 1024;
+
+/** A body of `total` bytes served CHUNK at a time on demand, recording pulls and whether it was cancelled. */
+function countedBody(total: number) {
+  const seen = { pulledBytes: 0, cancelled: false };
+  const filler = Buffer.from(JSON.stringify({ message: 'x'.repeat(total) })).subarray(0, total);
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (seen.pulledBytes >= total) return controller.close();
+        const chunk = filler.subarray(seen.pulledBytes, Math.min(total, seen.pulledBytes + CHUNK));
+        seen.pulledBytes += chunk.byteLength;
+        controller.enqueue(new Uint8Array(chunk));
+      },
+      cancel() {
+        seen.cancelled = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, seen };
+}
+
+function answering(status: number, total: number, declareLength: boolean) {
+  const body = countedBody(total);
+  const headers: Record<string, string> = {
+    'x-amzn-errortype': 'InternalServerException',
+    'x-amzn-requestid': 'rid-1',
+  };
+  if (declareLength) headers['content-length'] = String(total);
+  const fetch: FetchLike = async () => new Response(body.stream, { status, headers });
+  return { fetch, seen: body.seen };
+}
+
+const attempt = (fetch: FetchLike, maxResponseBytes = 64 * 1024) =>
+  sendAttempt({
+    url: new URL('http://127.0.0.1:9/clusters/c/assume-role-for-pod-identity'),
+    headers: {},
+    body: '{}',
+    proxy: undefined,
+    requestTimeoutMs: 5_000,
+    maxResponseBytes,
+    signal: undefined,
+    fetch,
+  });
+
+describe('error answers', () => {
+  test('a 1 MB body declared by Content-Length is cancelled before any of it is read', async () => {
+    const { fetch, seen } = answering(500, MB, true);
+    const res = await attempt(fetch);
+    expect(res).toMatchObject({ status: 500, bodyText: '', truncated: true });
+    expect(seen.pulledBytes).toBe(0);
+    expect(seen.cancelled).toBe(true);
+  });
+
+  test('a 1 MB chunked body is read no further than the error bound, then cancelled, nothing decoded', async () => {
+    const { fetch, seen } = answering(500, MB, false);
+    const res = await attempt(fetch);
+    expect(res).toMatchObject({ status: 500, bodyText: '', truncated: true });
+    // The bound plus the chunk that crossed it (and one the stream may have queued ahead).
+    expect(seen.pulledBytes).toBeLessThanOrEqual(MAX_ERROR_BODY_BYTES + 2 * CHUNK);
+    expect(seen.cancelled).toBe(true);
+  });
+
+  test('an error body within the bound is read whole', async () => {
+    const { fetch, seen } = answering(500, 2_000, true);
+    const res = await attempt(fetch);
+    expect(res.truncated).toBe(false);
+    expect(res.bodyText).toHaveLength(2_000);
+    expect(seen.cancelled).toBe(false);
+  });
+});
+
+test('a success answer keeps the larger bound: 64 KiB read, the rest cancelled', async () => {
+  const { fetch, seen } = answering(200, MB, false);
+  const res = await attempt(fetch, 64 * 1024);
+  expect(res).toMatchObject({ status: 200, bodyText: '', truncated: true });
+  expect(seen.pulledBytes).toBeGreaterThan(MAX_ERROR_BODY_BYTES + 2 * CHUNK);
+  expect(seen.pulledBytes).toBeLessThanOrEqual(64 * 1024 + 2 * CHUNK);
+  expect(seen.cancelled).toBe(true);
+});
+
+test('the client classifies an unread error body by its header code and says it was not read', async () => {
+  const { fetch } = answering(500, MB, true);
+  const client = createEksAuthClient({
+    region: 'us-west-2',
+    clusterName: 'c',
+    endpoint: 'http://127.0.0.1:9',
+    credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'SECRETEXAMPLE' }),
+    maxAttempts: 1,
+    proxyEnv: {},
+    fetch,
+  });
+  const err = await client.assumeRoleForPodIdentity('eyJhbGciOiJSUzI1NiJ9.e30.c2ln').catch((e) => e);
+  client.close();
+  expect(err).toBeInstanceOf(EksAuthError);
+  expect(err).toMatchObject({ code: 'InternalServerException', retryable: true, upstreamStatus: 500 });
+  expect((err as Error).message).toBe(
+    `EKS Auth InternalServerException (HTTP 500): error body over ${MAX_ERROR_BODY_BYTES} bytes, not read`,
+  );
+});
