@@ -12,6 +12,7 @@ import { AgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { MAX_TOKEN_LENGTH } from '../shared/token-bound.ts';
+import { createTurnQueue } from '../shared/turn-queue.ts';
 import { VERSION } from '../version.ts';
 import { createAdaptivePacer } from './adaptive-pacer.ts';
 import { fullJitterBackoffMs } from './backoff.ts';
@@ -166,6 +167,11 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
     pacer,
     timers,
   });
+  // A failure's work runs one per event-loop turn (turn-queue.ts); with injected timers (a simulator's virtual
+  // time) a turn is a zero-delay timer on them, so the simulation stays in its own time.
+  const nextTurn = createTurnQueue(
+    options.timers === undefined ? undefined : (run) => options.timers?.setTimeout(run, 0),
+  );
   const shutdown = new AbortController();
   const baseHeaders = {
     'content-type': 'application/json',
@@ -249,6 +255,9 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
           return result;
         } catch (err) {
           failure = err;
+          // Calls failing together (one batch of answers) go on one per turn, so cached pods' hits and
+          // timers are served between them.
+          await nextTurn();
           done.failure(err, monotonicNow() - startedAt);
           if (err instanceof EksAuthError) {
             if (err.code === 'ThrottlingException') pacer.onThrottle();

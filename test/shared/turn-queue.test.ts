@@ -1,0 +1,93 @@
+// One continuation per turn: promises asked for together resolve one per scheduled turn, in order; and the
+// EKS Auth client's failures that arrive together are worked one per turn (cached pods' hits and timers are
+// served between them), counted by the turns a test drives by hand.
+import { expect, test } from 'bun:test';
+import type { Timers } from '../../src/clock.ts';
+import { createEksAuthClient } from '../../src/eks-auth/client.ts';
+import type { FetchLike } from '../../src/eks-auth/transport.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createTurnQueue } from '../../src/shared/turn-queue.ts';
+
+/** Lets every pending microtask chain run (a few rounds: continuations schedule more). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
+test('nextTurn promises resolve one per turn, in the order asked for', async () => {
+  const turns: Array<() => void> = [];
+  const nextTurn = createTurnQueue((run) => turns.push(run));
+  const order: number[] = [];
+  for (let i = 0; i < 3; i++) void nextTurn().then(() => order.push(i));
+  await settle();
+  expect(order).toEqual([]);
+  expect(turns).toHaveLength(1);
+  for (let n = 1; n <= 3; n++) {
+    turns.shift()?.();
+    await settle();
+    expect(order).toEqual([0, 1, 2].slice(0, n));
+  }
+  expect(turns).toHaveLength(0);
+});
+
+test('the real schedule lets a timer run between two turns', async () => {
+  const nextTurn = createTurnQueue();
+  const seen: string[] = [];
+  setTimeout(() => seen.push('timer'), 0);
+  const busyTurn = async (name: string) => {
+    await nextTurn();
+    const until = performance.now() + 3;
+    while (performance.now() < until) {
+      // A turn of work: the timer is due before the second one starts.
+    }
+    seen.push(name);
+  };
+  await Promise.all([busyTurn('first'), busyTurn('second')]);
+  expect(seen.indexOf('timer')).toBeLessThan(seen.indexOf('second'));
+});
+
+test('EKS Auth calls failing together are worked one per turn: one failure line per turn', async () => {
+  const zeroDelay: Array<() => void> = [];
+  const timers: Timers = {
+    setTimeout: (run, ms) => {
+      if (ms === 0) zeroDelay.push(run);
+      return run;
+    },
+    clearTimeout: () => {},
+  };
+  const answers: Array<() => void> = [];
+  const fetch: FetchLike = () =>
+    new Promise((resolve) => {
+      answers.push(() =>
+        resolve(
+          new Response(null, { status: 500, headers: { 'x-amzn-errortype': 'InternalServerException' } }),
+        ),
+      );
+    });
+  const lines: string[] = [];
+  const client = createEksAuthClient({
+    region: 'us-west-2',
+    clusterName: 'c',
+    endpoint: 'http://127.0.0.1:9',
+    credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'SECRETEXAMPLE' }),
+    maxAttempts: 1,
+    proxyEnv: {},
+    fetch,
+    timers,
+    logger: createLogger('warn', { write: (line: string) => void lines.push(line) }),
+  });
+  const CALLS = 5;
+  const calls = Array.from({ length: CALLS }, (_, i) =>
+    client.assumeRoleForPodIdentity(`eyJhbGciOiJSUzI1NiJ9.e30.c2ln${i}`).catch((e: Error) => e),
+  );
+  while (answers.length < CALLS) await settle();
+  for (const answer of answers.splice(0)) answer(); // one batch, as the HTTP client delivers them
+  await settle();
+  expect(lines).toHaveLength(0);
+  for (let n = 1; n <= CALLS; n++) {
+    zeroDelay.shift()?.();
+    await settle();
+    expect(lines).toHaveLength(n);
+  }
+  for (const err of await Promise.all(calls)) expect(err).toMatchObject({ code: 'InternalServerException' });
+  client.close();
+});
