@@ -49,116 +49,125 @@ const FALLBACK_DEVICE = 'lo';
 // What iproute2 says when the kernel lacks the link kind (e.g. no dummy module); other errors are real failures.
 const MISSING_KIND = /unknown device type|not supported|no such device|module/i;
 
+/** What one run's steps share: the `ip` runner, the progress printer, sysctl reads, and the changes made. */
+interface SetupContext {
+  readonly ip: IpRunner;
+  readonly print: (line: string) => void;
+  readonly readSysctl: (path: string) => string | undefined;
+  changes: number;
+}
+
+async function ensureLink(
+  ctx: SetupContext,
+  request: SetupRequest,
+): Promise<{ state: LinkState; mode: SetupResult['mode'] }> {
+  const existing = await readLinkState(ctx.ip, request.linkName);
+  if (existing) {
+    ctx.print(`link ${request.linkName}: present`);
+    return { state: existing, mode: 'link' };
+  }
+  const added = await ctx.ip(['link', 'add', 'name', request.linkName, 'type', request.linkType]);
+  const created = await readLinkState(ctx.ip, request.linkName);
+  if (created) {
+    if (added.exitCode === 0) ctx.changes++;
+    ctx.print(`link ${request.linkName}: created (type ${request.linkType})`);
+    return { state: created, mode: 'link' };
+  }
+  if (!MISSING_KIND.test(added.stderr)) {
+    throw new Error(`cannot create link ${request.linkName}: ${firstLine(added.stderr)}`);
+  }
+  // Any address on any local link is delivered to this node, so lo serves pods the same way; only the
+  // dedicated link's name (and its easy cleanup) is lost.
+  ctx.print(
+    `link ${request.linkName}: cannot create a ${request.linkType} link (${firstLine(added.stderr)}); ` +
+      `using ${FALLBACK_DEVICE} instead`,
+  );
+  const loopback = await readLinkState(ctx.ip, FALLBACK_DEVICE);
+  if (!loopback) throw new Error(`fallback link ${FALLBACK_DEVICE} does not exist`);
+  return { state: loopback, mode: 'loopback-fallback' };
+}
+
+async function ensureUp(ctx: SetupContext, state: LinkState): Promise<void> {
+  if (state.up) {
+    ctx.print(`link ${state.name}: up`);
+    return;
+  }
+  const result = await ctx.ip(['link', 'set', 'dev', state.name, 'up']);
+  if (result.exitCode !== 0) throw new Error(`cannot set link ${state.name} up: ${firstLine(result.stderr)}`);
+  ctx.changes++;
+  ctx.print(`link ${state.name}: set up`);
+}
+
+function ipv6Hint(ctx: SetupContext, device: string): string {
+  if (ctx.readSysctl('/proc/sys/net/ipv6/conf/all/disable_ipv6') === undefined)
+    return '; this kernel has no IPv6';
+  if (ctx.readSysctl(`/proc/sys/net/ipv6/conf/${device}/disable_ipv6`) === '1') {
+    return `; IPv6 is disabled on ${device} (net.ipv6.conf.${device}.disable_ipv6=1)`;
+  }
+  return '';
+}
+
+async function ensureAddress(ctx: SetupContext, state: LinkState, address: string): Promise<AddressOutcome> {
+  const v6 = isIPv6Literal(address);
+  const prefixLength = v6 ? 128 : 32;
+  const cidr = `${address}/${prefixLength}`;
+  const label = `address ${cidr} on ${state.name}`;
+  if (hasAddress(state, address, prefixLength)) {
+    ctx.print(`${label}: present`);
+    return verifyLocalRoute(ctx, address, prefixLength, 'present');
+  }
+  // nodad: duplicate address detection would keep the address unusable ("tentative") for about a second,
+  // and the server starts right after us; the address is ours by design, so there is nothing to detect.
+  const args = v6
+    ? ['-6', 'addr', 'add', cidr, 'dev', state.name, 'nodad']
+    : ['addr', 'add', cidr, 'dev', state.name];
+  const result = await ctx.ip(args);
+  if (result.exitCode !== 0 && !/exists/i.test(result.stderr)) {
+    const detail = `cannot add: ${firstLine(result.stderr)}${v6 ? ipv6Hint(ctx, state.name) : ''}`;
+    ctx.print(`${label}: FAILED: ${detail}`);
+    return { address, prefixLength, ok: false, detail };
+  }
+  if (result.exitCode === 0) ctx.changes++;
+  ctx.print(`${label}: added`);
+  return verifyLocalRoute(ctx, address, prefixLength, 'added');
+}
+
+// The kernel adds a route of type local for each local address; checking it proves the address is
+// routable to this node (and catches a link that is down or an address the kernel did not accept).
+async function verifyLocalRoute(
+  ctx: SetupContext,
+  address: string,
+  prefixLength: number,
+  how: string,
+): Promise<AddressOutcome> {
+  const result = await ctx.ip(['-j', familyFlag(address), 'route', 'get', address]);
+  let type: unknown;
+  try {
+    type = (JSON.parse(result.stdout) as Array<{ type?: unknown }>)[0]?.type;
+  } catch {
+    type = undefined;
+  }
+  if (result.exitCode === 0 && type === 'local') {
+    ctx.print(`route to ${address}: local (delivered to this node)`);
+    return { address, prefixLength, ok: true, detail: how };
+  }
+  const detail = `route to ${address} is not local (${result.exitCode === 0 ? `type ${String(type)}` : firstLine(result.stderr)})`;
+  ctx.print(`route to ${address}: FAILED: ${detail}`);
+  return { address, prefixLength, ok: false, detail };
+}
+
 export function createAddressSetup(options: AddressSetupOptions) {
   const { ip, print } = options;
   const readSysctl = options.readSysctl ?? readSysctlFile;
-  let changes = 0;
-
-  async function ensureLink(request: SetupRequest): Promise<{ state: LinkState; mode: SetupResult['mode'] }> {
-    const existing = await readLinkState(ip, request.linkName);
-    if (existing) {
-      print(`link ${request.linkName}: present`);
-      return { state: existing, mode: 'link' };
-    }
-    const added = await ip(['link', 'add', 'name', request.linkName, 'type', request.linkType]);
-    const created = await readLinkState(ip, request.linkName);
-    if (created) {
-      if (added.exitCode === 0) changes++;
-      print(`link ${request.linkName}: created (type ${request.linkType})`);
-      return { state: created, mode: 'link' };
-    }
-    if (!MISSING_KIND.test(added.stderr)) {
-      throw new Error(`cannot create link ${request.linkName}: ${firstLine(added.stderr)}`);
-    }
-    // Any address on any local link is delivered to this node, so lo serves pods the same way; only the
-    // dedicated link's name (and its easy cleanup) is lost.
-    print(
-      `link ${request.linkName}: cannot create a ${request.linkType} link (${firstLine(added.stderr)}); ` +
-        `using ${FALLBACK_DEVICE} instead`,
-    );
-    const loopback = await readLinkState(ip, FALLBACK_DEVICE);
-    if (!loopback) throw new Error(`fallback link ${FALLBACK_DEVICE} does not exist`);
-    return { state: loopback, mode: 'loopback-fallback' };
-  }
-
-  async function ensureUp(state: LinkState): Promise<void> {
-    if (state.up) {
-      print(`link ${state.name}: up`);
-      return;
-    }
-    const result = await ip(['link', 'set', 'dev', state.name, 'up']);
-    if (result.exitCode !== 0)
-      throw new Error(`cannot set link ${state.name} up: ${firstLine(result.stderr)}`);
-    changes++;
-    print(`link ${state.name}: set up`);
-  }
-
-  function ipv6Hint(device: string): string {
-    if (readSysctl('/proc/sys/net/ipv6/conf/all/disable_ipv6') === undefined)
-      return '; this kernel has no IPv6';
-    if (readSysctl(`/proc/sys/net/ipv6/conf/${device}/disable_ipv6`) === '1') {
-      return `; IPv6 is disabled on ${device} (net.ipv6.conf.${device}.disable_ipv6=1)`;
-    }
-    return '';
-  }
-
-  async function ensureAddress(state: LinkState, address: string): Promise<AddressOutcome> {
-    const v6 = isIPv6Literal(address);
-    const prefixLength = v6 ? 128 : 32;
-    const cidr = `${address}/${prefixLength}`;
-    const label = `address ${cidr} on ${state.name}`;
-    if (hasAddress(state, address, prefixLength)) {
-      print(`${label}: present`);
-      return verifyLocalRoute(address, prefixLength, 'present');
-    }
-    // nodad: duplicate address detection would keep the address unusable ("tentative") for about a second,
-    // and the server starts right after us; the address is ours by design, so there is nothing to detect.
-    const args = v6
-      ? ['-6', 'addr', 'add', cidr, 'dev', state.name, 'nodad']
-      : ['addr', 'add', cidr, 'dev', state.name];
-    const result = await ip(args);
-    if (result.exitCode !== 0 && !/exists/i.test(result.stderr)) {
-      const detail = `cannot add: ${firstLine(result.stderr)}${v6 ? ipv6Hint(state.name) : ''}`;
-      print(`${label}: FAILED: ${detail}`);
-      return { address, prefixLength, ok: false, detail };
-    }
-    if (result.exitCode === 0) changes++;
-    print(`${label}: added`);
-    return verifyLocalRoute(address, prefixLength, 'added');
-  }
-
-  // The kernel adds a route of type local for each local address; checking it proves the address is
-  // routable to this node (and catches a link that is down or an address the kernel did not accept).
-  async function verifyLocalRoute(
-    address: string,
-    prefixLength: number,
-    how: string,
-  ): Promise<AddressOutcome> {
-    const result = await ip(['-j', familyFlag(address), 'route', 'get', address]);
-    let type: unknown;
-    try {
-      type = (JSON.parse(result.stdout) as Array<{ type?: unknown }>)[0]?.type;
-    } catch {
-      type = undefined;
-    }
-    if (result.exitCode === 0 && type === 'local') {
-      print(`route to ${address}: local (delivered to this node)`);
-      return { address, prefixLength, ok: true, detail: how };
-    }
-    const detail = `route to ${address} is not local (${result.exitCode === 0 ? `type ${String(type)}` : firstLine(result.stderr)})`;
-    print(`route to ${address}: FAILED: ${detail}`);
-    return { address, prefixLength, ok: false, detail };
-  }
-
   return {
     async run(request: SetupRequest): Promise<SetupResult> {
-      changes = 0;
-      const { state, mode } = await ensureLink(request);
-      await ensureUp(state);
-      const ipv4 = await ensureAddress(state, request.ipv4Address);
+      const ctx: SetupContext = { ip, print, readSysctl, changes: 0 };
+      const { state, mode } = await ensureLink(ctx, request);
+      await ensureUp(ctx, state);
+      const ipv4 = await ensureAddress(ctx, state, request.ipv4Address);
       const ipv6 =
-        request.ipv6Address === undefined ? undefined : await ensureAddress(state, request.ipv6Address);
-      return { device: state.name, mode, changes, ipv4, ipv6 };
+        request.ipv6Address === undefined ? undefined : await ensureAddress(ctx, state, request.ipv6Address);
+      return { device: state.name, mode, changes: ctx.changes, ipv4, ipv6 };
     },
   };
 }
