@@ -1,7 +1,9 @@
-// The SDK compatibility matrix: `npm run bench:sdk [-- --rows a,b] [--scenarios x,y] [--out FILE]`.
+// The SDK compatibility matrix: `npm run bench:sdk [-- --rows a,b] [--scenarios x,y] [--out FILE]
+// [--agent-arg=--flag=value ...]` (agent flags beside the defaults, e.g. to measure what a default buys).
 // Every cell runs against a fresh agent (default flags) and a fresh EKS Auth emulator, one cell at a time
 // (2 cores: never in parallel). Prints the markdown matrix and writes it to bench/SDK-MATRIX.md (or --out).
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { sourceRevision } from '../lib/revision.ts';
 import { type CellResult, runCell, startMatrixEnv } from './cell.ts';
@@ -26,15 +28,19 @@ function pick<T extends { id: string }>(all: readonly T[], ids: string[] | undef
   return all.filter((x) => ids.includes(x.id));
 }
 
+const agentArgs = process.argv.filter((a) => a.startsWith('--agent-arg=')).map((a) => a.slice(12));
 const rows = pick(ROWS, option('rows'), 'rows');
 const scenarios = pick(SCENARIOS, option('scenarios'), 'scenarios');
 const outFile = option('out')?.[0] ?? join(import.meta.dir, '..', 'SDK-MATRIX.md');
 const startedAt = new Date();
+/** The machine's 1-minute load average: cells are timing-sensitive and the machine may be shared. */
+const load = () => loadavg()[0]!.toFixed(1);
+const loadAtStart = load();
 const t0 = performance.now();
 const cells: CellResult[] = [];
 for (const scenario of scenarios) {
   for (const row of rows) {
-    const env = await startMatrixEnv();
+    const env = await startMatrixEnv(agentArgs);
     try {
       const cell = await runCell(env, row, scenario);
       cells.push(cell);
@@ -56,9 +62,13 @@ const header = [
   '# SDK compatibility matrix',
   '',
   `Command: \`npm run bench:sdk${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`, started ${startedAt.toISOString()}, ` +
-    `source ${sourceRevision()}, Bun ${Bun.version}, ${((performance.now() - t0) / 1000).toFixed(0)} s. ` +
-    "Each cell: a fresh agent with its default flags and a fresh EKS Auth emulator; all of the cell's pods " +
-    'start at once, each with its own token (one token shared by all in "one token").',
+    `source ${sourceRevision()}, Bun ${Bun.version}, ${((performance.now() - t0) / 1000).toFixed(0)} s, ` +
+    `${cpus().length} cores, 1-minute load average ${loadAtStart} at the start and ${load()} at the end. ` +
+    `Each cell: a fresh agent with its default flags${agentArgs.length > 0 ? ` and ${agentArgs.join(' ')}` : ''}, ` +
+    "verifying token signatures with keys from the emulator's API-server stand-in as on a node, in front of a " +
+    "fresh EKS Auth emulator; all of the cell's pods start at once, each with its own token and its own source " +
+    'address (127.1.x.y; in "one token" all are processes of one pod: one token, one address); the flooder ' +
+    'sends from 127.0.0.2.',
   '',
   'Legend: ✅ the agent did what the issue asks (credentials for every pod it was possible to serve, or a clean ' +
     'error where none can exist), ❌ it did not, ⛔ no agent could (physics; see below). Times count from the ' +
