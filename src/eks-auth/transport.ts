@@ -6,9 +6,10 @@
 // event, but it ignores HTTPS_PROXY, so it would need our own CONNECT tunnelling and TLS over it. fetch
 // gives proxies, NO_PROXY, TLS and a keep-alive pool (a connect happens once per pooled connection), so
 // the connect phase is bounded by the attempt's requestTimeoutMs instead.
-import { systemTimers, type Timers } from '../clock.ts';
+import type { Timers } from '../clock.ts';
 import { AgentError } from '../errors.ts';
 import { declaresMoreThan, readBounded } from '../shared/bounded-read.ts';
+import { startCallDeadline } from '../shared/call-deadline.ts';
 import { classifyTransportFailure, MAX_ERROR_BODY_BYTES } from './classify-error.ts';
 
 export interface AttemptRequest {
@@ -52,26 +53,14 @@ export function shuttingDown(cause: unknown): AgentError {
 }
 
 export async function sendAttempt(request: AttemptRequest): Promise<AttemptResponse> {
-  // One controller per attempt, linked to the caller's signal by a listener removed afterwards. Not
-  // AbortSignal.any/timeout: Bun keeps every signal derived from a long-lived one (the client's shutdown
-  // signal) alive, which leaked one AbortSignal per EKS Auth call (~7,000 after 10,000 calls, measured).
-  const controller = new AbortController();
-  let timedOut = false;
-  const timers = request.timers ?? systemTimers;
-  const timer = timers.setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException(`timed out after ${request.requestTimeoutMs} ms`, 'TimeoutError'));
-  }, request.requestTimeoutMs);
   const parent = request.signal;
-  const onParentAbort = () => controller.abort(parent?.reason);
-  if (parent?.aborted) onParentAbort();
-  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  const deadline = startCallDeadline(request.requestTimeoutMs, parent, request.timers);
   try {
     const response = await (request.fetch ?? fetch)(request.url, {
       method: 'POST',
       headers: request.headers,
       body: request.body,
-      signal: controller.signal,
+      signal: deadline.signal,
       redirect: 'manual',
       proxy: request.proxy === undefined ? false : { url: request.proxy, respectNoProxy: false },
       ...(request.tls === undefined ? {} : { tls: request.tls }),
@@ -86,9 +75,8 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
     return { status, headers, bodyText: truncated ? '' : bytes.toString('utf8'), truncated };
   } catch (err) {
     if (parent?.aborted) throw shuttingDown(err);
-    throw classifyTransportFailure(err, timedOut, request.requestTimeoutMs);
+    throw classifyTransportFailure(err, deadline.timedOut, request.requestTimeoutMs);
   } finally {
-    timers.clearTimeout(timer);
-    parent?.removeEventListener('abort', onParentAbort);
+    deadline.dispose();
   }
 }

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sanitizeUpstreamMessage } from '../eks-auth/sanitize-message.ts';
 import { readBoundedText } from '../shared/bounded-read.ts';
+import { startCallDeadline } from '../shared/call-deadline.ts';
 import { hostPort } from '../shared/host-port.ts';
 
 /** Where the kubelet mounts a pod's service-account token, CA and namespace. */
@@ -175,18 +176,8 @@ export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClien
         readSmallFile(endpoint.caFile, 'cluster CA file'),
       ]);
       const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
-      // One controller per call, linked to the caller's signal by a listener removed afterwards (not
-      // AbortSignal.any: Bun keeps signals derived from a long-lived one alive; see eks-auth/transport.ts).
-      const controller = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timeoutMs);
       const parent = request.signal;
-      const onParentAbort = () => controller.abort(parent?.reason);
-      if (parent?.aborted) onParentAbort();
-      else parent?.addEventListener('abort', onParentAbort, { once: true });
+      const deadline = startCallDeadline(timeoutMs, parent);
       let response: Response;
       let text: string;
       try {
@@ -200,7 +191,7 @@ export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClien
               : { 'content-type': request.contentType ?? 'application/json' }),
           },
           body: request.body === undefined ? undefined : JSON.stringify(request.body),
-          signal: controller.signal,
+          signal: deadline.signal,
           // The cluster CA only: the API server's certificate is not in the public trust store.
           tls: { ca },
           redirect: 'error',
@@ -212,13 +203,12 @@ export function createKubeApiClient(options: KubeApiClientOptions): KubeApiClien
         if (err instanceof KubeApiError) throw err;
         if (parent?.aborted) throw new KubeApiError('cancelled', `${what} cancelled`, { cause: err });
         throw new KubeApiError(
-          timedOut ? 'timeout' : 'unreachable',
-          timedOut ? `${what} timed out after ${timeoutMs} ms` : `${what} is unreachable`,
+          deadline.timedOut ? 'timeout' : 'unreachable',
+          deadline.timedOut ? `${what} timed out after ${timeoutMs} ms` : `${what} is unreachable`,
           { cause: err },
         );
       } finally {
-        clearTimeout(timer);
-        parent?.removeEventListener('abort', onParentAbort);
+        deadline.dispose();
       }
       if (response.status < 200 || response.status > 299) {
         // The API server's Status object names the reason (Unauthorized, Forbidden, NotFound): safe to show.
