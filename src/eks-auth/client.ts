@@ -11,6 +11,7 @@ import {
 import { AgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { waitOrAbort } from '../shared/abortable-wait.ts';
 import { MAX_TOKEN_LENGTH } from '../shared/token-bound.ts';
 import { createTurnQueue } from '../shared/turn-queue.ts';
 import { VERSION } from '../version.ts';
@@ -93,19 +94,10 @@ function pacedPastDeadline(): AgentError {
   );
 }
 
-function timerSleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      timers.clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = timers.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Waits ms on `timers`; rejects with the signal's reason if it aborts first. */
+async function timerSleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
+  await waitOrAbort(ms, signal === undefined ? [] : [signal], timers);
+  if (signal?.aborted) throw signal.reason;
 }
 
 export function endpointUrl(region: string, clusterName: string, endpoint?: string, useFips = false): URL {

@@ -1,6 +1,7 @@
 // POST /clusters/{clusterName}/assume-role-for-pod-identity: faults, SigV4, token, association, answer.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
+import { waitOrAbort } from '../shared/abortable-wait.ts';
 import { readBoundedBody } from '../shared/bounded-read.ts';
 import type { AssociationStore } from './associations.ts';
 import { buildAssumeRoleOutput, buildMalformedOutput } from './assume-role-response.ts';
@@ -17,7 +18,6 @@ import { parseJsonBytes } from './json-bytes.ts';
 import type { SignedRequest, VerifiedSignature } from './sigv4-verifier.ts';
 import type { StatsRecorder } from './stats.ts';
 import type { VerifiedToken } from './token-verifier.ts';
-import { waitOrAbort } from './wait.ts';
 
 export const MAX_API_BODY_BYTES = 8192;
 /** Requests held open at once by a 'hang' outage; beyond it they get a 503 so sockets stay bounded. */

@@ -3,9 +3,9 @@
 // credentials (public agent #159). Once per start; never adds a taint, never touches any other taint.
 // Transient API failures are retried with backoff; a conflict (409) re-reads the node at once.
 import { fullJitterBackoffMs } from '../eks-auth/backoff.ts';
-import { waitOrAbort } from '../emulator/wait.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { waitOrAbort } from '../shared/abortable-wait.ts';
 import { type KubeApiClient, KubeApiError } from './api-client.ts';
 import {
   describeSelector,

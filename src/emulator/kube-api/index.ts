@@ -5,10 +5,10 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../clock.ts';
+import { waitOrAbort } from '../../shared/abortable-wait.ts';
 import { hostPort } from '../../shared/host-port.ts';
 import type { TokenIssuer } from '../token-issuer.ts';
 import { createTokenVerifier } from '../token-verifier.ts';
-import { waitOrAbort } from '../wait.ts';
 import { createTestCertificateAuthority } from './certificates.ts';
 import { createNodesRoutes, type NodesApi } from './nodes-routes.ts';
 import { openidRoutes } from './openid-routes.ts';
