@@ -2,8 +2,8 @@
 // to be logged: the logger's second line of defence, since callers log facts, never secrets.
 //
 // Why not pino's `redact`: pino 10 runs its redactor (@pinojs/redact) on every field of every line once any
-// path starts with a wildcard, re-parsing each path per call: ~120-140 us per line here against ~15-18 us
-// without it (measured with the upstream observer's failure line), and a line is written per EKS Auth
+// path starts with a wildcard, re-parsing each path per call: the upstream observer's failure line cost 6-9x
+// a line without secret handling (`npx bun bench/log-line.bench.ts`), and a line is written per EKS Auth
 // attempt, so a storm of failing calls spent most of its main-thread time on it. This walk looks at each
 // field once and copies only what it changes.
 
