@@ -4,9 +4,9 @@
 // counts what was pulled from it, so the test sees bytes read, not time.
 import { describe, expect, test } from 'bun:test';
 import { MAX_ERROR_BODY_BYTES } from '../../src/eks-auth/classify-error.ts';
-import { createEksAuthClient } from '../../src/eks-auth/client.ts';
 import { EksAuthError } from '../../src/eks-auth/errors.ts';
 import { type FetchLike, sendAttempt } from '../../src/eks-auth/transport.ts';
+import { clientOverFetch } from './fetch-client.ts';
 
 const MB = 1024 * 1024;
 const CHUNK = 16 * 1024;
@@ -93,15 +93,7 @@ test('a success answer keeps the larger bound: 64 KiB read, the rest cancelled',
 
 test('the client classifies an unread error body by its header code and says it was not read', async () => {
   const { fetch } = answering(500, MB, true);
-  const client = createEksAuthClient({
-    region: 'us-west-2',
-    clusterName: 'c',
-    endpoint: 'http://127.0.0.1:9',
-    credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'SECRETEXAMPLE' }),
-    maxAttempts: 1,
-    proxyEnv: {},
-    fetch,
-  });
+  const client = clientOverFetch(fetch);
   const err = await client.assumeRoleForPodIdentity('eyJhbGciOiJSUzI1NiJ9.e30.c2ln').catch((e) => e);
   client.close();
   expect(err).toBeInstanceOf(EksAuthError);

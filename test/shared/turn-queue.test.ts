@@ -3,10 +3,10 @@
 // served between them), counted by the turns a test drives by hand.
 import { expect, test } from 'bun:test';
 import type { Timers } from '../../src/clock.ts';
-import { createEksAuthClient } from '../../src/eks-auth/client.ts';
 import type { FetchLike } from '../../src/eks-auth/transport.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createTurnQueue } from '../../src/shared/turn-queue.ts';
+import { clientOverFetch } from '../eks-auth/fetch-client.ts';
 
 /** Lets every pending microtask chain run (a few rounds: continuations schedule more). */
 async function settle(): Promise<void> {
@@ -64,14 +64,7 @@ test('EKS Auth calls failing together are worked one per turn: one failure line 
       );
     });
   const lines: string[] = [];
-  const client = createEksAuthClient({
-    region: 'us-west-2',
-    clusterName: 'c',
-    endpoint: 'http://127.0.0.1:9',
-    credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'SECRETEXAMPLE' }),
-    maxAttempts: 1,
-    proxyEnv: {},
-    fetch,
+  const client = clientOverFetch(fetch, {
     timers,
     logger: createLogger('warn', { write: (line: string) => void lines.push(line) }),
   });
