@@ -9,6 +9,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts/build-executable.sh scripts/
+COPY scripts/bytecode-order/ scripts/bytecode-order/
 COPY src/ src/
 RUN scripts/build-executable.sh dist/eks-pod-identity-agent \
  && dist/eks-pod-identity-agent version

@@ -90,6 +90,8 @@ describe('image packaging stays in sync with the manifests', () => {
       'COPY --from=build /src/dist/eks-pod-identity-agent /eks-pod-identity-agent',
     );
     expect(dockerfile).toContain('COPY scripts/go-runner /go-runner');
+    // The build lays its bytecode out by the recorded order files (the build fails without them).
+    expect(dockerfile).toContain('COPY scripts/bytecode-order/ scripts/bytecode-order/');
     expect(dockerfile).toMatch(/apt-get install .*iproute2/);
   });
 
