@@ -1,6 +1,7 @@
 // Local stand-in for AWS EKS Auth (real REST-JSON protocol, SigV4 checked) plus a service-account token
 // issuer, for `local` mode, integration tests and benchmarks.
 import { randomUUID } from 'node:crypto';
+import { createClosers } from '../cli/shutdown.ts';
 import { systemClock } from '../clock.ts';
 import { hostPort, reachableHost } from '../shared/host-port.ts';
 import { ADMIN_PREFIX, createAdminApi, MAX_ADMIN_BODY_BYTES } from './admin-api.ts';
@@ -15,10 +16,10 @@ import {
   parseFaults,
   parseTokenRequest,
 } from './input-validation.ts';
-import { type KubeApiStandIn, startKubeApiStandIn } from './kube-api/index.ts';
+import { startKubeApiStandIn } from './kube-api/index.ts';
 import { createSigV4Verifier } from './sigv4-verifier.ts';
 import { createStats } from './stats.ts';
-import { createTokenIssuer, JWKS_PATH } from './token-issuer.ts';
+import { createTokenIssuer, JWKS_PATH, type TokenIssuer } from './token-issuer.ts';
 import { createTokenVerifier } from './token-verifier.ts';
 import type { Association, Emulator, EmulatorOptions } from './types.ts';
 
@@ -52,8 +53,8 @@ function nonEmpty(value: string | undefined, fallback: string, name: string): st
   return value;
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const clock = options.clock ?? systemClock;
+/** The listen address, credential lifetime and SigV4 key pair, checked (InputError on a bad one). */
+function checkOptions(options: EmulatorOptions) {
   const port = integerIn(options.port ?? 0, 0, 65_535, 'port');
   const host = nonEmpty(options.host, '127.0.0.1', 'host');
   const credentialTtlSeconds = integerIn(
@@ -68,6 +69,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sessionToken: options.sessionToken,
     service: EKS_AUTH_SIGNING_NAME,
   });
+  return { port, host, credentialTtlSeconds, verifySigV4 };
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const clock = options.clock ?? systemClock;
+  const { port, host, credentialTtlSeconds, verifySigV4 } = checkOptions(options);
   const stats = createStats();
   const faults = createFaultState({ clock, random: options.random ?? Math.random });
   const associations = createAssociationStore();
@@ -93,75 +100,74 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   });
   const boundPort = server.port ?? port;
   const url = baseUrl(host, boundPort);
-  let issuer: Awaited<ReturnType<typeof createTokenIssuer>>;
+  // What is built registers its closer: a failed start and stop() release the same list.
+  const closers = createClosers();
+  closers.add(() => server.stop(true));
   try {
-    issuer = await createTokenIssuer({ issuer: url, clock });
+    const issuer = await createTokenIssuer({ issuer: url, clock });
+    const kubeApi = options.kubeApi
+      ? await startKubeApiStandIn({ issuer, clock, host: host === '0.0.0.0' ? '127.0.0.1' : host })
+      : undefined;
+    if (kubeApi) closers.add(() => kubeApi.stop());
+    const assumeRole = createAssumeRoleHandler({
+      clock,
+      credentialTtlSeconds,
+      verifySigV4,
+      verifyToken: createTokenVerifier({ issuer: url, publicKeyFor: issuer.publicKeyFor }),
+      associations,
+      faults,
+      stats,
+      stopSignal: stopController.signal,
+      keepOpen: (request) => server.timeout(request, 0),
+    });
+    const admin = createAdminApi({
+      issuer,
+      stats,
+      faults,
+      setAssociations,
+      getAssociations: () => explicitAssociations,
+    });
+    route = createRoute(assumeRole, admin, issuer);
+    return {
+      url,
+      port: boundPort,
+      issueToken: async (req) => issuer.issue(parseTokenRequest(req)),
+      stats: () => stats.snapshot(),
+      resetStats: () => stats.reset(),
+      setFaults: (f) => faults.set(parseFaults(f)),
+      resetFaults: () => faults.reset(),
+      setAssociations,
+      rotateSigningKey: () => issuer.rotateKey(),
+      kubeApi,
+      stop() {
+        stopController.abort();
+        return closers.close();
+      },
+    };
   } catch (err) {
-    await server.stop(true);
+    await closers.close();
     throw err;
   }
-  const assumeRole = createAssumeRoleHandler({
-    clock,
-    credentialTtlSeconds,
-    verifySigV4,
-    verifyToken: createTokenVerifier({ issuer: url, publicKeyFor: issuer.publicKeyFor }),
-    associations,
-    faults,
-    stats,
-    stopSignal: stopController.signal,
-    keepOpen: (request) => server.timeout(request, 0),
-  });
-  const admin = createAdminApi({
-    issuer,
-    stats,
-    faults,
-    setAssociations,
-    getAssociations: () => explicitAssociations,
-  });
-  const json = (body: unknown) => Response.json(body);
-  let kubeApi: KubeApiStandIn | undefined;
-  if (options.kubeApi) {
-    try {
-      kubeApi = await startKubeApiStandIn({ issuer, clock, host: host === '0.0.0.0' ? '127.0.0.1' : host });
-    } catch (err) {
-      await server.stop(true);
-      throw err;
-    }
-  }
+}
 
-  route = (request) => {
+/** Routes the emulator's one listener: EKS Auth's operation, the admin API, issuer discovery and keys. */
+function createRoute(
+  assumeRole: ReturnType<typeof createAssumeRoleHandler>,
+  admin: ReturnType<typeof createAdminApi>,
+  issuer: TokenIssuer,
+): (request: Request) => Response | Promise<Response> {
+  return (request) => {
     const parsed = new URL(request.url);
     const path = parsed.pathname;
     const match = ASSUME_ROLE_PATH.exec(path);
     if (match && request.method === 'POST') return assumeRole(request, parsed, match[1]!);
     if (path.startsWith(ADMIN_PREFIX)) return admin(request, path);
     if (request.method === 'GET' && path === OPENID_CONFIGURATION_PATH)
-      return json(issuer.openidConfiguration());
-    if (request.method === 'GET' && path === JWKS_PATH) return json(issuer.jwks());
+      return Response.json(issuer.openidConfiguration());
+    if (request.method === 'GET' && path === JWKS_PATH) return Response.json(issuer.jwks());
     const what = match
       ? `${request.method} is not supported on ${path}`
       : `No operation at ${request.method} ${path}`;
     return awsErrorResponse(new AwsError('UnknownOperationException', what), randomUUID());
-  };
-
-  let stopped: Promise<void> | undefined;
-  return {
-    url,
-    port: boundPort,
-    issueToken: async (req) => issuer.issue(parseTokenRequest(req)),
-    stats: () => stats.snapshot(),
-    resetStats: () => stats.reset(),
-    setFaults: (f) => faults.set(parseFaults(f)),
-    resetFaults: () => faults.reset(),
-    setAssociations,
-    rotateSigningKey: () => issuer.rotateKey(),
-    kubeApi,
-    stop() {
-      stopped ??= (async () => {
-        stopController.abort();
-        await Promise.all([server.stop(true), kubeApi?.stop()]);
-      })();
-      return stopped;
-    },
   };
 }
