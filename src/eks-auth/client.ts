@@ -10,7 +10,6 @@ import {
 } from '../clock.ts';
 import { AgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
 import { waitOrAbort } from '../shared/abortable-wait.ts';
 import { MAX_TOKEN_LENGTH } from '../shared/token-bound.ts';
 import { createTurnQueue } from '../shared/turn-queue.ts';
@@ -28,7 +27,7 @@ import { createRetryQuota, type RetryQuota } from './retry-quota.ts';
 import { createRequestSigner } from './signer.ts';
 import { bodyBoundBytes, type FetchLike, sendAttempt, shuttingDown } from './transport.ts';
 import type { AssumeRoleForPodIdentityResult, AssumeRoleOptions, EksAuthClient } from './types.ts';
-import { createUpstreamObserver } from './upstream-observer.ts';
+import { createUpstreamObserver, type UpstreamMetrics } from './upstream-observer.ts';
 
 export interface EksAuthClientOptions {
   readonly region: string;
@@ -54,7 +53,7 @@ export interface EksAuthClientOptions {
   readonly maxQueue?: number;
   readonly maxResponseBytes?: number;
   readonly maxTokenChars?: number;
-  readonly metrics?: Metrics;
+  readonly metrics?: UpstreamMetrics;
   readonly logger?: Logger;
   /** Wall time: request signing and node-credential expiry. */
   readonly clock?: Clock;

@@ -5,8 +5,14 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { EksAuthError } from './errors.ts';
 
+/** The metrics of EKS Auth attempts (the only ones the client writes). */
+export type UpstreamMetrics = Pick<
+  Metrics,
+  'upstreamCalls' | 'upstreamDuration' | 'upstreamInFlight' | 'upstreamRetries'
+>;
+
 export interface UpstreamObserverOptions {
-  readonly metrics?: Metrics | undefined;
+  readonly metrics?: UpstreamMetrics | undefined;
   readonly logger?: Logger | undefined;
 }
 

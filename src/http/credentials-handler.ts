@@ -17,7 +17,7 @@ const JSON_HEADERS = new Headers({ 'content-type': 'application/json' });
 export interface CredentialsHandlerOptions {
   service: CredentialService;
   hostCheck: HostCheck;
-  metrics: Metrics;
+  metrics: Pick<Metrics, 'hot' | 'httpResponse' | 'rateLimited' | 'requestsInFlight'>;
   logger: Logger;
   clock: Clock;
   /** Timers for a rate-limit hold; the system's unless a simulator runs the agent in virtual time. */

@@ -32,7 +32,7 @@ export interface DataListenersOptions {
   app: DataApp;
   strictBind: boolean;
   logger: Logger;
-  metrics: Metrics;
+  metrics: Pick<Metrics, 'listenerUp'>;
   retryIntervalMs?: number;
 }
 

@@ -23,7 +23,10 @@ export const RATE_LIMITED_STATUS = ERROR_SPECS.TooManyRequests.status;
 /** How long to hold the miss before its work (0: go now), or the refusal to answer. */
 export type MissAdmission = (client: string, nowMs: number) => number | Response;
 
-export function createMissAdmission(rateLimiter: RateLimiter, metrics: Metrics): MissAdmission {
+export function createMissAdmission(
+  rateLimiter: RateLimiter,
+  metrics: Pick<Metrics, 'rateLimited' | 'httpResponse'>,
+): MissAdmission {
   const refused = {
     client: metrics.rateLimited.labels('client'),
     global: metrics.rateLimited.labels('global'),

@@ -48,7 +48,7 @@ export interface StartupTaintOptions {
   /** True once every bound listener answers; the taint stays until it is. */
   selfCheck: () => Promise<boolean>;
   logger: Logger;
-  metrics: Metrics;
+  metrics: Pick<Metrics, 'startupTaint'>;
   random?: () => number;
   /** Waits ms or until the signal aborts; tests inject one that records and returns at once. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
