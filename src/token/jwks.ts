@@ -4,37 +4,14 @@
 //
 // Trust comes only from configuration: keys are read from the API server's /openid/v1/jwks (in a cluster),
 // the configured issuer's discovery document, a configured JWKS URL or a file. A token's own `iss` never
-// decides where keys are fetched from.
-import { randomUUID } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+// decides where keys are fetched from. Where keys come from is key-location.ts, the set held is key-set.ts;
+// createKeySource is longer than most functions here because it is one closure over the load state (last
+// attempt, last error, retry back-off) that load, refresh, schedule and status share; each is short.
 import { type Clock, systemClock, type Timers } from '../clock.ts';
 import type { KubeApiClient } from '../kube/api-client.ts';
 import type { Logger } from '../observability/logger.ts';
-import {
-  discoverJwksUri,
-  loadJwksFile,
-  loadJwksUrl,
-  MAX_JWKS_BYTES,
-  MAX_JWKS_KEYS,
-  parseJwks,
-  type SigningKeys,
-} from './jwks-loader.ts';
-import type { PublicJwk } from './verify-signature.ts';
-
-export interface StoredKey {
-  readonly kid: string | undefined;
-  /** Unique per key material across refreshes; workers cache imported keys under it. */
-  readonly keyId: string;
-  readonly jwk: PublicJwk;
-}
-
-export interface KeySet {
-  /** Bumped only when the keys actually change. */
-  readonly version: number;
-  readonly keys: readonly StoredKey[];
-}
-
-export type KeySourceKind = 'kube-api' | 'file' | 'url' | 'discovery';
+import { type KeySourceKind, keyLocation } from './key-location.ts';
+import { createHeldKeys, type KeySet, readKeysNow } from './key-set.ts';
 
 /** What an unknown-kid refresh did: only a fresh successful load can prove a kid unknown. */
 export type RefreshOutcome = 'changed' | 'unchanged' | 'failed' | 'rate-limited';
@@ -97,8 +74,6 @@ export const KEY_SOURCE_DEFAULTS = {
   fetchTimeoutMs: 5000,
 } as const;
 
-export const KUBE_JWKS_PATH = '/openid/v1/jwks';
-
 /** Timers that never keep the process alive. */
 const unrefTimers: Timers = {
   setTimeout(callback, ms) {
@@ -109,42 +84,19 @@ const unrefTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/** A local JWKS file read at once (a persisted set, or a --jwks-file's first read); undefined if unusable. */
-function readKeysNow(path: string, what: string): SigningKeys | undefined {
-  try {
-    const bytes = readFileSync(path);
-    if (bytes.byteLength > MAX_JWKS_BYTES) return undefined;
-    return parseJwks(JSON.parse(bytes.toString('utf8')), what);
-  } catch {
-    return undefined;
-  }
-}
-
 export function createKeySource(options: KeySourceOptions): KeySource {
-  const { kubeApi, tokenIssuer, jwksUrl, jwksFile, persistFile, logger } = options;
-  if (!kubeApi && !tokenIssuer && !jwksUrl && !jwksFile) {
-    throw new TypeError('createKeySource needs one of kubeApi, tokenIssuer, jwksUrl or jwksFile');
-  }
+  const { persistFile, logger } = options;
   const refreshIntervalMs = options.refreshIntervalMs ?? KEY_SOURCE_DEFAULTS.refreshIntervalMs;
   const minRefreshIntervalMs = options.minRefreshIntervalMs ?? KEY_SOURCE_DEFAULTS.minRefreshIntervalMs;
   const initialRetryMs = options.initialRetryMs ?? KEY_SOURCE_DEFAULTS.initialRetryMs;
   const fetchTimeoutMs = options.fetchTimeoutMs ?? KEY_SOURCE_DEFAULTS.fetchTimeoutMs;
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? unrefTimers;
-  const kind: KeySourceKind = jwksFile ? 'file' : jwksUrl ? 'url' : tokenIssuer ? 'discovery' : 'kube-api';
-  const location =
-    kind === 'file'
-      ? jwksFile!
-      : kind === 'url'
-        ? jwksUrl!
-        : kind === 'discovery'
-          ? tokenIssuer!
-          : kubeApi!.baseUrl + KUBE_JWKS_PATH;
+  const source = keyLocation({ ...options, fetchTimeoutMs });
+  const { kind, location } = source;
+  const held = createHeldKeys(kind, persistFile, logger);
   const createdAtMs = clock.now();
 
-  let keySet: KeySet | undefined;
-  let fingerprint = '';
-  let discoveredUri: string | undefined;
   let inFlight: Promise<boolean> | undefined;
   let lastAttemptMs = Number.NEGATIVE_INFINITY;
   let lastSuccessAtMs: number | undefined;
@@ -154,75 +106,18 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   let timer: unknown;
   let closed = false;
 
-  async function fetchKeys(): Promise<SigningKeys> {
-    if (jwksFile) return loadJwksFile(jwksFile);
-    if (jwksUrl) return loadJwksUrl(jwksUrl, fetchTimeoutMs);
-    if (!tokenIssuer) {
-      return parseJwks(
-        await kubeApi!.requestJson(KUBE_JWKS_PATH, { timeoutMs: fetchTimeoutMs }),
-        'API server JWKS',
-      );
-    }
-    discoveredUri ??= await discoverJwksUri(tokenIssuer, fetchTimeoutMs);
-    try {
-      return await loadJwksUrl(discoveredUri, fetchTimeoutMs);
-    } catch (err) {
-      // The issuer may have moved its keys: discover again next time.
-      discoveredUri = undefined;
-      throw err;
-    }
-  }
-
-  const sourceId = randomUUID();
-
-  function install(jwks: SigningKeys): boolean {
-    const next = JSON.stringify(jwks);
-    if (keySet && next === fingerprint) return false;
-    if (jwks.ignored !== undefined) {
-      logger.warn(
-        { source: kind, keys: jwks.length, ignored: jwks.ignored, maxKeys: MAX_JWKS_KEYS },
-        `the key set has more than ${MAX_JWKS_KEYS} signing keys; the ones past the ${MAX_JWKS_KEYS}th are ignored`,
-      );
-    }
-    const version = (keySet?.version ?? 0) + 1;
-    fingerprint = next;
-    keySet = {
-      version,
-      keys: jwks.map((jwk, i) => ({
-        kid: jwk.kid,
-        // Imported keys are cached by keyId in a module-level map (the inline path) shared by every key
-        // source in the process: the source's own id keeps two issuers' "version 1, key 0" apart.
-        keyId: `${sourceId}.${version}.${i}`,
-        jwk,
-      })),
-    };
-    return true;
-  }
-
-  function persist(): void {
-    if (!persistFile) return;
-    try {
-      const tmp = `${persistFile}.tmp`;
-      writeFileSync(tmp, `{"keys":${fingerprint}}`, { mode: 0o600 });
-      renameSync(tmp, persistFile);
-    } catch (err) {
-      const reason = err instanceof Error && 'code' in err ? String(err.code) : 'write failed';
-      logger.warn({ reason }, 'token signing keys could not be persisted');
-    }
-  }
-
   // A local file is read before the listeners open: no request is served in claims mode for want of a disk
   // read. (Remote sources load in the background; start() reports the file's errors if this read failed.)
-  const fileKeys = jwksFile ? readKeysNow(jwksFile, 'JWKS file') : undefined;
+  const fileKeys = options.jwksFile ? readKeysNow(options.jwksFile, 'JWKS file') : undefined;
   if (fileKeys) {
-    install(fileKeys);
+    held.install(fileKeys);
     lastSuccessAtMs = clock.now();
     logger.info({ source: kind, keys: fileKeys.length, version: 1 }, 'token signing keys loaded');
   }
   if (persistFile && !fileKeys) {
     const persisted = readKeysNow(persistFile, 'persisted JWKS file');
     if (persisted) {
-      install(persisted);
+      held.install(persisted);
       fromPersisted = true;
       logger.info(
         { source: kind, keys: persisted.length },
@@ -234,26 +129,27 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   async function load(): Promise<boolean> {
     lastAttemptMs = clock.now();
     try {
-      const jwks = await fetchKeys();
-      const first = lastSuccessAtMs === undefined && keySet === undefined;
+      const jwks = await source.fetch();
+      const first = lastSuccessAtMs === undefined && held.current() === undefined;
       lastSuccessAtMs = clock.now();
       lastError = undefined;
       fromPersisted = false;
       failuresBeforeFirstLoad = 0;
-      if (!install(jwks)) return false;
-      persist();
+      if (!held.install(jwks)) return false;
+      held.persist();
       logger.info(
-        { source: kind, keys: jwks.length, version: keySet!.version },
+        { source: kind, keys: jwks.length, version: held.current()!.version },
         first ? 'token signing keys loaded; tokens are verified from now on' : 'token signing keys loaded',
       );
       return true;
     } catch (err) {
       // Only our own messages are logged: they name the source, never key or token material.
       lastError = err instanceof Error ? err.message : 'unknown error';
-      if (keySet === undefined) failuresBeforeFirstLoad++;
+      const kept = held.current();
+      if (kept === undefined) failuresBeforeFirstLoad++;
       logger.warn(
-        { source: kind, reason: lastError, keptVersion: keySet?.version },
-        keySet === undefined
+        { source: kind, reason: lastError, keptVersion: kept?.version },
+        kept === undefined
           ? 'token signing keys could not be loaded; serving in claims mode until they load'
           : 'token signing keys refresh failed; keeping the last good set',
       );
@@ -287,27 +183,30 @@ export function createKeySource(options: KeySourceOptions): KeySource {
       started ??= refresh().then(() => schedule());
       return started;
     },
-    current: () => keySet,
+    current: held.current,
     refresh,
     async refreshForUnknownKey() {
       if (inFlight === undefined && clock.now() - lastAttemptMs < minRefreshIntervalMs) return 'rate-limited';
       // Joining a load already under way tells as much as starting one.
-      const version = keySet?.version;
+      const version = held.current()?.version;
       await refresh();
       if (lastError !== undefined) return 'failed';
-      return keySet?.version !== version ? 'changed' : 'unchanged';
+      return held.current()?.version !== version ? 'changed' : 'unchanged';
     },
-    status: () => ({
-      kind,
-      location,
-      loaded: keySet !== undefined,
-      version: keySet?.version,
-      keys: keySet?.keys.length ?? 0,
-      createdAtMs,
-      lastSuccessAtMs,
-      lastError,
-      fromPersisted,
-    }),
+    status: () => {
+      const keySet = held.current();
+      return {
+        kind,
+        location,
+        loaded: keySet !== undefined,
+        version: keySet?.version,
+        keys: keySet?.keys.length ?? 0,
+        createdAtMs,
+        lastSuccessAtMs,
+        lastError,
+        fromPersisted,
+      };
+    },
     close() {
       closed = true;
       if (timer !== undefined) timers.clearTimeout(timer);
