@@ -1,7 +1,6 @@
 // The signing keys held in memory: each distinct set gets a new version and per-key ids (workers cache
 // imported keys under them), and the last good set can be written to and read from a file (the pod's
 // emptyDir) so a restart during an API-server outage still verifies.
-import { randomUUID } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from '../observability/logger.ts';
 import { MAX_JWKS_BYTES, MAX_JWKS_KEYS, parseJwks, type SigningKeys } from './jwks-loader.ts';
@@ -40,7 +39,7 @@ export function readKeysNow(path: string, what: string): SigningKeys | undefined
 }
 
 export function createHeldKeys(kind: string, persistFile: string | undefined, logger: Logger): HeldKeys {
-  const sourceId = randomUUID();
+  const sourceId = crypto.randomUUID();
   let keySet: KeySet | undefined;
   let fingerprint = '';
   return {

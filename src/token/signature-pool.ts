@@ -9,7 +9,7 @@
 // createSignaturePool is one closure over the pool's state (slots, pending count, ids) shared by its small
 // inner functions (start, settle, take, pick, lost); split, they would pass that state around. 201 lines.
 import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AgentError } from '../errors.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { type SignatureResult, type SignatureTask, verifySignature } from './verify-signature.ts';
@@ -85,7 +85,9 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
   let closed = false;
 
   function startWorker(slot: Slot): Worker {
-    const worker = new Worker(scriptUrl);
+    // Loaded with the first worker (at the first check), not at start: a claims-mode agent never starts one.
+    const { Worker: WorkerThread } = require('node:worker_threads') as typeof import('node:worker_threads');
+    const worker = new WorkerThread(scriptUrl);
     // Idle workers never keep the process alive; a worker is ref'd only while it has tasks (see run()).
     worker.unref();
     worker.on('message', (reply: VerifyReply) => settle(slot, reply));

@@ -4,7 +4,14 @@
 // `bun build --compile` executable as an extra entrypoint), where every import costs start-up time.
 // node:crypto's verify was measured at ~15 µs per RS256 check against ~35–45 µs for jose's jwtVerify on
 // the same machine (see bench/verify.bench.ts), so jose is used only for key handling in tests.
-import { constants, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+
+/**
+ * node:crypto, loaded at the first check rather than at start: an agent in claims mode never verifies, and
+ * the module (with node:worker_threads, see signature-pool.ts) cost it ~0.7 MB of resident memory idle and with
+ * 250 pods (bench/footprint.bench.ts). require() caches it.
+ */
+const nodeCrypto = (): typeof import('node:crypto') => require('node:crypto');
 
 /** The public members of a signing JWK (RFC 7517/7518); private members are stripped when loaded. */
 export interface PublicJwk {
@@ -77,7 +84,7 @@ function importKey(keyId: string, jwk: PublicJwk): KeyObject | null {
   let key = keyCache.get(keyId);
   if (key !== undefined) return key;
   try {
-    key = createPublicKey({ key: { ...jwk }, format: 'jwk' });
+    key = nodeCrypto().createPublicKey({ key: { ...jwk }, format: 'jwk' });
     const bits = key.asymmetricKeyDetails?.modulusLength;
     if (key.asymmetricKeyType === 'rsa' && (bits === undefined || bits < MIN_RSA_BITS)) key = null;
   } catch {
@@ -97,6 +104,7 @@ export function verifySignature(task: SignatureTask): SignatureResult {
   if (key === null) return 'unusable-key';
   const data = Buffer.from(task.signingInput, 'utf8');
   const signature = Buffer.from(task.signature, 'base64url');
+  const { constants, verify } = nodeCrypto();
   try {
     const ok = spec.pss
       ? verify(
