@@ -35,6 +35,8 @@ export interface AddressSetupOptions {
   print: (line: string) => void;
   /** Reads a /proc/sys file, undefined when absent; injectable so the IPv6 hint is testable. */
   readSysctl?: (path: string) => string | undefined;
+  /** Waits between route checks while a new address is not yet routed locally; injectable for tests. */
+  wait?: (ms: number) => Promise<void>;
 }
 
 function readSysctlFile(path: string): string | undefined {
@@ -54,8 +56,15 @@ interface SetupContext {
   readonly ip: IpRunner;
   readonly print: (line: string) => void;
   readonly readSysctl: (path: string) => string | undefined;
+  readonly wait: (ms: number) => Promise<void>;
   changes: number;
 }
+
+// An IPv6 address stays tentative, without its local route, until the kernel sees the link operationally up,
+// and that news (linkwatch) can come a second or more after `ip link set up` on a busy node: a route that is
+// not local yet is asked again for up to ROUTE_WAIT_MS before it counts as a failure.
+const ROUTE_WAIT_MS = 3000;
+const ROUTE_POLL_MS = 100;
 
 async function ensureLink(
   ctx: SetupContext,
@@ -140,28 +149,39 @@ async function verifyLocalRoute(
   prefixLength: number,
   how: string,
 ): Promise<AddressOutcome> {
+  let route = await routeType(ctx, address);
+  for (let waited = 0; !route.local && waited < ROUTE_WAIT_MS; waited += ROUTE_POLL_MS) {
+    await ctx.wait(ROUTE_POLL_MS);
+    route = await routeType(ctx, address);
+  }
+  if (route.local) {
+    ctx.print(`route to ${address}: local (delivered to this node)`);
+    return { address, prefixLength, ok: true, detail: how };
+  }
+  const detail = `route to ${address} is not local after ${ROUTE_WAIT_MS / 1000} s (${route.detail})`;
+  ctx.print(`route to ${address}: FAILED: ${detail}`);
+  return { address, prefixLength, ok: false, detail };
+}
+
+async function routeType(ctx: SetupContext, address: string): Promise<{ local: boolean; detail: string }> {
   const result = await ctx.ip(['-j', familyFlag(address), 'route', 'get', address]);
+  if (result.exitCode !== 0) return { local: false, detail: firstLine(result.stderr) };
   let type: unknown;
   try {
     type = (JSON.parse(result.stdout) as Array<{ type?: unknown }>)[0]?.type;
   } catch {
     type = undefined;
   }
-  if (result.exitCode === 0 && type === 'local') {
-    ctx.print(`route to ${address}: local (delivered to this node)`);
-    return { address, prefixLength, ok: true, detail: how };
-  }
-  const detail = `route to ${address} is not local (${result.exitCode === 0 ? `type ${String(type)}` : firstLine(result.stderr)})`;
-  ctx.print(`route to ${address}: FAILED: ${detail}`);
-  return { address, prefixLength, ok: false, detail };
+  return { local: type === 'local', detail: `type ${String(type)}` };
 }
 
 export function createAddressSetup(options: AddressSetupOptions) {
   const { ip, print } = options;
   const readSysctl = options.readSysctl ?? readSysctlFile;
+  const wait = options.wait ?? ((ms: number) => Bun.sleep(ms));
   return {
     async run(request: SetupRequest): Promise<SetupResult> {
-      const ctx: SetupContext = { ip, print, readSysctl, changes: 0 };
+      const ctx: SetupContext = { ip, print, readSysctl, wait, changes: 0 };
       const { state, mode } = await ensureLink(ctx, request);
       await ensureUp(ctx, state);
       const ipv4 = await ensureAddress(ctx, state, request.ipv4Address);

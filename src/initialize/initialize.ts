@@ -13,6 +13,8 @@ export interface InitializeIo {
   /** Replaces the real `ip` (tests). */
   ip?: IpRunner;
   readSysctl?: (path: string) => string | undefined;
+  /** Waits between route checks while a new address is not routed yet (tests pass one that does not sleep). */
+  wait?: (ms: number) => Promise<void>;
   /** Sysctls to write; default the real /proc/sys, but none when `ip` is replaced (tests never touch the host). */
   sysctl?: SysctlIo;
 }
@@ -51,7 +53,7 @@ export async function runInitialize(argv: readonly string[], io: InitializeIo = 
     return 0;
   }
   const ip = io.ip ?? createIpRunner({ ipPath: options.ipPath });
-  const setup = createAddressSetup({ ip, print: out, readSysctl: io.readSysctl });
+  const setup = createAddressSetup({ ip, print: out, readSysctl: io.readSysctl, wait: io.wait });
   try {
     const result = await setup.run(options);
     const summary = summarise(result, options);

@@ -13,6 +13,8 @@ export interface FakeIpOptions {
   ipv6Disabled?: boolean;
   /** Every change fails as without CAP_NET_ADMIN. */
   readOnly?: boolean;
+  /** The first N route checks of an IPv6 address answer `unicast`, as while the kernel keeps it tentative. */
+  ipv6RouteLagChecks?: number;
 }
 
 export interface FakeIp {
@@ -29,6 +31,7 @@ export function createFakeIp(options: FakeIpOptions = {}): FakeIp {
   const kinds = new Set(options.kinds ?? ['dummy']);
   const links = new Map<string, FakeLink>([['lo', { up: true, kind: 'loopback', addresses: [] }]]);
   const mutations: string[][] = [];
+  let ipv6RouteChecks = 0;
 
   function mutate(args: readonly string[]): IpResult {
     mutations.push([...args]);
@@ -74,6 +77,9 @@ export function createFakeIp(options: FakeIpOptions = {}): FakeIp {
     }
     const route = /^-j -[46] route get (\S+)$/.exec(line);
     if (route) {
+      if (route[1]!.includes(':') && ipv6RouteChecks++ < (options.ipv6RouteLagChecks ?? 0)) {
+        return ok(JSON.stringify([{ type: 'unicast', dst: route[1] }]));
+      }
       const local = [...links.values()].some((l) => l.up && l.addresses.some((a) => a.local === route[1]));
       return ok(JSON.stringify([{ type: local ? 'local' : 'unicast', dst: route[1] }]));
     }

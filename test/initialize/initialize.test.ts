@@ -78,6 +78,27 @@ describe('runInitialize with a fake kernel', () => {
     expect(result.summary).toMatch(/IPv4 169\.254\.170\.23\/32 ready; IPv6 fd00:ec2::23\/128 unavailable/);
   });
 
+  test('an IPv6 address the kernel routes locally only a moment later is waited for, not reported unavailable', async () => {
+    const fake = kernel({ ipv6RouteLagChecks: 5 });
+    const waits: number[] = [];
+    const result = await run([], fake, { wait: async (ms) => void waits.push(ms) });
+    expect(result.code).toBe(0);
+    expect(result.err).toEqual([]);
+    expect(waits).toEqual([100, 100, 100, 100, 100]);
+    expect(result.summary).toMatch(/IPv6 fd00:ec2::23\/128 ready; 4 change/);
+  });
+
+  test('an IPv6 route that never becomes local is reported after the bounded wait (3 s), IPv4 still ready', async () => {
+    const fake = kernel({ ipv6RouteLagChecks: 1000 });
+    const waits: number[] = [];
+    const result = await run([], fake, { wait: async (ms) => void waits.push(ms) });
+    expect(result.code).toBe(0);
+    expect(waits.reduce((a, b) => a + b, 0)).toBe(3000);
+    expect(result.summary).toMatch(
+      /IPv4 169\.254\.170\.23\/32 ready; IPv6 fd00:ec2::23\/128 unavailable \(route to fd00:ec2::23 is not local after 3 s \(type unicast\)\)/,
+    );
+  });
+
   test('--skip-ipv6 never touches IPv6', async () => {
     const fake = kernel();
     const result = await run(['--skip-ipv6'], fake);
