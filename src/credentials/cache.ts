@@ -2,13 +2,13 @@
 // tokens to the pod identity key, so a rotated token for the same pod finds the same entry. Lookups are
 // synchronous and allocate nothing. It counts its own evictions and reports its size when metrics are read.
 import { LRUCache } from 'lru-cache';
-import type { Metrics } from '../observability/metrics.ts';
+import type { CredentialsMetrics } from '../observability/metrics.ts';
 import type { CredentialEntry } from './entry.ts';
 
 /** What the cache reports: evictions (pod_identity_cache_state{state="evicted"}) and its size at scrape. */
 export interface CacheMetrics {
-  readonly hot: Pick<Metrics['hot'], 'evicted'>;
-  readonly cacheSize: Metrics['cacheSize'];
+  readonly hot: Pick<CredentialsMetrics['hot'], 'evicted'>;
+  readonly cacheSize: CredentialsMetrics['cacheSize'];
 }
 
 export interface TokenIndexEntry {

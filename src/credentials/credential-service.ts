@@ -5,7 +5,7 @@ import { type Clock, systemTimers, type Timers } from '../clock.ts';
 import type { EksAuthClient } from '../eks-auth/types.ts';
 import type { AgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { CredentialsMetrics } from '../observability/metrics.ts';
 import { canonicalToken } from '../token/canonical-token.ts';
 import type { TokenChecker } from '../token/token-checker.ts';
 import type { CredentialCache } from './cache.ts';
@@ -19,8 +19,11 @@ import { createSingleFlight } from './single-flight.ts';
 /** Fairness key of background renewals: they queue for EKS Auth as one client beside the pods. */
 export const REFRESH_CLIENT = '(refresh)';
 
-export type CredentialMetrics = Pick<Metrics, 'singleFlightShared' | 'subjectMismatches' | 'cacheErrors'> & {
-  readonly hot: Pick<Metrics['hot'], 'hit' | 'miss'>;
+export type CredentialMetrics = Pick<
+  CredentialsMetrics,
+  'singleFlightShared' | 'subjectMismatches' | 'cacheErrors'
+> & {
+  readonly hot: Pick<CredentialsMetrics['hot'], 'hit' | 'miss'>;
 };
 
 export interface CredentialServiceOptions {

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { EksAuthClient } from '../eks-auth/types.ts';
 import { AgentError, toAgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { CredentialsMetrics } from '../observability/metrics.ts';
 import type { CredentialCache } from './cache.ts';
 import { type CredentialEntry, createEntry } from './entry.ts';
 import { createSingleFlight } from './single-flight.ts';
@@ -37,7 +37,7 @@ export interface EntryFetcherOptions {
   retentionMs: number;
   clock: Clock;
   random: () => number;
-  metrics: Pick<Metrics, 'singleFlightShared' | 'subjectMismatches'>;
+  metrics: Pick<CredentialsMetrics, 'singleFlightShared' | 'subjectMismatches'>;
   logger: Logger;
   /** Every failure, once per call (the failure policy: counting, memory, eviction). */
   onFailure(key: string, token: string, error: AgentError): void;

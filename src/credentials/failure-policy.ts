@@ -3,7 +3,7 @@
 // cached while it is still servable; a failed renewal is retried on the public agent's schedule.
 import type { Clock } from '../clock.ts';
 import { AgentError, evicts, isRemembered } from '../errors.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { CredentialsMetrics } from '../observability/metrics.ts';
 import type { CredentialCache } from './cache.ts';
 import type { CredentialEntry } from './entry.ts';
 import type { FailureMemory } from './failure-memory.ts';
@@ -15,7 +15,7 @@ export interface FailurePolicyOptions {
   cache: CredentialCache;
   failures: FailureMemory;
   clock: Clock;
-  metrics: Pick<Metrics, 'cacheErrors'>;
+  metrics: Pick<CredentialsMetrics, 'cacheErrors'>;
   random: () => number;
 }
 

@@ -3,7 +3,7 @@
 // asked for since their last fetch are skipped, not renewed (they stay servable until their credentials age out).
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { CredentialsMetrics } from '../observability/metrics.ts';
 import type { CredentialCache } from './cache.ts';
 import type { CredentialService } from './credential-service.ts';
 import type { CredentialEntry } from './entry.ts';
@@ -14,7 +14,7 @@ export interface RefresherOptions {
   /** --max-service-qps: renewals started per second (also the burst). */
   maxServiceQps: number;
   clock: Clock;
-  metrics: Pick<Metrics, 'refreshes'>;
+  metrics: Pick<CredentialsMetrics, 'refreshes'>;
   logger: Logger;
   /** How often due entries are looked for. */
   intervalMs?: number;

@@ -2,12 +2,12 @@
 // code, status, request id, attempt, latency): never the token or any credential.
 import { toAgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { EksAuthMetrics } from '../observability/metrics.ts';
 import { EksAuthError } from './errors.ts';
 
 /** The metrics of EKS Auth attempts (the only ones the client writes). */
 export type UpstreamMetrics = Pick<
-  Metrics,
+  EksAuthMetrics,
   'upstreamCalls' | 'upstreamDuration' | 'upstreamInFlight' | 'upstreamRetries'
 >;
 

@@ -5,7 +5,7 @@ import { type Clock, systemTimers, type Timers } from '../clock.ts';
 import type { CredentialService } from '../credentials/credential-service.ts';
 import { AgentError, errorResponse, toAgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { HttpMetrics } from '../observability/metrics.ts';
 import { isTokenTooLong, tokenTooLong } from '../shared/token-bound.ts';
 import { clientAddress, createAuditSink } from './audit-log.ts';
 import type { HostCheck } from './host-check.ts';
@@ -17,7 +17,7 @@ const JSON_HEADERS = new Headers({ 'content-type': 'application/json' });
 export interface CredentialsHandlerOptions {
   service: CredentialService;
   hostCheck: HostCheck;
-  metrics: Pick<Metrics, 'hot' | 'httpResponse' | 'rateLimited' | 'requestsInFlight'>;
+  metrics: Pick<HttpMetrics, 'hot' | 'httpResponse' | 'rateLimited' | 'requestsInFlight'>;
   logger: Logger;
   clock: Clock;
   /** Timers for a rate-limit hold; the system's unless a simulator runs the agent in virtual time. */

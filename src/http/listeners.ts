@@ -6,7 +6,7 @@
 // likely holder (bind-error.ts). Each Bun.serve hands every request to the one data app (data-handlers.ts).
 import type { Server } from 'bun';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { HttpMetrics } from '../observability/metrics.ts';
 import { hostPort, isIPv6Literal } from '../shared/host-port.ts';
 import { BindError, isAddressUnavailable } from './bind-error.ts';
 import { retryInBackground } from './bind-retry.ts';
@@ -32,7 +32,7 @@ export interface DataListenersOptions {
   app: DataApp;
   strictBind: boolean;
   logger: Logger;
-  metrics: Pick<Metrics, 'listenerUp'>;
+  metrics: Pick<HttpMetrics, 'listenerUp'>;
   retryIntervalMs?: number;
 }
 

@@ -2,7 +2,7 @@
 // an answer. A miss just over its client's rate is held for a token due soon; beyond that it gets a fixed
 // 503 with Retry-After. Hits never come here: refusing one would cost as much as serving it.
 import { ERROR_SPECS, errorBody } from '../errors.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { HttpMetrics } from '../observability/metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 /**
@@ -25,7 +25,7 @@ export type MissAdmission = (client: string, nowMs: number) => number | Response
 
 export function createMissAdmission(
   rateLimiter: RateLimiter,
-  metrics: Pick<Metrics, 'rateLimited' | 'httpResponse'>,
+  metrics: Pick<HttpMetrics, 'rateLimited' | 'httpResponse'>,
 ): MissAdmission {
   const refused = {
     client: metrics.rateLimited.labels('client'),

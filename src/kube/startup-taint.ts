@@ -4,7 +4,7 @@
 // Transient API failures are retried with backoff; a conflict (409) re-reads the node at once.
 import { fullJitterBackoffMs } from '../eks-auth/backoff.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { AgentMetrics } from '../observability/metrics.ts';
 import { waitOrAbort } from '../shared/abortable-wait.ts';
 import { type KubeApiClient, KubeApiError } from './api-client.ts';
 import {
@@ -48,7 +48,7 @@ export interface StartupTaintOptions {
   /** True once every bound listener answers; the taint stays until it is. */
   selfCheck: () => Promise<boolean>;
   logger: Logger;
-  metrics: Pick<Metrics, 'startupTaint'>;
+  metrics: Pick<AgentMetrics, 'startupTaint'>;
   random?: () => number;
   /** Waits ms or until the signal aborts; tests inject one that records and returns at once. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;

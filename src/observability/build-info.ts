@@ -1,6 +1,6 @@
 // Sets pod_identity_build_info{version,runtime} 1, so dashboards can tell which build a node runs.
 import { VERSION } from '../version.ts';
-import type { Metrics } from './metrics.ts';
+import type { AgentMetrics } from './metrics.ts';
 
 export interface BuildInfo {
   version: string;
@@ -13,7 +13,10 @@ export function defaultBuildInfo(): BuildInfo {
 }
 
 /** Exactly one series: a second call replaces the first rather than adding another. */
-export function setBuildInfo(metrics: Pick<Metrics, 'buildInfo'>, info: Partial<BuildInfo> = {}): BuildInfo {
+export function setBuildInfo(
+  metrics: Pick<AgentMetrics, 'buildInfo'>,
+  info: Partial<BuildInfo> = {},
+): BuildInfo {
   const full = { ...defaultBuildInfo(), ...info };
   metrics.buildInfo.reset();
   metrics.buildInfo.labels(full.version, full.runtime).set(1);

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { AgentError } from '../errors.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { TokenMetrics } from '../observability/metrics.ts';
 import { type SignatureResult, type SignatureTask, verifySignature } from './verify-signature.ts';
 import type { VerifyReply, VerifyRequest } from './verify-worker.ts';
 
@@ -20,7 +20,7 @@ export interface SignaturePoolOptions {
   workers: number;
   /** Checks allowed to wait for a worker; beyond it callers get Overloaded at once. */
   maxQueue: number;
-  metrics?: Pick<Metrics, 'verifyQueueDepth'> | undefined;
+  metrics?: Pick<TokenMetrics, 'verifyQueueDepth'> | undefined;
   /** Tests only: a different worker script speaking the same protocol (see verify-worker.ts). */
   workerUrl?: URL | undefined;
 }

@@ -6,7 +6,7 @@
 // configured keys pass, whatever they claim as issuer. Configure --token-issuer to check both.
 import { type Clock, systemClock } from '../clock.ts';
 import { AgentError, type ErrorCode, TOKEN_CHECK_RESULTS, toAgentError } from '../errors.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { TokenMetrics } from '../observability/metrics.ts';
 import { identityFromClaims, POD_IDENTITY_AUDIENCE } from './identity-claims.ts';
 import type { KeySource } from './jwks.ts';
 import type { KeySet, StoredKey } from './key-set.ts';
@@ -25,7 +25,7 @@ export interface TokenVerifierOptions {
   /** Verifications allowed to wait for a worker; beyond it: Overloaded (503) at once. */
   maxQueue?: number;
   clock?: Clock;
-  metrics?: Pick<Metrics, 'tokenVerifications' | 'verifyQueueDepth'>;
+  metrics?: Pick<TokenMetrics, 'tokenVerifications' | 'verifyQueueDepth'>;
 }
 
 export const TOKEN_VERIFIER_DEFAULTS = {

@@ -6,7 +6,7 @@ import type { Clock } from '../clock.ts';
 import type { Config, VerifyMode } from '../config/server-config.ts';
 import { createKubeApiClient } from '../kube/api-client.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import type { TokenMetrics } from '../observability/metrics.ts';
 import { createKeySource, type KeySource, type KeySourceStatus } from './jwks.ts';
 import { createTokenVerifier } from './token-verifier.ts';
 import type { TokenVerifier } from './types.ts';
@@ -27,7 +27,7 @@ export interface Verification {
 export interface VerificationDeps {
   clock: Clock;
   logger: Logger;
-  metrics: Pick<Metrics, 'tokenVerifications' | 'verifyQueueDepth' | 'verificationState'>;
+  metrics: Pick<TokenMetrics, 'tokenVerifications' | 'verifyQueueDepth' | 'verificationState'>;
   /** A test's verifier instead of one built from the Config. */
   verifier?: TokenVerifier;
 }
