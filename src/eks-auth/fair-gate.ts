@@ -7,6 +7,7 @@
 import { systemTimers, type Timers } from '../clock.ts';
 import { AgentError } from '../errors.ts';
 import type { AdaptivePacer } from './adaptive-pacer.ts';
+import { createFairQueues, type FairQueues, type Release, type Waiter } from './fair-queues.ts';
 
 export interface FairGateOptions {
   readonly maxConcurrency: number;
@@ -16,8 +17,7 @@ export interface FairGateOptions {
   readonly timers?: Timers;
 }
 
-/** A granted slot: call release exactly once when the attempt is over. */
-export type Release = () => void;
+export type { Release } from './fair-queues.ts';
 
 export interface FairGate {
   /**
@@ -30,46 +30,68 @@ export interface FairGate {
   readonly queued: number;
 }
 
-interface Waiter {
-  readonly client: string;
-  grant(release: Release): void;
-  drop(err: AgentError): void;
-}
-
 function overloaded(queued: number): AgentError {
   return new AgentError('Overloaded', `too many EKS Auth calls waiting (${queued} queued)`);
+}
+
+/**
+ * Queues a waiter of `client` and resolves when it is granted a slot; with false once `budgetMs` passes, with
+ * the signal's reason on abort, or with the error it is dropped with. Its timer and listener end with it.
+ */
+function waitForSlot(
+  queues: FairQueues,
+  timers: Timers,
+  client: string,
+  budgetMs: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Release | false> {
+  return new Promise<Release | false>((resolve, reject) => {
+    let budgetTimer: unknown;
+    const settle = () => {
+      if (budgetTimer !== undefined) timers.clearTimeout(budgetTimer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      if (queues.remove(waiter)) {
+        settle();
+        reject(signal?.reason);
+      }
+    };
+    const waiter: Waiter = {
+      client,
+      grant(release) {
+        settle();
+        resolve(release);
+      },
+      drop(err) {
+        settle();
+        reject(err);
+      },
+    };
+    if (budgetMs !== undefined) {
+      budgetTimer = timers.setTimeout(
+        () => {
+          budgetTimer = undefined;
+          if (queues.remove(waiter)) {
+            settle();
+            resolve(false);
+          }
+        },
+        Math.max(0, budgetMs),
+      );
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    queues.push(waiter);
+  });
 }
 
 export function createFairGate(options: FairGateOptions): FairGate {
   if (!(options.maxConcurrency >= 1)) throw new RangeError('maxConcurrency must be at least 1');
   const { maxConcurrency, maxQueue, pacer } = options;
   const timers = options.timers ?? systemTimers;
-  // Insertion order is the round-robin order: a served client with more waiting moves to the back.
-  const queues = new Map<string, Waiter[]>();
-  let queued = 0;
+  const queues = createFairQueues();
   let inFlight = 0;
   let pacerTimer: unknown;
-
-  function remove(w: Waiter): boolean {
-    const q = queues.get(w.client);
-    const i = q ? q.indexOf(w) : -1;
-    if (q === undefined || i < 0) return false;
-    q.splice(i, 1);
-    queued--;
-    if (q.length === 0) queues.delete(w.client);
-    return true;
-  }
-
-  function next(): Waiter | undefined {
-    for (const [client, q] of queues) {
-      const w = q.shift()!;
-      queued--;
-      queues.delete(client);
-      if (q.length > 0) queues.set(client, q);
-      return w;
-    }
-    return undefined;
-  }
 
   function makeRelease(): Release {
     let released = false;
@@ -82,7 +104,7 @@ export function createFairGate(options: FairGateOptions): FairGate {
   }
 
   function pump(): void {
-    while (inFlight < maxConcurrency && queued > 0) {
+    while (inFlight < maxConcurrency && queues.size > 0) {
       const waitMs = pacer.tryTake();
       if (waitMs > 0) {
         if (pacerTimer === undefined) {
@@ -93,22 +115,10 @@ export function createFairGate(options: FairGateOptions): FairGate {
         }
         return;
       }
-      const w = next()!;
+      const w = queues.next()!;
       inFlight++;
       w.grant(makeRelease());
     }
-  }
-
-  /** Room for a newcomer of `client` when the queue is full: the longest other queue gives one up. */
-  function makeRoom(client: string): boolean {
-    let longest: Waiter[] | undefined;
-    for (const q of queues.values()) if (longest === undefined || q.length > longest.length) longest = q;
-    const own = queues.get(client)?.length ?? 0;
-    if (longest === undefined || longest.length <= own + 1) return false;
-    const victim = longest[longest.length - 1]!;
-    remove(victim);
-    victim.drop(overloaded(queued));
-    return true;
   }
 
   return {
@@ -116,60 +126,23 @@ export function createFairGate(options: FairGateOptions): FairGate {
       return inFlight;
     },
     get queued() {
-      return queued;
+      return queues.size;
     },
     acquire(client, budgetMs, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
-      if (queued === 0 && inFlight < maxConcurrency && pacer.tryTake() === 0) {
+      if (queues.size === 0 && inFlight < maxConcurrency && pacer.tryTake() === 0) {
         inFlight++;
         return Promise.resolve(makeRelease());
       }
-      if (queued >= maxQueue && !makeRoom(client)) return Promise.reject(overloaded(queued));
-      return new Promise<Release | false>((resolve, reject) => {
-        let budgetTimer: unknown;
-        const settle = () => {
-          if (budgetTimer !== undefined) timers.clearTimeout(budgetTimer);
-          signal?.removeEventListener('abort', onAbort);
-        };
-        const onAbort = () => {
-          if (remove(waiter)) {
-            settle();
-            reject(signal?.reason);
-          }
-        };
-        const waiter: Waiter = {
-          client,
-          grant(release) {
-            settle();
-            resolve(release);
-          },
-          drop(err) {
-            settle();
-            reject(err);
-          },
-        };
-        if (budgetMs !== undefined) {
-          budgetTimer = timers.setTimeout(
-            () => {
-              budgetTimer = undefined;
-              if (remove(waiter)) {
-                settle();
-                resolve(false);
-              }
-            },
-            Math.max(0, budgetMs),
-          );
-        }
-        signal?.addEventListener('abort', onAbort, { once: true });
-        let q = queues.get(client);
-        if (q === undefined) {
-          q = [];
-          queues.set(client, q);
-        }
-        q.push(waiter);
-        queued++;
-        pump();
-      });
+      if (queues.size >= maxQueue) {
+        // The longest queue gives one up, so a flooder cannot fill the queue and turn others away.
+        const victim = queues.victimFor(client);
+        if (victim === undefined) return Promise.reject(overloaded(queues.size));
+        victim.drop(overloaded(queues.size));
+      }
+      const granted = waitForSlot(queues, timers, client, budgetMs, signal);
+      pump();
+      return granted;
     },
   };
 }
