@@ -84,6 +84,33 @@ const unrefTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/**
+ * A local file is read before the listeners open: no request is served in claims mode for want of a disk
+ * read (remote sources load in the background; start() reports the file's errors if this read failed).
+ * Without one, a persisted set verifies tokens while the source loads.
+ */
+function installStartKeys(
+  options: KeySourceOptions,
+  held: ReturnType<typeof createHeldKeys>,
+  kind: KeySourceKind,
+): 'file' | 'persisted' | undefined {
+  const { persistFile, logger } = options;
+  const fileKeys = options.jwksFile ? readKeysNow(options.jwksFile, 'JWKS file') : undefined;
+  if (fileKeys) {
+    held.install(fileKeys);
+    logger.info({ source: kind, keys: fileKeys.length, version: 1 }, 'token signing keys loaded');
+    return 'file';
+  }
+  const persisted = persistFile ? readKeysNow(persistFile, 'persisted JWKS file') : undefined;
+  if (!persisted) return undefined;
+  held.install(persisted);
+  logger.info(
+    { source: kind, keys: persisted.length },
+    'token signing keys read from the persisted file; tokens are verified while the source loads',
+  );
+  return 'persisted';
+}
+
 export function createKeySource(options: KeySourceOptions): KeySource {
   const { persistFile, logger } = options;
   const refreshIntervalMs = options.refreshIntervalMs ?? KEY_SOURCE_DEFAULTS.refreshIntervalMs;
@@ -106,25 +133,9 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   let timer: unknown;
   let closed = false;
 
-  // A local file is read before the listeners open: no request is served in claims mode for want of a disk
-  // read. (Remote sources load in the background; start() reports the file's errors if this read failed.)
-  const fileKeys = options.jwksFile ? readKeysNow(options.jwksFile, 'JWKS file') : undefined;
-  if (fileKeys) {
-    held.install(fileKeys);
-    lastSuccessAtMs = clock.now();
-    logger.info({ source: kind, keys: fileKeys.length, version: 1 }, 'token signing keys loaded');
-  }
-  if (persistFile && !fileKeys) {
-    const persisted = readKeysNow(persistFile, 'persisted JWKS file');
-    if (persisted) {
-      held.install(persisted);
-      fromPersisted = true;
-      logger.info(
-        { source: kind, keys: persisted.length },
-        'token signing keys read from the persisted file; tokens are verified while the source loads',
-      );
-    }
-  }
+  const startKeys = installStartKeys(options, held, kind);
+  if (startKeys === 'file') lastSuccessAtMs = clock.now();
+  fromPersisted = startKeys === 'persisted';
 
   async function load(): Promise<boolean> {
     lastAttemptMs = clock.now();
