@@ -56,6 +56,46 @@ function keysForKid(set: KeySet, kid: string | undefined): readonly StoredKey[] 
   return kid === undefined ? set.keys : set.keys.filter((k) => k.kid === kid);
 }
 
+function currentKeys(keySource: KeySource): KeySet {
+  const set = keySource.current();
+  // The credential service serves in claims mode until keys load; this is the guard if it is bypassed.
+  if (!set) throw new AgentError('KeysUnavailable', 'token signing keys are not available yet; retry');
+  return set;
+}
+
+/** The keys to try for a token's kid and alg; an unknown kid asks the key source for a refresh first. */
+async function candidateKeys(
+  keySource: KeySource,
+  kid: string | undefined,
+  alg: string,
+): Promise<StoredKey[]> {
+  let named = keysForKid(currentKeys(keySource), kid);
+  if (named.length === 0 && kid !== undefined) {
+    // Possibly a key rotated in since the last refresh (rate-limited inside the key source).
+    const outcome = await keySource.refreshForUnknownKey();
+    named = keysForKid(currentKeys(keySource), kid);
+    if (named.length === 0) {
+      // Only a load that just succeeded proves the kid unknown. While the source fails or is rate-limited,
+      // the token may carry a key rotated in since: a retryable 503, never a 403 that SDKs do not retry.
+      if (outcome === 'failed' || outcome === 'rate-limited') {
+        throw new AgentError(
+          'KeysUnavailable',
+          outcome === 'failed'
+            ? 'token signing key (kid) is not known and the key source is failing; retry'
+            : 'token signing key (kid) is not known yet and keys were refreshed moments ago; retry',
+        );
+      }
+      throw rejected('token signing key (kid) is not known to the trusted issuer');
+    }
+  }
+  // With a kid, every key under it is tried (an issuer may publish a few per kid while rotating; at most
+  // MAX_JWKS_KEYS in all); without one, only the first few fitting keys.
+  const fitting = named.filter((k) => keyFitsAlgorithm(k.jwk, alg));
+  if (kid === undefined) fitting.length = Math.min(fitting.length, MAX_KEYS_WITHOUT_KID);
+  if (fitting.length === 0) throw rejected('token algorithm does not match the signing key');
+  return fitting;
+}
+
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const { keySource, issuer, metrics } = options;
   const rules = { issuer, audience: options.audience ?? TOKEN_VERIFIER_DEFAULTS.audience };
@@ -70,48 +110,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     RESULT_LABELS.map((label) => [label, metrics?.tokenVerifications.labels(label)] as const),
   );
 
-  function currentKeys(): KeySet {
-    const set = keySource.current();
-    // The credential service serves in claims mode until keys load; this is the guard if it is bypassed.
-    if (!set) throw new AgentError('KeysUnavailable', 'token signing keys are not available yet; retry');
-    return set;
-  }
-
-  async function candidateKeys(kid: string | undefined, alg: string): Promise<StoredKey[]> {
-    let named = keysForKid(currentKeys(), kid);
-    if (named.length === 0 && kid !== undefined) {
-      // Possibly a key rotated in since the last refresh (rate-limited inside the key source).
-      const outcome = await keySource.refreshForUnknownKey();
-      named = keysForKid(currentKeys(), kid);
-      if (named.length === 0) {
-        // Only a load that just succeeded proves the kid unknown. While the source fails or is rate-limited,
-        // the token may carry a key rotated in since: a retryable 503, never a 403 that SDKs do not retry.
-        if (outcome === 'failed' || outcome === 'rate-limited') {
-          throw new AgentError(
-            'KeysUnavailable',
-            outcome === 'failed'
-              ? 'token signing key (kid) is not known and the key source is failing; retry'
-              : 'token signing key (kid) is not known yet and keys were refreshed moments ago; retry',
-          );
-        }
-        throw rejected('token signing key (kid) is not known to the trusted issuer');
-      }
-    }
-    // With a kid, every key under it is tried (an issuer may publish a few per kid while rotating; at most
-    // MAX_JWKS_KEYS in all); without one, only the first few fitting keys.
-    const fitting = named.filter((k) => keyFitsAlgorithm(k.jwk, alg));
-    if (kid === undefined) fitting.length = Math.min(fitting.length, MAX_KEYS_WITHOUT_KID);
-    if (fitting.length === 0) throw rejected('token algorithm does not match the signing key');
-    return fitting;
-  }
-
   async function check(token: string): Promise<VerifiedIdentity> {
     const decoded = decodeToken(token);
     const claims = readTokenClaims(decoded.payload, Math.floor(clock.now() / 1000));
     checkAlgorithm(decoded.alg);
     if (decoded.signature.length === 0) throw rejected('token has no signature');
     const identity = identityFromClaims(claims, rules);
-    for (const key of await candidateKeys(decoded.kid, decoded.alg)) {
+    for (const key of await candidateKeys(keySource, decoded.kid, decoded.alg)) {
       const result = await pool.run({
         alg: decoded.alg,
         keyId: key.keyId,
