@@ -28,6 +28,8 @@ export interface SignaturePoolOptions {
 export interface SignaturePool {
   readonly mode: 'inline' | 'workers';
   run(task: SignatureTask): Promise<SignatureResult> | SignatureResult;
+  /** Starts one worker ahead of the first check (when keys have loaded), so that check does not wait for it. */
+  warm(): void;
   /** Terminates the workers; checks still pending fail with ShuttingDown. */
   close(): Promise<void>;
 }
@@ -68,7 +70,7 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
   const { workers, maxQueue, metrics, workerUrl } = options;
   if (!Number.isInteger(workers) || workers < 0) throw new TypeError('workers must be an integer >= 0');
   if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new TypeError('maxQueue must be an integer >= 0');
-  if (workers === 0) return { mode: 'inline', run: verifySignature, close: async () => {} };
+  if (workers === 0) return { mode: 'inline', run: verifySignature, warm() {}, close: async () => {} };
 
   const scriptUrl = workerUrl ?? verifyWorkerUrl();
   const capacity = workers + maxQueue;
@@ -153,7 +155,7 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
 
   // Workers start with the pool's first task, all together, not here: each is a whole JavaScript VM (~4 MB of
   // RSS, bench/footprint.bench.ts), and an agent whose keys never load, or whose node runs no pod that asks,
-  // never needs one. Only the first check waits for a worker to start.
+  // never needs one. Only the first check waits for a worker to start, unless warm() started one when keys loaded.
   let started = false;
 
   return {
@@ -170,7 +172,7 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
         try {
           if (!started) {
             started = true;
-            for (const s of slots) startWorker(s);
+            for (const s of slots) if (s.worker === undefined) startWorker(s);
           }
           const worker = slot.worker ?? startWorker(slot);
           slot.inFlight.set(id, { resolve, reject });
@@ -188,6 +190,9 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
           reject(new AgentError('InternalError', 'token verification could not start', { cause: err }));
         }
       });
+    },
+    warm() {
+      if (!closed && slots[0]!.worker === undefined) startWorker(slots[0]!);
     },
     async close() {
       if (closed) return;

@@ -135,6 +135,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     requestKeys() {
       void keySource.refreshForUnknownKey();
     },
+    warm: () => pool.warm(),
     async verify(token) {
       try {
         const identity = await check(token);

@@ -36,6 +36,8 @@ export interface TokenVerifier {
   canVerify?(): boolean;
   /** Asks the key source to load soon (rate-limited, in the background); called on claims-mode misses. */
   requestKeys?(): void;
+  /** Gets ready to check at once (starts a worker); called when keys have loaded at start. */
+  warm?(): void;
   /** Where signatures are checked: a worker pool, or inline on the main thread. Worth logging at start. */
   readonly mode?: 'inline' | 'workers';
   close(): Promise<void>;

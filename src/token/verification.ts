@@ -73,8 +73,13 @@ export function createVerification(config: Config, deps: VerificationDeps): Veri
       metrics,
     });
   const verifier = deps.verifier ?? built;
-  // Background: listeners never wait for the key source (start() never rejects).
-  void keySource?.start();
+  // Background: listeners never wait for the key source (start() never rejects). Keys loaded at start mean
+  // checks are coming: one worker starts now, not inside the first pod's request (starting it took most of
+  // the 50 ms the Ruby chain's 1 s timeout leaves when EKS Auth answers in 0.95 s). A later first load
+  // starts it with the first check, as before.
+  void keySource?.start().then(() => {
+    if (keySource.current() !== undefined) verifier?.warm?.();
+  });
 
   const mode = (): VerifyMode => {
     if (wanted !== 'signature') return wanted;

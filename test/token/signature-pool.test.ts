@@ -32,13 +32,23 @@ const act = (name: string): SignatureTask => ({ ...genuine, signingInput: name }
 const channel = new BroadcastChannel(HOLD_CHANNEL);
 let heldCount = 0;
 let onHeld: (() => void) | undefined;
+const started: string[] = [];
+let onStarted: (() => void) | undefined;
 channel.onmessage = (event: { data: unknown }) => {
+  if (typeof event.data === 'string' && event.data.startsWith('started:')) {
+    started.push(`thread-${event.data.slice('started:'.length)}`);
+    onStarted?.();
+    return;
+  }
   if (event.data !== 'held') return;
   heldCount++;
   onHeld?.();
 };
 async function untilHeld(count: number): Promise<void> {
   while (heldCount < count) await new Promise<void>((resolve) => (onHeld = resolve));
+}
+async function untilStarted(count: number): Promise<void> {
+  while (started.length < count) await new Promise<void>((resolve) => (onStarted = resolve));
 }
 function release(): void {
   heldCount = 0;
@@ -121,6 +131,22 @@ describe('signature pool', () => {
     expect(new Set(free).size).toBe(1);
     release();
     expect(await held).toBe('valid');
+  });
+});
+
+describe('warm', () => {
+  test('warm() starts one worker before any check, and the first check runs on it; the rest start with it', async () => {
+    started.length = 0;
+    const p = pool({ workers: 2, workerUrl: SCRIPTED });
+    p.warm();
+    p.warm();
+    await untilStarted(1);
+    const warmed = started[0];
+    expect(await p.run(act('whoami'))).toBe(warmed as never);
+    await untilStarted(2);
+    const threads = new Set(await Promise.all(Array.from({ length: 6 }, () => p.run(act('whoami')))));
+    expect([...threads].map(String).sort()).toEqual([...new Set(started)].sort());
+    expect(new Set(started).size).toBe(2);
   });
 });
 
