@@ -1,6 +1,7 @@
 // Answers "credentials for this token": a synchronous cache lookup for hits, and for misses the stages in
 // order: failure memory, joining by token, the token checker, the cache, one shared upstream call per key
 // (entry-fetcher.ts) that finishes on its own and fills the cache, the request's patience and the fallback.
+// Just over 200 lines so the miss reads top to bottom in one place; each stage's policy is in its own file.
 import { type Clock, systemTimers, type Timers } from '../clock.ts';
 import type { EksAuthClient } from '../eks-auth/types.ts';
 import type { AgentError } from '../errors.ts';

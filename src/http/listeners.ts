@@ -4,6 +4,7 @@
 // error (port taken, IPv4 address absent) stays fatal. A port held by another instance of this agent is
 // shared (port-sharing.ts: rollouts with maxSurge); held by anything else, it is a start error naming the
 // likely holder (bind-error.ts). Each Bun.serve hands every request to the one data app (data-handlers.ts).
+// Just over 200 lines, most of them the comments on why each bind outcome is fatal or retried.
 import type { Server } from 'bun';
 import type { Logger } from '../observability/logger.ts';
 import type { HttpMetrics } from '../observability/metrics.ts';

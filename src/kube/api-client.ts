@@ -5,6 +5,8 @@
 // The token file is re-read on every request: the kubelet rotates projected tokens in place, and these calls
 // are rare (hourly key refreshes), so a stale token is never sent. The CA is re-read too (CA rotation).
 // Bodies are bounded, every call has a deadline, and no error message carries the token.
+// About 230 lines: the in-cluster settings, the per-call token and CA reads and the bounded call are one
+// client's steps, kept together so nothing that touches the token lives elsewhere.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sanitizeUpstreamMessage } from '../eks-auth/sanitize-message.ts';

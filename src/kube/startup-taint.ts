@@ -2,6 +2,7 @@
 // remove that one taint from the agent's own node, so pods are scheduled there only when their SDKs will find
 // credentials (public agent #159). Once per start; never adds a taint, never touches any other taint.
 // Transient API failures are retried with backoff; a conflict (409) re-reads the node at once.
+// Just over 200 lines: the remover's retry loop and its status are one closure over one start's state.
 import { fullJitterBackoffMs } from '../eks-auth/backoff.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AgentMetrics } from '../observability/metrics.ts';

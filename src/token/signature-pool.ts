@@ -7,7 +7,7 @@
 // Each task goes at once to the worker with the fewest tasks (ties: round-robin), so a worker always has
 // the next task in its message queue instead of waiting for a round trip to the main thread.
 // createSignaturePool is one closure over the pool's state (slots, pending count, ids) shared by its small
-// inner functions (start, settle, take, pick, lost); split, they would pass that state around. 201 lines.
+// inner functions (start, settle, take, pick, lost); split, they would pass that state around. About 210 lines.
 import { existsSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { AgentError } from '../errors.ts';

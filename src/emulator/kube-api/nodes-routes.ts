@@ -2,6 +2,7 @@
 // resourceVersion bumped on every change, and the precondition every update honours: a patch whose
 // metadata.resourceVersion differs from the stored one is refused with 409 Conflict (a failed JSON-patch `test`
 // is 422). Scripted faults answer the API server's own Status for each code, node name and caller included.
+// About 230 lines: a test stand-in whose routes, preconditions and Status shapes are read together.
 import { readBoundedBody } from '../../shared/bounded-read.ts';
 import { parseJsonBytes } from '../json-bytes.ts';
 import { createNodeStore, type NodeObject, type NodeStore } from './node-store.ts';
