@@ -40,14 +40,13 @@ function canRead(read: () => unknown): boolean {
   }
 }
 
-/** Registers the process metrics on `registry`. Returns the names it registered. */
-export function installProcessMetrics(registry: Registry, options: ProcessMetricsOptions = {}): string[] {
-  const procDir = options.procDir ?? '/proc/self';
-  const registers = [registry];
-  const names: string[] = [];
+type Registers = Registry[];
 
-  // CPU: counters advanced by the delta since their own previous scrape (process.cpuUsage is cumulative µs).
-  // Each keeps its own baseline so any one of them can be collected alone and stay exact.
+/**
+ * CPU: counters advanced by the delta since their own previous scrape (process.cpuUsage is cumulative µs).
+ * Each keeps its own baseline so any one of them can be collected alone and stay exact.
+ */
+function installCpuMetrics(registers: Registers, names: string[]): void {
   const cpuCounter = (name: string, help: string, pick: (u: NodeJS.CpuUsage) => number) => {
     let lastUs = 0;
     new Counter({
@@ -75,7 +74,10 @@ export function installProcessMetrics(registry: Registry, options: ProcessMetric
     'process_cpu_system_seconds_total',
     'process_cpu_seconds_total',
   );
+}
 
+/** Start time, resident memory and the JS heap. */
+function installMemoryMetrics(registers: Registers, names: string[]): void {
   const startTimeSeconds = Math.round(Date.now() / 1000 - process.uptime());
   new Gauge({
     name: 'process_start_time_seconds',
@@ -113,8 +115,10 @@ export function installProcessMetrics(registry: Registry, options: ProcessMetric
     'nodejs_heap_size_total_bytes',
     'nodejs_heap_size_used_bytes',
   );
+}
 
-  // File descriptors exist only where /proc does (Linux); elsewhere the metrics are simply absent.
+/** File descriptors exist only where /proc does (Linux); elsewhere the metrics are simply absent. */
+function installFdMetrics(registers: Registers, names: string[], procDir: string): void {
   if (canRead(() => readdirSync(`${procDir}/fd`))) {
     new Gauge({
       name: 'process_open_fds',
@@ -134,6 +138,15 @@ export function installProcessMetrics(registry: Registry, options: ProcessMetric
     );
     names.push('process_max_fds');
   }
+}
+
+/** Registers the process metrics on `registry`. Returns the names it registered. */
+export function installProcessMetrics(registry: Registry, options: ProcessMetricsOptions = {}): string[] {
+  const registers = [registry];
+  const names: string[] = [];
+  installCpuMetrics(registers, names);
+  installMemoryMetrics(registers, names);
+  installFdMetrics(registers, names, options.procDir ?? '/proc/self');
 
   const monitor = options.eventLoopMonitor;
   if (monitor) {
