@@ -72,10 +72,85 @@ function parseAuthorization(value: string): { credential: string; signedHeaders:
   return { credential, signedHeaders, signature };
 }
 
+interface CredentialScope {
+  keyId: string;
+  scopeDate: string;
+  region: string;
+}
+
+/** Checks the Credential scope (and session token) against the accepted key pair and service. */
+function checkScope(credential: string, headers: Headers, options: SigV4VerifierOptions): CredentialScope {
+  const { accessKeyId, sessionToken, service } = options;
+  const scope = credential.split('/');
+  if (scope.length !== 5) throw incomplete('Credential must be AKID/date/region/service/aws4_request');
+  const [keyId, scopeDate, region, scopeService, terminator] = scope as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (keyId !== accessKeyId) {
+    throw new AwsError(
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    );
+  }
+  if (sessionToken !== undefined && headers.get('x-amz-security-token') !== sessionToken) {
+    throw new AwsError(
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    );
+  }
+  if (scopeService !== service) {
+    throw new AwsError(
+      'InvalidSignatureException',
+      `Credential should be scoped to correct service: '${service}'.`,
+    );
+  }
+  if (terminator !== 'aws4_request' || region === '') {
+    throw new AwsError(
+      'InvalidSignatureException',
+      'Credential should be scoped to a valid region and terminator.',
+    );
+  }
+  return { keyId, scopeDate, region };
+}
+
+/** Reads X-Amz-Date and checks it names the same day as the credential scope. */
+function readAmzDate(headers: Headers, scopeDate: string): { amzDate: string; requestMs: number } {
+  const amzDate = headers.get('x-amz-date') ?? '';
+  const requestMs = parseAmzDate(amzDate);
+  if (requestMs === undefined) throw incomplete('X-Amz-Date header is missing or not YYYYMMDDTHHMMSSZ');
+  if (scopeDate !== amzDate.slice(0, 8)) {
+    throw new AwsError(
+      'InvalidSignatureException',
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}'`,
+    );
+  }
+  return { amzDate, requestMs };
+}
+
+/** Rejects a request whose date is further than maxSkewMs from the clock, either way. */
+function checkSkew(amzDate: string, requestMs: number, nowMs: number, maxSkewMs: number): void {
+  if (nowMs - requestMs > maxSkewMs) {
+    throw new AwsError(
+      'InvalidSignatureException',
+      `Signature expired: ${amzDate} is now earlier than ${toAmzDate(nowMs - maxSkewMs)} (${toAmzDate(nowMs)} - 5 min.)`,
+    );
+  }
+  if (requestMs - nowMs > maxSkewMs) {
+    throw new AwsError(
+      'InvalidSignatureException',
+      `Signature not yet current: ${amzDate} is still later than ${toAmzDate(nowMs + maxSkewMs)} (${toAmzDate(nowMs)} + 5 min.)`,
+    );
+  }
+}
+
 export function createSigV4Verifier(
   options: SigV4VerifierOptions,
 ): (req: SignedRequest) => VerifiedSignature {
-  const { accessKeyId, secretAccessKey, sessionToken, service } = options;
+  const { secretAccessKey, service } = options;
   const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   const signingKeys = new Map<string, Buffer>();
 
@@ -95,64 +170,13 @@ export function createSigV4Verifier(
     if (!authorization)
       throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token');
     const auth = parseAuthorization(authorization);
-    const scope = auth.credential.split('/');
-    if (scope.length !== 5) throw incomplete('Credential must be AKID/date/region/service/aws4_request');
-    const [keyId, scopeDate, region, scopeService, terminator] = scope as [
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    if (keyId !== accessKeyId) {
-      throw new AwsError(
-        'UnrecognizedClientException',
-        'The security token included in the request is invalid.',
-      );
-    }
-    if (sessionToken !== undefined && req.headers.get('x-amz-security-token') !== sessionToken) {
-      throw new AwsError(
-        'UnrecognizedClientException',
-        'The security token included in the request is invalid.',
-      );
-    }
-    if (scopeService !== service) {
-      throw new AwsError(
-        'InvalidSignatureException',
-        `Credential should be scoped to correct service: '${service}'.`,
-      );
-    }
-    if (terminator !== 'aws4_request' || region === '') {
-      throw new AwsError(
-        'InvalidSignatureException',
-        'Credential should be scoped to a valid region and terminator.',
-      );
-    }
-    const amzDate = req.headers.get('x-amz-date') ?? '';
-    const requestMs = parseAmzDate(amzDate);
-    if (requestMs === undefined) throw incomplete('X-Amz-Date header is missing or not YYYYMMDDTHHMMSSZ');
-    if (scopeDate !== amzDate.slice(0, 8)) {
-      throw new AwsError(
-        'InvalidSignatureException',
-        `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}'`,
-      );
-    }
+    const { keyId, scopeDate, region } = checkScope(auth.credential, req.headers, options);
+    const { amzDate, requestMs } = readAmzDate(req.headers, scopeDate);
     const signedHeaders = auth.signedHeaders.split(';');
     if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date')) {
       throw new AwsError('InvalidSignatureException', 'SignedHeaders must include host and x-amz-date');
     }
-    if (req.nowMs - requestMs > maxSkewMs) {
-      throw new AwsError(
-        'InvalidSignatureException',
-        `Signature expired: ${amzDate} is now earlier than ${toAmzDate(req.nowMs - maxSkewMs)} (${toAmzDate(req.nowMs)} - 5 min.)`,
-      );
-    }
-    if (requestMs - req.nowMs > maxSkewMs) {
-      throw new AwsError(
-        'InvalidSignatureException',
-        `Signature not yet current: ${amzDate} is still later than ${toAmzDate(req.nowMs + maxSkewMs)} (${toAmzDate(req.nowMs)} + 5 min.)`,
-      );
-    }
+    checkSkew(amzDate, requestMs, req.nowMs, maxSkewMs);
     const payloadHash = sha256Hex(req.body);
     const declaredHash = req.headers.get('x-amz-content-sha256');
     if (declaredHash !== null && declaredHash !== payloadHash) {
