@@ -54,8 +54,94 @@ function decodeClusterName(raw: string): string {
   }
 }
 
+/** What `answer` needs from its handler: the options, and the handler's failure and hostile-body helpers. */
+interface AnswerContext {
+  options: AssumeRoleHandlerOptions;
+  /** `body` as awsErrorResponse takes it: the serialised error unless given. */
+  fail: (err: AwsError, requestId: string, body?: string | Uint8Array | null) => Response;
+  hostileBody: (code: AwsErrorCode, chars: number) => Uint8Array;
+}
+
+/** The answer an injected per-call fault asks for; undefined when the call should be served normally. */
+function faultResponse(ctx: AnswerContext, requestId: string): Response | undefined {
+  const { faults, stats } = ctx.options;
+  const decision = faults.admit();
+  if (decision.kind === 'error' && isAwsErrorCode(decision.code)) {
+    const { failMessageChars, failEmptyBody } = faults.current();
+    const err = new AwsError(decision.code, `Injected fault: ${decision.code}`);
+    if (failEmptyBody === true) return ctx.fail(err, requestId, null);
+    if (failMessageChars !== undefined)
+      return ctx.fail(err, requestId, ctx.hostileBody(decision.code, failMessageChars));
+    throw err;
+  }
+  if (decision.kind === 'malformed') {
+    stats.failure('MalformedResponse', 200);
+    return jsonResponse(200, buildMalformedOutput(), requestId);
+  }
+  if (decision.kind === 'http-error') {
+    stats.failure('HttpError', 502);
+    return new Response('<html><body><h1>502 Bad Gateway</h1></body></html>', {
+      status: 502,
+      headers: { 'content-type': 'text/html', 'x-amzn-requestid': requestId },
+    });
+  }
+  return undefined;
+}
+
+async function answer(
+  ctx: AnswerContext,
+  request: Request,
+  url: URL,
+  rawClusterName: string,
+  requestId: string,
+): Promise<Response> {
+  const { clock, verifySigV4, verifyToken, associations, stats } = ctx.options;
+  const clusterName = decodeClusterName(rawClusterName);
+  if (!CLUSTER_NAME.test(clusterName)) {
+    throw new AwsError(
+      'InvalidParameterException',
+      'clusterName must match [0-9A-Za-z][A-Za-z0-9\\-_]* (1-100)',
+    );
+  }
+  const body = await readBoundedBody(request, MAX_API_BODY_BYTES);
+  if (!body)
+    throw new AwsError('InvalidRequestException', `Request body is larger than ${MAX_API_BODY_BYTES} bytes`);
+  const signature = verifySigV4({
+    method: request.method,
+    rawPath: url.pathname,
+    rawQuery: url.search.slice(1),
+    headers: request.headers,
+    body,
+    nowMs: clock.now(),
+  });
+  const faulted = faultResponse(ctx, requestId);
+  if (faulted) return faulted;
+  const parsed = parseJsonBytes(body);
+  const input = parsed?.value;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new AwsError('InvalidRequestException', 'Request body must be a JSON object {"token": "..."}');
+  }
+  const nowMs = clock.now();
+  const identity = verifyToken((input as { token?: unknown }).token, nowMs);
+  const association = associations.lookup(identity.namespace, identity.serviceAccount);
+  if (!association) {
+    throw new AwsError(
+      'ResourceNotFoundException',
+      `No Pod Identity Association for service account ${identity.namespace}/${identity.serviceAccount} in cluster ${clusterName}`,
+    );
+  }
+  const output = buildAssumeRoleOutput(identity, association, {
+    clusterName,
+    region: signature.region,
+    nowMs,
+    credentialTtlSeconds: ctx.options.credentialTtlSeconds,
+  });
+  stats.success();
+  return jsonResponse(200, output, requestId);
+}
+
 export function createAssumeRoleHandler(options: AssumeRoleHandlerOptions): AssumeRoleHandler {
-  const { clock, verifySigV4, verifyToken, associations, faults, stats, stopSignal, keepOpen } = options;
+  const { faults, stats, stopSignal, keepOpen } = options;
   let hanging = 0;
   // The last hostile error body, serialised once: rebuilding a 1 MB body per call spent the emulator's CPU,
   // which shares the machine's cores with the agent a bench measures.
@@ -68,11 +154,11 @@ export function createAssumeRoleHandler(options: AssumeRoleHandlerOptions): Assu
     return lastHostile.body;
   }
 
-  /** `body` as awsErrorResponse takes it: the serialised error unless given. */
   function fail(err: AwsError, requestId: string, body?: string | Uint8Array | null): Response {
     stats.failure(err.code, err.status);
     return awsErrorResponse(err, requestId, body);
   }
+  const ctx: AnswerContext = { options, fail, hostileBody };
 
   async function hang(request: Request, requestId: string): Promise<Response> {
     if (hanging >= MAX_HANGING_REQUESTS) {
@@ -85,77 +171,6 @@ export function createAssumeRoleHandler(options: AssumeRoleHandlerOptions): Assu
     hanging--;
     // Nobody reads this: the client has gone or the server is closing its connections.
     return new Response(null, { status: 503 });
-  }
-
-  async function answer(
-    request: Request,
-    url: URL,
-    rawClusterName: string,
-    requestId: string,
-  ): Promise<Response> {
-    const clusterName = decodeClusterName(rawClusterName);
-    if (!CLUSTER_NAME.test(clusterName)) {
-      throw new AwsError(
-        'InvalidParameterException',
-        'clusterName must match [0-9A-Za-z][A-Za-z0-9\\-_]* (1-100)',
-      );
-    }
-    const body = await readBoundedBody(request, MAX_API_BODY_BYTES);
-    if (!body)
-      throw new AwsError(
-        'InvalidRequestException',
-        `Request body is larger than ${MAX_API_BODY_BYTES} bytes`,
-      );
-    const signature = verifySigV4({
-      method: request.method,
-      rawPath: url.pathname,
-      rawQuery: url.search.slice(1),
-      headers: request.headers,
-      body,
-      nowMs: clock.now(),
-    });
-    const decision = faults.admit();
-    if (decision.kind === 'error' && isAwsErrorCode(decision.code)) {
-      const { failMessageChars, failEmptyBody } = faults.current();
-      const err = new AwsError(decision.code, `Injected fault: ${decision.code}`);
-      if (failEmptyBody === true) return fail(err, requestId, null);
-      if (failMessageChars !== undefined)
-        return fail(err, requestId, hostileBody(decision.code, failMessageChars));
-      throw err;
-    }
-    if (decision.kind === 'malformed') {
-      stats.failure('MalformedResponse', 200);
-      return jsonResponse(200, buildMalformedOutput(), requestId);
-    }
-    if (decision.kind === 'http-error') {
-      stats.failure('HttpError', 502);
-      return new Response('<html><body><h1>502 Bad Gateway</h1></body></html>', {
-        status: 502,
-        headers: { 'content-type': 'text/html', 'x-amzn-requestid': requestId },
-      });
-    }
-    const parsed = parseJsonBytes(body);
-    const input = parsed?.value;
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      throw new AwsError('InvalidRequestException', 'Request body must be a JSON object {"token": "..."}');
-    }
-    const nowMs = clock.now();
-    const identity = verifyToken((input as { token?: unknown }).token, nowMs);
-    const association = associations.lookup(identity.namespace, identity.serviceAccount);
-    if (!association) {
-      throw new AwsError(
-        'ResourceNotFoundException',
-        `No Pod Identity Association for service account ${identity.namespace}/${identity.serviceAccount} in cluster ${clusterName}`,
-      );
-    }
-    const output = buildAssumeRoleOutput(identity, association, {
-      clusterName,
-      region: signature.region,
-      nowMs,
-      credentialTtlSeconds: options.credentialTtlSeconds,
-    });
-    stats.success();
-    return jsonResponse(200, output, requestId);
   }
 
   return async function handleAssumeRole(request, url, rawClusterName) {
@@ -172,7 +187,7 @@ export function createAssumeRoleHandler(options: AssumeRoleHandlerOptions): Assu
       await waitOrAbort(latencyMs, [request.signal, stopSignal]);
     }
     try {
-      return await answer(request, url, rawClusterName, requestId);
+      return await answer(ctx, request, url, rawClusterName, requestId);
     } catch (err) {
       if (err instanceof AwsError) return fail(err, requestId);
       // A bug in the emulator: answer like the service's own 500, without details that could hold secrets.
