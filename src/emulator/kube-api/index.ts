@@ -8,8 +8,8 @@ import type { Clock } from '../../clock.ts';
 import { waitOrAbort } from '../../shared/abortable-wait.ts';
 import { hostPort } from '../../shared/host-port.ts';
 import type { TokenIssuer } from '../token-issuer.ts';
-import { createTokenVerifier } from '../token-verifier.ts';
 import { createTestCertificateAuthority } from './certificates.ts';
+import { createAuthenticator, routeRequest } from './dispatch.ts';
 import { createNodesRoutes, type NodesApi } from './nodes-routes.ts';
 import { openidRoutes } from './openid-routes.ts';
 import type { KubeCaller, KubeRoute } from './routes.ts';
@@ -69,73 +69,62 @@ export interface KubeApiStandInOptions {
 /** Held requests at most, so a 'hang' fault cannot hold unbounded memory. */
 const MAX_HELD = 1024;
 
+/** What the request handler reads and counts; the stand-in's setters replace its fields. */
+interface StandInState {
+  faults: KubeApiFaults;
+  stats: KubeApiStats;
+  held: number;
+}
+
+async function handle(
+  state: StandInState,
+  request: Request,
+  authenticate: (request: Request) => KubeCaller | Response,
+  routes: readonly KubeRoute[],
+  stopSignal: AbortSignal,
+): Promise<Response> {
+  state.stats.requests++;
+  const path = new URL(request.url).pathname;
+  state.stats.byPath[path] = (state.stats.byPath[path] ?? 0) + 1;
+  if (state.faults.latencyMs) await waitOrAbort(state.faults.latencyMs, [request.signal, stopSignal]);
+  if (state.faults.outage === 'hang' && state.held < MAX_HELD) {
+    state.held++;
+    await waitOrAbort(undefined, [request.signal, stopSignal]).finally(() => state.held--);
+  }
+  if (state.faults.outage)
+    return statusResponse('ServiceUnavailable', 'the server is currently unable to handle the request');
+  const caller = authenticate(request);
+  if (caller instanceof Response) return caller;
+  return routeRequest(routes, request, path, caller, state.faults.forbidden);
+}
+
+/** Writes `files` into `dir` write-then-rename, as the kubelet swaps its ..data link: a reader never sees half a file. */
+function writeAtomically(dir: string, files: readonly [string, string][]): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const [name, content] of files) {
+    writeFileSync(join(dir, `.${name}.tmp`), content, { mode: 0o600 });
+    renameSync(join(dir, `.${name}.tmp`), join(dir, name));
+  }
+  return dir;
+}
+
 export async function startKubeApiStandIn(options: KubeApiStandInOptions): Promise<KubeApiStandIn> {
   const { issuer, clock } = options;
   const host = options.host ?? '127.0.0.1';
   const ca = createTestCertificateAuthority();
   const names = host === '127.0.0.1' || host === 'localhost' ? ['localhost', '127.0.0.1', '::1'] : [host];
   const serverCert = ca.issueServerCertificate(names);
-  const verifyBearer = createTokenVerifier({
-    issuer: issuer.issuer,
-    publicKeyFor: issuer.publicKeyFor,
-    audience: KUBE_API_AUDIENCE,
-  });
   const nodesRoutes = createNodesRoutes();
   const routes: readonly KubeRoute[] = [
     ...openidRoutes(issuer),
     ...nodesRoutes.routes,
     ...(options.routes ?? []),
   ];
-  let faults: KubeApiFaults = {};
-  let stats: KubeApiStats = { requests: 0, byPath: {}, unauthorized: 0 };
-  let held = 0;
+  const state: StandInState = { faults: {}, stats: { requests: 0, byPath: {}, unauthorized: 0 }, held: 0 };
+  const authenticate = createAuthenticator(issuer, KUBE_API_AUDIENCE, clock, () => {
+    state.stats.unauthorized++;
+  });
   const stopController = new AbortController();
-
-  function authenticate(request: Request): KubeCaller | Response {
-    const header = request.headers.get('authorization');
-    // No credentials: the anonymous user, whom default RBAC does not let read anything here.
-    if (!header) return statusResponse('Forbidden', 'forbidden: User "system:anonymous" cannot get path');
-    const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    try {
-      const caller = verifyBearer(token, clock.now());
-      return { namespace: caller.namespace, serviceAccount: caller.serviceAccount };
-    } catch {
-      stats.unauthorized++;
-      return statusResponse('Unauthorized', 'Unauthorized');
-    }
-  }
-
-  async function handle(request: Request): Promise<Response> {
-    stats.requests++;
-    const path = new URL(request.url).pathname;
-    stats.byPath[path] = (stats.byPath[path] ?? 0) + 1;
-    if (faults.latencyMs) await waitOrAbort(faults.latencyMs, [request.signal, stopController.signal]);
-    if (faults.outage === 'hang' && held < MAX_HELD) {
-      held++;
-      await waitOrAbort(undefined, [request.signal, stopController.signal]).finally(() => held--);
-    }
-    if (faults.outage)
-      return statusResponse('ServiceUnavailable', 'the server is currently unable to handle the request');
-    const caller = authenticate(request);
-    if (caller instanceof Response) return caller;
-    let pathKnown = false;
-    for (const route of routes) {
-      const match = route.path.exec(path);
-      if (!match) continue;
-      pathKnown = true;
-      // Several methods may share a path (GET and PATCH on a node): 405 only when none of them matches.
-      if (route.method !== request.method) continue;
-      if (faults.forbidden) {
-        return statusResponse(
-          'Forbidden',
-          `forbidden: User "system:serviceaccount:${caller.namespace}:${caller.serviceAccount}" cannot ${request.method.toLowerCase()} path "${path}"`,
-        );
-      }
-      return route.handle(request, match, caller);
-    }
-    if (pathKnown) return statusResponse('MethodNotAllowed', 'the server does not allow this method');
-    return statusResponse('NotFound', 'the server could not find the requested resource');
-  }
 
   const server = Bun.serve({
     hostname: host,
@@ -143,7 +132,10 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions): Promi
     development: false,
     reusePort: false,
     tls: { cert: serverCert.certPem, key: serverCert.keyPem },
-    fetch: (request) => handle(request).catch(() => statusResponse('ServiceUnavailable', 'request aborted')),
+    fetch: (request) =>
+      handle(state, request, authenticate, routes, stopController.signal).catch(() =>
+        statusResponse('ServiceUnavailable', 'request aborted'),
+      ),
   });
   const port = server.port ?? 0;
   const url = `https://${hostPort(host, port)}`;
@@ -159,29 +151,21 @@ export async function startKubeApiStandIn(options: KubeApiStandInOptions): Promi
     caPem: ca.certPem,
     nodes: nodesRoutes.nodes,
     issueBearerToken,
-    writeServiceAccountDir(dir, namespace, serviceAccount) {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const files: [string, string][] = [
+    writeServiceAccountDir: (dir, namespace, serviceAccount) =>
+      writeAtomically(dir, [
         ['ca.crt', ca.certPem],
         ['namespace', namespace],
         ['token', issueBearerToken(namespace, serviceAccount)],
-      ];
-      // Write-then-rename, as the kubelet swaps its ..data link: a reader never sees half a file.
-      for (const [name, content] of files) {
-        writeFileSync(join(dir, `.${name}.tmp`), content, { mode: 0o600 });
-        renameSync(join(dir, `.${name}.tmp`), join(dir, name));
-      }
-      return dir;
-    },
+      ]),
     setFaults(f) {
-      faults = { ...f };
+      state.faults = { ...f };
     },
     resetFaults() {
-      faults = {};
+      state.faults = {};
     },
-    stats: () => ({ ...stats, byPath: { ...stats.byPath } }),
+    stats: () => ({ ...state.stats, byPath: { ...state.stats.byPath } }),
     resetStats() {
-      stats = { requests: 0, byPath: {}, unauthorized: 0 };
+      state.stats = { requests: 0, byPath: {}, unauthorized: 0 };
     },
     stop() {
       stopped ??= (async () => {
