@@ -2,7 +2,8 @@
 // remove that one taint from the agent's own node, so pods are scheduled there only when their SDKs will find
 // credentials (public agent #159). Once per start; never adds a taint, never touches any other taint.
 // Transient API failures are retried with backoff; a conflict (409) re-reads the node at once.
-// Just over 200 lines: the remover's retry loop and its status are one closure over one start's state.
+// Over 200 lines: the remover's retry loop and its status are one closure over one start's state; its steps
+// (one read-and-patch, the self-check wait, the log lines) are module functions defined before it.
 import { fullJitterBackoffMs } from '../eks-auth/backoff.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AgentMetrics } from '../observability/metrics.ts';
@@ -91,6 +92,50 @@ function describeError(err: KubeApiError): NonNullable<StartupTaintStatus['lastE
   return { status: err.status ?? 0, reason: err.reason ?? err.failure, message: err.detail ?? err.message };
 }
 
+/** One read and, if the taint is there, one patch. Resolves with the final state or throws KubeApiError. */
+async function attemptRemoval(
+  client: KubeApiClient,
+  nodeName: string,
+  taint: TaintSelector,
+  signal: AbortSignal,
+): Promise<'removed' | 'absent' | 'kept'> {
+  const node = await getNodeTaints(client, nodeName, signal);
+  const remaining = node.taints.filter((t) => !matchesTaint(t, taint));
+  if (remaining.length === node.taints.length) return 'absent';
+  const after = await replaceNodeTaints(client, node, remaining, signal);
+  // Someone (a mutating webhook) put it back in the same write: report it, do not fight.
+  return after.taints.some((t) => matchesTaint(t, taint)) ? 'kept' : 'removed';
+}
+
+function logOutcome(log: Logger, outcome: 'removed' | 'absent' | 'kept', attempts: number): void {
+  if (outcome === 'removed') log.info({ attempts }, 'startup taint removed: the node accepts pods');
+  else if (outcome === 'absent') log.info({ attempts }, 'startup taint not on the node; nothing to remove');
+  else log.error({ attempts }, 'startup taint not removed: the API server accepted the patch but kept it');
+}
+
+function logGivingUp(log: Logger, fields: Record<string, unknown>, retryable: boolean): void {
+  log.error(
+    fields,
+    retryable
+      ? 'startup taint not removed: giving up after repeated failures'
+      : 'startup taint not removed: the API server refused',
+  );
+}
+
+/** Repeats the self-check until it passes (true) or the signal aborts (false). */
+async function waitForSelfCheck(
+  selfCheck: () => Promise<boolean>,
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>,
+  intervalMs: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  for (;;) {
+    if (signal.aborted) return false;
+    if (await selfCheck().catch(() => false)) return true;
+    await sleep(intervalMs, signal);
+  }
+}
+
 export function createStartupTaintRemover(options: StartupTaintOptions): StartupTaintRemover {
   const { client, nodeName, taint, logger, metrics } = options;
   const settings = { ...STARTUP_TAINT_DEFAULTS, ...definedOnly(options) };
@@ -117,37 +162,18 @@ export function createStartupTaintRemover(options: StartupTaintOptions): Startup
   });
   setState('waiting');
 
-  /** One read and, if the taint is there, one patch. Resolves with the final state or throws KubeApiError. */
-  async function attempt(): Promise<'removed' | 'absent' | 'kept'> {
-    const node = await getNodeTaints(client, nodeName, controller.signal);
-    const remaining = node.taints.filter((t) => !matchesTaint(t, taint));
-    if (remaining.length === node.taints.length) return 'absent';
-    const after = await replaceNodeTaints(client, node, remaining, controller.signal);
-    // Someone (a mutating webhook) put it back in the same write: report it, do not fight.
-    return after.taints.some((t) => matchesTaint(t, taint)) ? 'kept' : 'removed';
-  }
-
-  async function waitForSelfCheck(): Promise<boolean> {
-    for (;;) {
-      if (controller.signal.aborted) return false;
-      if (await options.selfCheck().catch(() => false)) return true;
-      await sleep(settings.selfCheckIntervalMs, controller.signal);
-    }
-  }
-
   async function execute(): Promise<StartupTaintStatus> {
-    if (!(await waitForSelfCheck())) return status();
+    const { selfCheckIntervalMs } = settings;
+    if (!(await waitForSelfCheck(options.selfCheck, sleep, selfCheckIntervalMs, controller.signal))) {
+      return status();
+    }
     setState('removing');
     while (!controller.signal.aborted) {
       attempts += 1;
       try {
-        const outcome = await attempt();
+        const outcome = await attemptRemoval(client, nodeName, taint, controller.signal);
         setState(outcome === 'kept' ? 'failed' : outcome);
-        if (outcome === 'removed') log.info({ attempts }, 'startup taint removed: the node accepts pods');
-        else if (outcome === 'absent')
-          log.info({ attempts }, 'startup taint not on the node; nothing to remove');
-        else
-          log.error({ attempts }, 'startup taint not removed: the API server accepted the patch but kept it');
+        logOutcome(log, outcome, attempts);
         return status();
       } catch (err) {
         if (!(err instanceof KubeApiError)) {
@@ -165,12 +191,7 @@ export function createStartupTaintRemover(options: StartupTaintOptions): Startup
         const retryable = isRetryable(e);
         if (!retryable || attempts >= settings.maxAttempts) {
           setState('failed');
-          log.error(
-            { attempts, ...lastError, hint: hintFor(e, nodeName) },
-            retryable
-              ? 'startup taint not removed: giving up after repeated failures'
-              : 'startup taint not removed: the API server refused',
-          );
+          logGivingUp(log, { attempts, ...lastError, hint: hintFor(e, nodeName) }, retryable);
           return status();
         }
         // A conflict means our copy is stale: read again at once. Otherwise the server's Retry-After, or backoff.
