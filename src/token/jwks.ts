@@ -4,14 +4,15 @@
 //
 // Trust comes only from configuration: keys are read from the API server's /openid/v1/jwks (in a cluster),
 // the configured issuer's discovery document, a configured JWKS URL or a file. A token's own `iss` never
-// decides where keys are fetched from. Where keys come from is key-location.ts, the set held is key-set.ts;
-// createKeySource is longer than most functions here because it is one closure over the load state (last
-// attempt, last error, retry back-off) that load, refresh, schedule and status share; each is short.
+// decides where keys are fetched from. Where keys come from is key-location.ts, the set held is key-set.ts,
+// one load and the state it shares with refresh, schedule and status (last attempt, last error, retry back-off)
+// is key-load.ts. Just over 200 lines: most of it is the documented options and status contract.
 import { type Clock, systemClock, type Timers } from '../clock.ts';
 import type { KubeApiClient } from '../kube/api-client.ts';
 import type { Logger } from '../observability/logger.ts';
-import { type KeySourceKind, keyLocation } from './key-location.ts';
-import { createHeldKeys, type KeySet, readKeysNow } from './key-set.ts';
+import { type LoadDeps, type LoadState, loadKeys } from './key-load.ts';
+import { type KeyLocation, type KeySourceKind, keyLocation } from './key-location.ts';
+import { createHeldKeys, type HeldKeys, type KeySet, readKeysNow } from './key-set.ts';
 
 /** What an unknown-kid refresh did: only a fresh successful load can prove a kid unknown. */
 export type RefreshOutcome = 'changed' | 'unchanged' | 'failed' | 'rate-limited';
@@ -111,6 +112,26 @@ function installStartKeys(
   return 'persisted';
 }
 
+function describeStatus(
+  state: LoadState,
+  source: KeyLocation,
+  held: HeldKeys,
+  createdAtMs: number,
+): KeySourceStatus {
+  const keySet = held.current();
+  return {
+    kind: source.kind,
+    location: source.location,
+    loaded: keySet !== undefined,
+    version: keySet?.version,
+    keys: keySet?.keys.length ?? 0,
+    createdAtMs,
+    lastSuccessAtMs: state.lastSuccessAtMs,
+    lastError: state.lastError,
+    fromPersisted: state.fromPersisted,
+  };
+}
+
 export function createKeySource(options: KeySourceOptions): KeySource {
   const { persistFile, logger } = options;
   const refreshIntervalMs = options.refreshIntervalMs ?? KEY_SOURCE_DEFAULTS.refreshIntervalMs;
@@ -120,70 +141,45 @@ export function createKeySource(options: KeySourceOptions): KeySource {
   const clock = options.clock ?? systemClock;
   const timers = options.timers ?? unrefTimers;
   const source = keyLocation({ ...options, fetchTimeoutMs });
-  const { kind, location } = source;
+  const { kind } = source;
   const held = createHeldKeys(kind, persistFile, logger);
   const createdAtMs = clock.now();
+  const deps: LoadDeps = { source, held, clock, logger };
 
-  let inFlight: Promise<boolean> | undefined;
-  let lastAttemptMs = Number.NEGATIVE_INFINITY;
-  let lastSuccessAtMs: number | undefined;
-  let lastError: string | undefined;
-  let fromPersisted = false;
-  let failuresBeforeFirstLoad = 0;
-  let timer: unknown;
-  let closed = false;
+  const state: LoadState = {
+    inFlight: undefined,
+    lastAttemptMs: Number.NEGATIVE_INFINITY,
+    lastSuccessAtMs: undefined,
+    lastError: undefined,
+    fromPersisted: false,
+    failuresBeforeFirstLoad: 0,
+    timer: undefined,
+    closed: false,
+  };
 
   const startKeys = installStartKeys(options, held, kind);
-  if (startKeys === 'file') lastSuccessAtMs = clock.now();
-  fromPersisted = startKeys === 'persisted';
-
-  async function load(): Promise<boolean> {
-    lastAttemptMs = clock.now();
-    try {
-      const jwks = await source.fetch();
-      const first = lastSuccessAtMs === undefined && held.current() === undefined;
-      lastSuccessAtMs = clock.now();
-      lastError = undefined;
-      fromPersisted = false;
-      failuresBeforeFirstLoad = 0;
-      if (!held.install(jwks)) return false;
-      held.persist();
-      logger.info(
-        { source: kind, keys: jwks.length, version: held.current()!.version },
-        first ? 'token signing keys loaded; tokens are verified from now on' : 'token signing keys loaded',
-      );
-      return true;
-    } catch (err) {
-      // Only our own messages are logged: they name the source, never key or token material.
-      lastError = err instanceof Error ? err.message : 'unknown error';
-      const kept = held.current();
-      if (kept === undefined) failuresBeforeFirstLoad++;
-      logger.warn(
-        { source: kind, reason: lastError, keptVersion: kept?.version },
-        kept === undefined
-          ? 'token signing keys could not be loaded; serving in claims mode until they load'
-          : 'token signing keys refresh failed; keeping the last good set',
-      );
-      return false;
-    }
-  }
+  if (startKeys === 'file') state.lastSuccessAtMs = clock.now();
+  state.fromPersisted = startKeys === 'persisted';
 
   function refresh(): Promise<boolean> {
-    inFlight ??= load().finally(() => {
-      inFlight = undefined;
+    state.inFlight ??= loadKeys(state, deps).finally(() => {
+      state.inFlight = undefined;
     });
-    return inFlight;
+    return state.inFlight;
   }
 
   function schedule(): void {
-    if (closed) return;
+    if (state.closed) return;
     // Until a first set is loaded, retry soon (doubling up to the unknown-kid pace), not after an hour.
     const delayMs =
-      lastSuccessAtMs !== undefined
+      state.lastSuccessAtMs !== undefined
         ? refreshIntervalMs
-        : Math.min(minRefreshIntervalMs, initialRetryMs * 2 ** Math.max(0, failuresBeforeFirstLoad - 1));
-    timer = timers.setTimeout(() => {
-      timer = undefined;
+        : Math.min(
+            minRefreshIntervalMs,
+            initialRetryMs * 2 ** Math.max(0, state.failuresBeforeFirstLoad - 1),
+          );
+    state.timer = timers.setTimeout(() => {
+      state.timer = undefined;
       void refresh().finally(schedule);
     }, delayMs);
   }
@@ -197,30 +193,19 @@ export function createKeySource(options: KeySourceOptions): KeySource {
     current: held.current,
     refresh,
     async refreshForUnknownKey() {
-      if (inFlight === undefined && clock.now() - lastAttemptMs < minRefreshIntervalMs) return 'rate-limited';
+      if (state.inFlight === undefined && clock.now() - state.lastAttemptMs < minRefreshIntervalMs) {
+        return 'rate-limited';
+      }
       // Joining a load already under way tells as much as starting one.
       const version = held.current()?.version;
       await refresh();
-      if (lastError !== undefined) return 'failed';
+      if (state.lastError !== undefined) return 'failed';
       return held.current()?.version !== version ? 'changed' : 'unchanged';
     },
-    status: () => {
-      const keySet = held.current();
-      return {
-        kind,
-        location,
-        loaded: keySet !== undefined,
-        version: keySet?.version,
-        keys: keySet?.keys.length ?? 0,
-        createdAtMs,
-        lastSuccessAtMs,
-        lastError,
-        fromPersisted,
-      };
-    },
+    status: () => describeStatus(state, source, held, createdAtMs),
     close() {
-      closed = true;
-      if (timer !== undefined) timers.clearTimeout(timer);
+      state.closed = true;
+      if (state.timer !== undefined) timers.clearTimeout(state.timer);
     },
   };
 }
