@@ -6,8 +6,8 @@
 //
 // Each task goes at once to the worker with the fewest tasks (ties: round-robin), so a worker always has
 // the next task in its message queue instead of waiting for a round trip to the main thread.
-// createSignaturePool is one closure over the pool's state (slots, pending count, ids) shared by its small
-// inner functions (start, settle, take, pick, lost); split, they would pass that state around. About 210 lines.
+// The pool's state (slots, pending count, ids) is one object that its small functions (start, settle, take,
+// pick, lost, dispatch) take explicitly. Over 200 lines: those functions and the worker-path rules are one unit.
 import { existsSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { AgentError } from '../errors.ts';
@@ -66,143 +66,167 @@ interface Slot {
   answered: boolean;
 }
 
+/** The pool's shared state: its slots, counts and ids, read and updated by the functions below. */
+interface PoolState {
+  readonly scriptUrl: URL;
+  readonly slots: Slot[];
+  readonly depth: TokenMetrics['verifyQueueDepth'] | undefined;
+  /** Accepted, not yet settled. */
+  pending: number;
+  /** Slots with at least one task: each runs one, the rest of `pending` waits. */
+  busy: number;
+  nextId: number;
+  cursor: number;
+  closed: boolean;
+  /** Whether the first task has started every slot's worker. */
+  started: boolean;
+}
+
+function startWorker(pool: PoolState, slot: Slot): Worker {
+  // Loaded with the first worker (at the first check), not at start: a claims-mode agent never starts one.
+  const { Worker: WorkerThread } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const worker = new WorkerThread(pool.scriptUrl);
+  // Idle workers never keep the process alive; a worker is ref'd only while it has tasks (see run()).
+  worker.unref();
+  worker.on('message', (reply: VerifyReply) => settle(pool, slot, reply));
+  worker.on('error', (err) => lost(pool, slot, worker, err));
+  worker.on('exit', (code) => lost(pool, slot, worker, new Error(`verify worker exited with code ${code}`)));
+  slot.worker = worker;
+  slot.answered = false;
+  return worker;
+}
+
+function updateDepth(pool: PoolState): void {
+  pool.depth?.set(pool.pending - pool.busy);
+}
+
+function take(pool: PoolState, slot: Slot, id: number): Pending | undefined {
+  const entry = slot.inFlight.get(id);
+  if (!entry) return undefined;
+  slot.inFlight.delete(id);
+  pool.pending--;
+  if (slot.inFlight.size === 0) {
+    pool.busy--;
+    slot.worker?.unref();
+  }
+  return entry;
+}
+
+function settle(pool: PoolState, slot: Slot, reply: VerifyReply): void {
+  const entry = take(pool, slot, reply.id);
+  if (!entry) return;
+  slot.answered = true;
+  updateDepth(pool);
+  if (reply.result !== undefined) entry.resolve(reply.result);
+  else entry.reject(new AgentError('InternalError', 'token verification failed in a worker'));
+}
+
+function failAll(pool: PoolState, slot: Slot, err: AgentError): void {
+  for (const id of [...slot.inFlight.keys()]) take(pool, slot, id)?.reject(err);
+  updateDepth(pool);
+}
+
+// 'error' and 'exit' both arrive for one crash; only the first for the current worker counts.
+function lost(pool: PoolState, slot: Slot, worker: Worker, cause: unknown): void {
+  if (slot.worker !== worker) return;
+  slot.worker = undefined;
+  void worker.terminate();
+  // InternalError is retryable: the same check on the replacement worker may well succeed.
+  failAll(pool, slot, new AgentError('InternalError', 'token verification worker stopped', { cause }));
+  // A worker that never answered may be unable to start at all (e.g. its file is missing): replacing it
+  // at once would spin; the next task assigned to this slot starts one instead.
+  if (!pool.closed && slot.answered) startWorker(pool, slot);
+}
+
+/** Least-busy slot; scanning from a moving cursor spreads ties round-robin. */
+function pick(pool: PoolState): Slot {
+  const { slots } = pool;
+  let best = slots[pool.cursor]!;
+  for (let i = 1; i < slots.length && best.inFlight.size > 0; i++) {
+    const slot = slots[(pool.cursor + i) % slots.length]!;
+    if (slot.inFlight.size < best.inFlight.size) best = slot;
+  }
+  pool.cursor = (pool.cursor + 1) % slots.length;
+  return best;
+}
+
+/** Hands one accepted task to `slot`'s worker (starting workers on the pool's first task). */
+function dispatch(pool: PoolState, slot: Slot, task: SignatureTask, settleWith: Pending): void {
+  const id = pool.nextId++;
+  try {
+    if (!pool.started) {
+      pool.started = true;
+      for (const s of pool.slots) if (s.worker === undefined) startWorker(pool, s);
+    }
+    const worker = slot.worker ?? startWorker(pool, slot);
+    slot.inFlight.set(id, settleWith);
+    pool.pending++;
+    if (slot.inFlight.size === 1) {
+      pool.busy++;
+      worker.ref();
+    }
+    updateDepth(pool);
+    worker.postMessage({ id, task } satisfies VerifyRequest);
+  } catch (err) {
+    // e.g. a task that cannot be cloned: fails alone.
+    take(pool, slot, id);
+    updateDepth(pool);
+    settleWith.reject(new AgentError('InternalError', 'token verification could not start', { cause: err }));
+  }
+}
+
 export function createSignaturePool(options: SignaturePoolOptions): SignaturePool {
   const { workers, maxQueue, metrics, workerUrl } = options;
   if (!Number.isInteger(workers) || workers < 0) throw new TypeError('workers must be an integer >= 0');
   if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new TypeError('maxQueue must be an integer >= 0');
   if (workers === 0) return { mode: 'inline', run: verifySignature, warm() {}, close: async () => {} };
 
-  const scriptUrl = workerUrl ?? verifyWorkerUrl();
   const capacity = workers + maxQueue;
-  const slots: Slot[] = Array.from({ length: workers }, () => ({
-    worker: undefined,
-    inFlight: new Map(),
-    answered: false,
-  }));
-  const depth = metrics?.verifyQueueDepth;
-  let pending = 0; // accepted, not yet settled
-  let busy = 0; // slots with at least one task: each runs one, the rest of `pending` waits
-  let nextId = 0;
-  let cursor = 0;
-  let closed = false;
-
-  function startWorker(slot: Slot): Worker {
-    // Loaded with the first worker (at the first check), not at start: a claims-mode agent never starts one.
-    const { Worker: WorkerThread } = require('node:worker_threads') as typeof import('node:worker_threads');
-    const worker = new WorkerThread(scriptUrl);
-    // Idle workers never keep the process alive; a worker is ref'd only while it has tasks (see run()).
-    worker.unref();
-    worker.on('message', (reply: VerifyReply) => settle(slot, reply));
-    worker.on('error', (err) => lost(slot, worker, err));
-    worker.on('exit', (code) => lost(slot, worker, new Error(`verify worker exited with code ${code}`)));
-    slot.worker = worker;
-    slot.answered = false;
-    return worker;
-  }
-
-  function updateDepth(): void {
-    depth?.set(pending - busy);
-  }
-
-  function take(slot: Slot, id: number): Pending | undefined {
-    const entry = slot.inFlight.get(id);
-    if (!entry) return undefined;
-    slot.inFlight.delete(id);
-    pending--;
-    if (slot.inFlight.size === 0) {
-      busy--;
-      slot.worker?.unref();
-    }
-    return entry;
-  }
-
-  function settle(slot: Slot, reply: VerifyReply): void {
-    const entry = take(slot, reply.id);
-    if (!entry) return;
-    slot.answered = true;
-    updateDepth();
-    if (reply.result !== undefined) entry.resolve(reply.result);
-    else entry.reject(new AgentError('InternalError', 'token verification failed in a worker'));
-  }
-
-  function failAll(slot: Slot, err: AgentError): void {
-    for (const id of [...slot.inFlight.keys()]) take(slot, id)?.reject(err);
-    updateDepth();
-  }
-
-  // 'error' and 'exit' both arrive for one crash; only the first for the current worker counts.
-  function lost(slot: Slot, worker: Worker, cause: unknown): void {
-    if (slot.worker !== worker) return;
-    slot.worker = undefined;
-    void worker.terminate();
-    // InternalError is retryable: the same check on the replacement worker may well succeed.
-    failAll(slot, new AgentError('InternalError', 'token verification worker stopped', { cause }));
-    // A worker that never answered may be unable to start at all (e.g. its file is missing): replacing it
-    // at once would spin; the next task assigned to this slot starts one instead.
-    if (!closed && slot.answered) startWorker(slot);
-  }
-
-  /** Least-busy slot; scanning from a moving cursor spreads ties round-robin. */
-  function pick(): Slot {
-    let best = slots[cursor]!;
-    for (let i = 1; i < slots.length && best.inFlight.size > 0; i++) {
-      const slot = slots[(cursor + i) % slots.length]!;
-      if (slot.inFlight.size < best.inFlight.size) best = slot;
-    }
-    cursor = (cursor + 1) % slots.length;
-    return best;
-  }
-
   // Workers start with the pool's first task, all together, not here: each is a whole JavaScript VM (~4 MB of
   // RSS, bench/footprint.bench.ts), and an agent whose keys never load, or whose node runs no pod that asks,
   // never needs one. Only the first check waits for a worker to start, unless warm() started one when keys loaded.
-  let started = false;
+  const pool: PoolState = {
+    scriptUrl: workerUrl ?? verifyWorkerUrl(),
+    slots: Array.from({ length: workers }, () => ({
+      worker: undefined,
+      inFlight: new Map(),
+      answered: false,
+    })),
+    depth: metrics?.verifyQueueDepth,
+    pending: 0,
+    busy: 0,
+    nextId: 0,
+    cursor: 0,
+    closed: false,
+    started: false,
+  };
+  const { slots } = pool;
 
   return {
     mode: 'workers',
     run(task) {
-      if (closed)
+      if (pool.closed)
         return Promise.reject(new AgentError('ShuttingDown', 'token verification is shutting down'));
-      if (pending >= capacity) {
+      if (pool.pending >= capacity) {
         return Promise.reject(new AgentError('Overloaded', 'token verification queue is full'));
       }
-      const slot = pick();
-      return new Promise<SignatureResult>((resolve, reject) => {
-        const id = nextId++;
-        try {
-          if (!started) {
-            started = true;
-            for (const s of slots) if (s.worker === undefined) startWorker(s);
-          }
-          const worker = slot.worker ?? startWorker(slot);
-          slot.inFlight.set(id, { resolve, reject });
-          pending++;
-          if (slot.inFlight.size === 1) {
-            busy++;
-            worker.ref();
-          }
-          updateDepth();
-          worker.postMessage({ id, task } satisfies VerifyRequest);
-        } catch (err) {
-          // e.g. a task that cannot be cloned: fails alone.
-          take(slot, id);
-          updateDepth();
-          reject(new AgentError('InternalError', 'token verification could not start', { cause: err }));
-        }
-      });
+      const slot = pick(pool);
+      return new Promise<SignatureResult>((resolve, reject) =>
+        dispatch(pool, slot, task, { resolve, reject }),
+      );
     },
     warm() {
-      if (!closed && slots[0]!.worker === undefined) startWorker(slots[0]!);
+      if (!pool.closed && slots[0]!.worker === undefined) startWorker(pool, slots[0]!);
     },
     async close() {
-      if (closed) return;
-      closed = true;
+      if (pool.closed) return;
+      pool.closed = true;
       const stopping: Promise<number>[] = [];
       for (const slot of slots) {
         const worker = slot.worker;
         slot.worker = undefined;
         if (worker) stopping.push(worker.terminate());
-        failAll(slot, new AgentError('ShuttingDown', 'token verification is shutting down'));
+        failAll(pool, slot, new AgentError('ShuttingDown', 'token verification is shutting down'));
       }
       await Promise.all(stopping);
     },
