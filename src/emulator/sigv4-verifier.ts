@@ -72,31 +72,20 @@ function parseAuthorization(value: string): { credential: string; signedHeaders:
   return { credential, signedHeaders, signature };
 }
 
-interface CredentialScope {
-  keyId: string;
-  scopeDate: string;
-  region: string;
-}
+/** AKID/date/region/service/aws4_request. */
+type ScopeParts = [string, string, string, string, string];
 
 /** Checks the Credential scope (and session token) against the accepted key pair and service. */
-function checkScope(credential: string, headers: Headers, options: SigV4VerifierOptions): CredentialScope {
+function checkScope(credential: string, headers: Headers, options: SigV4VerifierOptions) {
   const { accessKeyId, sessionToken, service } = options;
   const scope = credential.split('/');
   if (scope.length !== 5) throw incomplete('Credential must be AKID/date/region/service/aws4_request');
-  const [keyId, scopeDate, region, scopeService, terminator] = scope as [
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
-  if (keyId !== accessKeyId) {
-    throw new AwsError(
-      'UnrecognizedClientException',
-      'The security token included in the request is invalid.',
-    );
-  }
-  if (sessionToken !== undefined && headers.get('x-amz-security-token') !== sessionToken) {
+  const [keyId, scopeDate, region, scopeService, terminator] = scope as ScopeParts;
+  // An unknown key id and a wrong session token get the same answer.
+  if (
+    keyId !== accessKeyId ||
+    (sessionToken !== undefined && headers.get('x-amz-security-token') !== sessionToken)
+  ) {
     throw new AwsError(
       'UnrecognizedClientException',
       'The security token included in the request is invalid.',
