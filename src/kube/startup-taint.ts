@@ -2,20 +2,14 @@
 // remove that one taint from the agent's own node, so pods are scheduled there only when their SDKs will find
 // credentials (public agent #159). Once per start; never adds a taint, never touches any other taint.
 // Transient API failures are retried with backoff; a conflict (409) re-reads the node at once.
-// Over 200 lines: the remover's retry loop and its status are one closure over one start's state; its steps
-// (one read-and-patch, the self-check wait, the log lines) are module functions defined before it.
+// The run's steps (the self-check wait, one read-and-patch, the log lines) are startup-taint-steps.ts.
 import { fullJitterBackoffMs } from '../eks-auth/backoff.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AgentMetrics } from '../observability/metrics.ts';
 import { waitOrAbort } from '../shared/abortable-wait.ts';
 import { type KubeApiClient, KubeApiError } from './api-client.ts';
-import {
-  describeSelector,
-  getNodeTaints,
-  matchesTaint,
-  replaceNodeTaints,
-  type TaintSelector,
-} from './node-taints.ts';
+import { describeSelector, type TaintSelector } from './node-taints.ts';
+import { attemptRemoval, logGivingUp, logOutcome, waitForSelfCheck } from './startup-taint-steps.ts';
 
 export const STARTUP_TAINT_STATES = ['waiting', 'removing', 'removed', 'absent', 'failed'] as const;
 export type StartupTaintState = (typeof STARTUP_TAINT_STATES)[number];
@@ -90,50 +84,6 @@ function hintFor(err: KubeApiError, nodeName: string): string | undefined {
 
 function describeError(err: KubeApiError): NonNullable<StartupTaintStatus['lastError']> {
   return { status: err.status ?? 0, reason: err.reason ?? err.failure, message: err.detail ?? err.message };
-}
-
-/** One read and, if the taint is there, one patch. Resolves with the final state or throws KubeApiError. */
-async function attemptRemoval(
-  client: KubeApiClient,
-  nodeName: string,
-  taint: TaintSelector,
-  signal: AbortSignal,
-): Promise<'removed' | 'absent' | 'kept'> {
-  const node = await getNodeTaints(client, nodeName, signal);
-  const remaining = node.taints.filter((t) => !matchesTaint(t, taint));
-  if (remaining.length === node.taints.length) return 'absent';
-  const after = await replaceNodeTaints(client, node, remaining, signal);
-  // Someone (a mutating webhook) put it back in the same write: report it, do not fight.
-  return after.taints.some((t) => matchesTaint(t, taint)) ? 'kept' : 'removed';
-}
-
-function logOutcome(log: Logger, outcome: 'removed' | 'absent' | 'kept', attempts: number): void {
-  if (outcome === 'removed') log.info({ attempts }, 'startup taint removed: the node accepts pods');
-  else if (outcome === 'absent') log.info({ attempts }, 'startup taint not on the node; nothing to remove');
-  else log.error({ attempts }, 'startup taint not removed: the API server accepted the patch but kept it');
-}
-
-function logGivingUp(log: Logger, fields: Record<string, unknown>, retryable: boolean): void {
-  log.error(
-    fields,
-    retryable
-      ? 'startup taint not removed: giving up after repeated failures'
-      : 'startup taint not removed: the API server refused',
-  );
-}
-
-/** Repeats the self-check until it passes (true) or the signal aborts (false). */
-async function waitForSelfCheck(
-  selfCheck: () => Promise<boolean>,
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>,
-  intervalMs: number,
-  signal: AbortSignal,
-): Promise<boolean> {
-  for (;;) {
-    if (signal.aborted) return false;
-    if (await selfCheck().catch(() => false)) return true;
-    await sleep(intervalMs, signal);
-  }
 }
 
 export function createStartupTaintRemover(options: StartupTaintOptions): StartupTaintRemover {
