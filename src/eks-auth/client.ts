@@ -15,7 +15,7 @@ import { resolveProxy } from './proxy.ts';
 import { decideRetry, paceOnFailure } from './retry-decision.ts';
 import { createRetryQuota, type RetryQuota } from './retry-quota.ts';
 import { createRequestSigner } from './signer.ts';
-import { shuttingDown } from './transport.ts';
+import { shuttingDown, tlsOptions } from './transport.ts';
 import type { AssumeRoleForPodIdentityResult, AssumeRoleOptions, EksAuthClient } from './types.ts';
 import { createUpstreamObserver } from './upstream-observer.ts';
 
@@ -130,13 +130,14 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
     logger: options.logger,
   });
   const pacer = createAdaptivePacer(monotonicNow);
+  const proxy = resolveProxy(url, options.proxyEnv ?? process.env);
   const parts: CallParts = {
     attempt: createAttempt({
       url,
       sign: createRequestSigner({ region: options.region, credentials }),
       clock,
-      proxy: resolveProxy(url, options.proxyEnv ?? process.env),
-      tls: options.caPem === undefined ? undefined : { ca: options.caPem },
+      proxy,
+      tls: tlsOptions(url, proxy, options.caPem),
       requestTimeoutMs: options.requestTimeoutMs ?? d.requestTimeoutMs,
       maxResponseBytes: options.maxResponseBytes ?? d.maxResponseBytes,
       fetch: options.fetch,
