@@ -16,6 +16,11 @@ export interface Row {
   source: string;
   /** The longest the client keeps trying on one load (Infinity: it sets no read timeout), from the facts. */
   windowMs: number;
+  /**
+   * The random parts of that window: per retry, the most a uniform random delay in [0, max) can add (windowMs
+   * counts them at their maximum). Each pod draws its own, so most pods' windows are shorter than windowMs.
+   */
+  jitterMs?: readonly number[];
   /** What of the agent's error reaches the SDK's caller: the body's code, only the status, or nothing. */
   surfaces: 'code' | 'status' | 'nothing';
   run(job: Job): Promise<Outcome[]>;
@@ -78,6 +83,7 @@ function modelRow(id: string, model: ClientModel): Row {
     source: model.source,
     surfaces: model.surfaces,
     windowMs,
+    ...(model.jitter && { jitterMs: model.delaysMs }),
     run: modelDriver(id),
   };
 }
@@ -109,9 +115,10 @@ export const ROWS: readonly Row[] = [
     source: 'aws-sdk RemoteCredentials (npm)',
     // aws-sdk 2.1693 lib/credentials/remote_credentials.js: httpOptions.timeout 1000 ms, maxRetries 3, so 4
     // attempts; lib/util.js handleRequestWithRetries sleeps calculateRetryDelay before retry n (0-based):
-    // random() x 2^n x 100 ms (base 100), so at most 100, 200 and 400 ms. (A Retry-After would add to that;
-    // the agent sends none on a held miss.)
+    // random() x 2^n x 100 ms (base 100), so at most 100, 200 and 400 ms, each pod drawing its own (a mean
+    // window of 4.35 s). (A Retry-After would add to that; the agent sends none on a held miss.)
     windowMs: 4 * 1000 + 100 + 200 + 400,
+    jitterMs: [100, 200, 400],
     run: jsSdkDriver('js-v2'),
   },
   {

@@ -2,6 +2,7 @@
 // the physics allows (a client that stops trying before EKS Auth could answer cannot be served, by anyone),
 // and what the agent must achieve where it is possible.
 import type { EmulatorProcess } from '../lib/emulator.ts';
+import { pacedBound } from './paced-bound.ts';
 import type { Row } from './rows.ts';
 
 export interface CellSetup {
@@ -37,14 +38,21 @@ function unique(prefix: string): string {
 const all = (_row: Row, pods: number) => pods;
 
 /**
- * Pods a client can count on being served when EKS Auth admits `perSecond` calls: that rate over the client's
- * window W. The emulator counts calls in wall-clock seconds, so an agent that knew where its seconds begin
- * could land up to one second's calls more (a burst at each boundary); an agent that knows the rate but not
- * the upstream's clock gets at least rate x W, whatever the phase (a burst at the start, then the rate).
+ * Pods any agent could serve when EKS Auth admits `perSecond` calls (paced-bound.ts): one call every
+ * 1/rate s from the pods' common start, each to the pod that gives up soonest, against the pods' own
+ * deadlines (a client with random retry delays has one window per pod). EKS Auth is a token bucket; the
+ * emulator counts calls in wall-clock seconds instead, so an agent that knew where its seconds begin could
+ * land up to one second's calls more (a burst at each boundary), and one that bursts at the start gets more
+ * in some phases by luck. An agent that knows the rate but not the upstream's clock can count on this
+ * whatever the phase.
  */
 function paced(perSecond: number) {
-  return (row: Row, pods: number) =>
-    Number.isFinite(row.windowMs) ? Math.min(pods, Math.floor((perSecond * row.windowMs) / 1000)) : pods;
+  return (row: Row, pods: number) => {
+    if (!Number.isFinite(row.windowMs)) return pods;
+    const jitterMs = row.jitterMs ?? [];
+    const fixedMs = jitterMs.reduce((rest, max) => rest - max, row.windowMs);
+    return pacedBound(pods, perSecond, fixedMs, jitterMs);
+  };
 }
 
 /** Possible only when the client keeps a request (or a retry) open past EKS Auth's latency. */
@@ -141,7 +149,7 @@ export const SCENARIOS: readonly Scenario[] = [
     passShare: 0.98,
     prepare: newPods('storm', 300, { maxTps: 50 }),
     possible: paced(50),
-    why: 'at 50 calls/s, a client that stops trying after W s can count on only 50 x W pods being served',
+    why: 'at 50 calls/s, EKS Auth admits one call every 20 ms; a pod that stops trying at its deadline (after W s, or its own shorter window where its client draws random retry delays) can be served only by a call admitted before it. The bound is what an agent that knew every pod’s deadline would serve, giving each admitted call to the pod that gives up soonest (median over 501 draws of the pods’ delays; 50 x W when there are none)',
   },
   {
     id: 'one-token-300',
@@ -163,7 +171,7 @@ export const SCENARIOS: readonly Scenario[] = [
     passShare: 0.95,
     prepare: flooded('flooded', { maxTps: 20 }),
     possible: paced(20),
-    why: 'at 20 calls/s, a client that stops trying after W s can count on only 20 x W pods being served',
+    why: 'at 20 calls/s, EKS Auth admits one call every 50 ms; a pod that stops trying at its deadline (after W s, or its own shorter window where its client draws random retry delays) can be served only by a call admitted before it. The bound is what an agent that knew every pod’s deadline would serve, giving each admitted call to the pod that gives up soonest (median over 501 draws of the pods’ delays; 20 x W when there are none)',
   },
   {
     id: 'flood-60-slow',

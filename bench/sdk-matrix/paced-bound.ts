@@ -1,0 +1,62 @@
+// How many of a cell's pods any agent could serve when EKS Auth admits a fixed rate: the "≤N possible" of the
+// storm and flood columns. Each pod stops trying at its own deadline (its client's window, with the client's
+// own random delays where it draws them); EKS Auth admits one call every 1/rate s from the pods' common start.
+// The best any agent can do, even one that knew every pod's deadline, is earliest deadline first: each
+// admitted call goes to the pod that gives up soonest among those still trying. That count is
+// min over t of (calls admitted before t + pods still trying at t), and the greedy below reaches it.
+
+/** Pods the earliest-deadline-first agent serves: `deadlinesMs` sorted ascending, one call every 1000/rate ms. */
+export function earliestDeadlineFirst(deadlinesMs: readonly number[], perSecond: number): number {
+  const intervalMs = 1000 / perSecond;
+  let served = 0;
+  let next = 0;
+  for (let slot = 0; next < deadlinesMs.length; slot++) {
+    const atMs = slot * intervalMs;
+    // Pods whose deadline has passed by this call are lost to every agent.
+    while (next < deadlinesMs.length && deadlinesMs[next]! <= atMs) next++;
+    if (next === deadlinesMs.length) break;
+    served++;
+    next++;
+  }
+  return served;
+}
+
+/** A small seeded generator (mulberry32): the bound is the same on every run of the bench. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Draws for a client whose window has random parts; the median is the bound (its spread is ±1-2 pods). */
+const TRIALS = 501;
+
+/**
+ * Pods any agent could serve: `fixedMs` of window plus, per random delay, a uniform draw in [0, max) (JS v2's
+ * `random() x 2^n x 100 ms`), against `perSecond` admitted calls. Without random delays every pod has the
+ * same deadline and the count is the calls admitted before it. The median over many draws of the pods'
+ * delays, since each cell draws its own.
+ */
+export function pacedBound(
+  pods: number,
+  perSecond: number,
+  fixedMs: number,
+  jitterMs: readonly number[] = [],
+): number {
+  if (jitterMs.length === 0) return earliestDeadlineFirst(Array(pods).fill(fixedMs), perSecond);
+  const random = seeded(pods * 7919 + perSecond);
+  const counts: number[] = [];
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const deadlines = Array.from({ length: pods }, () =>
+      jitterMs.reduce((sum, max) => sum + random() * max, fixedMs),
+    ).sort((a, b) => a - b);
+    counts.push(earliestDeadlineFirst(deadlines, perSecond));
+  }
+  counts.sort((a, b) => a - b);
+  return counts[Math.floor(TRIALS / 2)]!;
+}
