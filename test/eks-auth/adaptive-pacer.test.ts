@@ -90,3 +90,31 @@ describe('adaptive pacer', () => {
     expect(p.pacer.rate).toBe(Number.POSITIVE_INFINITY);
   });
 });
+
+describe('adaptive pacer: the rate after a throttle is what EKS Auth admitted', () => {
+  test('a first throttle that arrives before its burst’s successes does not hold the rate down', () => {
+    const p = pacerWithFakeTime();
+    for (let i = 0; i < 10; i++) p.pacer.onSuccess();
+    p.pacer.onThrottle(); // the burst's first throttled answer, 40 of its successes still on their way
+    for (let i = 0; i < 40; i++) p.pacer.onSuccess();
+    p.advance(100);
+    p.pacer.onThrottle();
+    // Re-estimated from the 50 admitted: the first estimate is no ceiling.
+    expect(p.pacer.rate).toBeCloseTo(50 * DECREASE_FACTOR, 5);
+    expect(p.pacer.rate).toBeGreaterThanOrEqual(49);
+  });
+
+  test('throttles while the rate matches what was admitted leave it there (no compounding)', () => {
+    const p = pacerWithFakeTime();
+    for (let i = 0; i < 50; i++) p.pacer.onSuccess();
+    p.pacer.onThrottle();
+    // Paced at 50/s, 50 admitted per second while EKS Auth keeps throttling the excess, for 3 s.
+    for (let tick = 0; tick < 15; tick++) {
+      p.advance(200);
+      for (let i = 0; i < 10; i++) p.pacer.onSuccess();
+      p.pacer.onThrottle();
+    }
+    expect(p.pacer.rate).toBe(50 * DECREASE_FACTOR);
+    expect(p.pacer.rate).toBeGreaterThanOrEqual(49);
+  });
+});
