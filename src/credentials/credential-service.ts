@@ -51,9 +51,10 @@ export interface CredentialService {
   /**
    * Slow path: checks the token, then shares or starts the upstream call. `client` (the source address)
    * is the fairness key under which a new upstream call queues; `waitedMs`, time the request already spent
-   * waiting (for a rate-limit token), comes off its patience.
+   * waiting (for a rate-limit token), comes off its patience. `hungUp` aborts when the client hangs up: the
+   * request then no longer counts as waiting for the upstream call (demand.ts).
    */
-  resolve(token: string, client?: string, waitedMs?: number): Promise<CredentialEntry>;
+  resolve(token: string, client?: string, waitedMs?: number, hungUp?: AbortSignal): Promise<CredentialEntry>;
   /**
    * Whether resolving this token now starts no new work: it joins a resolution in progress, or its failure
    * is remembered. Such requests cost nothing, so rate limits do not count them.
@@ -174,8 +175,9 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       return misses.has(token) || failures.recall(token, clock.monotonic()) !== undefined;
     },
 
-    async resolve(spelling, client = '', waitedMs = 0) {
+    async resolve(spelling, client = '', waitedMs = 0, hungUp) {
       missed.inc();
+      const arrivedMs = clock.monotonic() - waitedMs;
       // Every later step (failure memory, joining, the claims-mode cache key, EKS Auth) sees one spelling.
       const token = canonicalToken(spelling);
       const remembered = failures.recall(token, clock.monotonic());
@@ -187,6 +189,8 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         fresh.accessed = true;
         return fresh;
       }
+      // Counted as waiting for the call while it waits: the fair gate serves calls someone still waits for first.
+      const leave = fetcher.demand(key)?.hold(arrivedMs, hungUp);
       try {
         return await patience.wait(call!, waitedMs);
       } catch (err) {
@@ -195,6 +199,8 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
         if (fallback === undefined) throw err;
         logger.debug({ code: (err as AgentError).code }, 'serving cached credentials while EKS Auth fails');
         return fallback;
+      } finally {
+        leave?.();
       }
     },
 

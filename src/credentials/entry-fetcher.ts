@@ -7,6 +7,7 @@ import { AgentError, toAgentError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CredentialsMetrics } from '../observability/metrics.ts';
 import type { CredentialCache } from './cache.ts';
+import { createDemand, type DemandTracker } from './demand.ts';
 import { type CredentialEntry, createEntry } from './entry.ts';
 import { createSingleFlight } from './single-flight.ts';
 
@@ -46,6 +47,8 @@ export interface EntryFetcherOptions {
 export interface EntryFetcher {
   /** Joins the call in flight for `request.key` or starts one; rejections are AgentErrors. */
   fetch(request: FetchRequest): Promise<CredentialEntry>;
+  /** Who waits for the call in flight for `key` (requests register there while they wait for it). */
+  demand(key: string): DemandTracker | undefined;
   /** Resolves once no upstream call is in flight. */
   idle(): Promise<void>;
   /** Upstream calls in flight. */
@@ -55,6 +58,7 @@ export interface EntryFetcher {
 export function createEntryFetcher(options: EntryFetcherOptions): EntryFetcher {
   const { client, cache, retentionMs, clock, random, metrics, logger, onFailure } = options;
   const flights = createSingleFlight<CredentialEntry>();
+  const demands = new Map<string, DemandTracker>();
 
   /** EKS Auth must answer for the token's own subject; anything else is refused and never cached. */
   function checkSubject(expected: string | undefined, returned: string) {
@@ -68,12 +72,13 @@ export function createEntryFetcher(options: EntryFetcherOptions): EntryFetcher {
     );
   }
 
-  async function fetchAndStore(r: FetchRequest): Promise<CredentialEntry> {
+  async function fetchAndStore(r: FetchRequest, demand: DemandTracker): Promise<CredentialEntry> {
     try {
       const result = await client.assumeRoleForPodIdentity(r.token, {
         budgetMs: r.reason === 'request' ? REQUEST_UPSTREAM_BUDGET_MS : REFRESH_UPSTREAM_BUDGET_MS,
         reason: r.reason,
         client: r.client,
+        demand,
       });
       checkSubject(r.subject, `${result.subject.namespace}/${result.subject.serviceAccount}`);
       const nowMs = clock.now();
@@ -105,12 +110,23 @@ export function createEntryFetcher(options: EntryFetcherOptions): EntryFetcher {
 
   return {
     fetch(request) {
-      const flight = flights.run(request.key, () => fetchAndStore(request));
+      const { key } = request;
+      const joined = flights.has(key) ? demands.get(key) : undefined;
+      const demand = joined ?? createDemand(() => clock.monotonic());
+      const flight = flights.run(key, () => fetchAndStore(request, demand));
       if (flight.shared) metrics.singleFlightShared.inc();
+      else {
+        demands.set(key, demand);
+        const forget = () => {
+          if (demands.get(key) === demand) demands.delete(key);
+        };
+        flight.promise.then(forget, forget);
+      }
       // Nobody may be waiting any more when it fails; the failure is already counted and logged.
       flight.promise.catch(() => {});
       return flight.promise;
     },
+    demand: (key) => demands.get(key),
     idle: () => flights.idle(),
     get inFlight() {
       return flights.size;

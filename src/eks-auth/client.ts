@@ -9,7 +9,7 @@ import { type AdaptivePacer, createAdaptivePacer } from './adaptive-pacer.ts';
 import { type Attempt, createAttempt } from './attempt.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { EKS_AUTH_CLIENT_DEFAULTS, type EksAuthClientOptions, endpointUrl } from './client-options.ts';
-import { createFairGate, type FairGate, type Release } from './fair-gate.ts';
+import { createFairGate, type FairGate, type Release, type Standing } from './fair-gate.ts';
 import { createNodeCredentials } from './node-credentials.ts';
 import { resolveProxy } from './proxy.ts';
 import { decideRetry, paceOnFailure } from './retry-decision.ts';
@@ -55,6 +55,8 @@ interface Call {
   readonly client: string;
   /** Monotonic: a wall-clock step must neither end the call early nor let it run for an hour. */
   readonly deadline: number | undefined;
+  /** Its place in the fair gate's order, kept across attempts, and who waits for it. */
+  readonly standing: Standing;
 }
 
 async function callWithRetries(parts: CallParts, call: Call): Promise<AssumeRoleForPodIdentityResult> {
@@ -69,7 +71,7 @@ async function callWithRetries(parts: CallParts, call: Call): Promise<AssumeRole
     const budgetMs = deadline === undefined ? undefined : deadline - monotonicNow();
     let release: Release | false;
     try {
-      release = await gate.acquire(call.client, budgetMs, signal);
+      release = await gate.acquire(call.client, budgetMs, signal, call.standing);
     } catch (err) {
       throw signal.aborted ? shuttingDown(err) : err;
     }
@@ -148,6 +150,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       maxQueue: options.maxQueue ?? d.maxQueue,
       pacer,
       timers,
+      now: monotonicNow,
     }),
     pacer,
     retryQuota: options.retryQuota ?? createRetryQuota(undefined, monotonicNow),
@@ -183,6 +186,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         reason: callOptions.reason ?? 'request',
         client: callOptions.client ?? '',
         deadline: callOptions.budgetMs === undefined ? undefined : monotonicNow() + callOptions.budgetMs,
+        standing: { demand: callOptions.demand },
       });
     },
     close() {

@@ -32,6 +32,25 @@ export interface AssumeRoleOptions {
   readonly signal?: AbortSignal;
   /** Why the call is made, for metrics and logs. */
   readonly reason?: 'request' | 'refresh';
+  /** Who still waits for the call, read each time the fair gate picks the next call (fair-queues.ts). */
+  readonly demand?: Demand;
+}
+
+/**
+ * Who still waits for an upstream call: the pods' requests held for it (src/credentials/demand.ts). The fair
+ * gate serves calls someone waits for first, soonest expected give-up first, so a storm's admitted calls go
+ * to pods still there to take the answer rather than to pods that gave up or are between retries.
+ */
+export interface Demand {
+  /** Requests holding out for the call's answer now. */
+  readonly waiting: number;
+  /** Monotonic ms since nobody has waited (the call's start when nobody ever did); unused while waiting. */
+  readonly idleSinceMs: number;
+  /**
+   * Monotonic ms by which the longest-waiting request is expected to be given up: its arrival plus how long
+   * this pod's client held on before it last hung up on the call. Undefined while not known.
+   */
+  readonly expectedEndMs: number | undefined;
 }
 
 /** Failures are thrown as EksAuthError (src/eks-auth/errors.ts), an AgentError subclass. */

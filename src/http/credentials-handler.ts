@@ -85,7 +85,7 @@ export function createCredentialsHandler(options: CredentialsHandlerOptions): Cr
     metrics.requestsInFlight.inc();
     try {
       if (heldMs > 0) await hold(heldMs);
-      const entry = await service.resolve(token, client, heldMs);
+      const entry = await service.resolve(token, client, heldMs, req.signal);
       response200.inc();
       durationMiss.observe((performance.now() - startedAt) / 1000);
       audit?.(req, server, 200, 'miss', startedAt, entry);

@@ -51,6 +51,24 @@ describe('credential service', () => {
     expect(f.upstream.calls).toHaveLength(1);
   });
 
+  test('the upstream call knows who still waits for it: each request while it waits, until its client hangs up', async () => {
+    const f = createServiceFixture();
+    const gate = holdCalls(f.upstream);
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
+    const hangUp = new AbortController();
+    const first = f.service.resolve(token, '127.1.0.1', 0, hangUp.signal);
+    const second = f.service.resolve(token, '127.1.0.1');
+    for (let i = 0; i < 5 && f.upstream.calls.length === 0; i++) await Bun.sleep(0);
+    const demand = f.upstream.calls[0]!.options!.demand!;
+    await Bun.sleep(0);
+    expect(demand.waiting).toBe(2);
+    hangUp.abort();
+    expect(demand.waiting).toBe(1);
+    gate.resolve();
+    await Promise.all([first, second]);
+    expect(demand.waiting).toBe(0);
+  });
+
   test('errors are not cached: the next request calls upstream again', async () => {
     const f = createServiceFixture();
     f.upstream.behaviour = async () => {
