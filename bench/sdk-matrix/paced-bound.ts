@@ -4,6 +4,7 @@
 // The best any agent can do, even one that knew every pod's deadline, is earliest deadline first: each
 // admitted call goes to the pod that gives up soonest among those still trying. That count is
 // min over t of (calls admitted before t + pods still trying at t), and the greedy below reaches it.
+import { createRandom } from '../cluster-sim/virtual-time.ts';
 
 /** Pods the earliest-deadline-first agent serves: `deadlinesMs` sorted ascending, one call every 1000/rate ms. */
 export function earliestDeadlineFirst(deadlinesMs: readonly number[], perSecond: number): number {
@@ -19,18 +20,6 @@ export function earliestDeadlineFirst(deadlinesMs: readonly number[], perSecond:
     next++;
   }
   return served;
-}
-
-/** A small seeded generator (mulberry32): the bound is the same on every run of the bench. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Draws for a client whose window has random parts; the median is the bound (its spread is ±1-2 pods). */
@@ -49,7 +38,8 @@ export function pacedBound(
   jitterMs: readonly number[] = [],
 ): number {
   if (jitterMs.length === 0) return earliestDeadlineFirst(Array(pods).fill(fixedMs), perSecond);
-  const random = seeded(pods * 7919 + perSecond);
+  // Seeded: the bound is the same on every run of the bench.
+  const random = createRandom(pods * 7919 + perSecond);
   const counts: number[] = [];
   for (let trial = 0; trial < TRIALS; trial++) {
     const deadlines = Array.from({ length: pods }, () =>
