@@ -1,0 +1,100 @@
+// Where one executable's memory goes, step by step (one start; the footprint scenario's steps without the floor):
+// idle, 250 pods, 10,000 entries after the fill and after the runtime's idle GC, each split into anonymous and
+// file-backed pages (/proc/PID/smaps_rollup), plus the main process's CPU per miss during the fill. With
+// --max-cache-size 250 the same 10,000 misses leave 250 entries: the difference between the two runs is what the
+// entries themselves cost, apart from what serving misses leaves behind (code pages, JIT, allocator state).
+// Usage: bun bench/footprint-probe.ts EXECUTABLE [ENV_JSON] [MAX_CACHE_SIZE]
+//   e.g. bun bench/footprint-probe.ts dist/eks-pod-identity-agent '{"BUN_JSC_useFTLJIT":"0"}' 250
+// Prints one JSON line (MB, KB per entry, microseconds of CPU per miss). Wrap it in flock /tmp/bench.lock.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { cacheEntries, startAgentProcess } from './lib/agent.ts';
+import { startEmulatorProcess } from './lib/emulator.ts';
+import { settledRssMb, waitForOk } from './lib/processes.ts';
+
+const REPO_ROOT = resolve(import.meta.dir, '..');
+const [exe, envJson = '{}', maxCache = '20000'] = process.argv.slice(2);
+if (!exe) throw new Error('usage: footprint-probe.ts EXECUTABLE [ENV_JSON] [MAX_CACHE_SIZE]');
+const PODS = 250;
+const ENTRIES = 10_000;
+const IDLE_GC_WAIT_MS = 20_000;
+
+/** RSS split into anonymous and file-backed pages, MB. */
+function pages(pid: number) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  const mb = (v: number) => Math.round(v / 102.4) / 10;
+  return { rss: mb(kb('Rss')), anon: mb(kb('Anonymous')), file: mb(kb('Rss') - kb('Anonymous')) };
+}
+
+/** utime + stime of the process in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Async, so the agent's stderr keeps draining while the fill runs. */
+async function fill(url: string, file: string): Promise<void> {
+  const child = Bun.spawn(['bun', 'bench/clients/fill.ts', url, file, '64'], {
+    cwd: REPO_ROOT,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  if ((await child.exited) !== 0) throw new Error(await new Response(child.stderr).text());
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'pia-footprint-probe-'));
+const emulator = await startEmulatorProcess();
+try {
+  const issued = await emulator.issueTokens(ENTRIES, { prefix: 'fp', concurrency: 32 });
+  writeFileSync(join(dir, 'pods.txt'), issued.slice(0, PODS).join('\n'));
+  writeFileSync(join(dir, 'rest.txt'), issued.slice(PODS).join('\n'));
+  const agent = await startAgentProcess({
+    emulatorUrl: emulator.url,
+    command: [resolve(exe), 'server'],
+    args: ['--max-cache-size', maxCache, '--max-upstream-concurrency', '64'],
+    noWait: true,
+    env: JSON.parse(envJson) as Record<string, string>,
+  });
+  try {
+    await waitForOk(agent.readyUrl, 15_000, agent.child);
+    const pid = agent.child.pid;
+    await Bun.sleep(1000);
+    await settledRssMb(pid);
+    const idle = pages(pid);
+    await fill(agent.credentialsUrl, join(dir, 'pods.txt'));
+    await Bun.sleep(1000);
+    await settledRssMb(pid);
+    const pods = pages(pid);
+    const cpuBefore = cpuMs(pid);
+    await fill(agent.credentialsUrl, join(dir, 'rest.txt'));
+    const cpuUsPerMiss = Math.round(((cpuMs(pid) - cpuBefore) * 1000) / (ENTRIES - PODS));
+    const held = await cacheEntries(agent.metricsUrl);
+    await settledRssMb(pid);
+    const filled = pages(pid);
+    await Bun.sleep(IDLE_GC_WAIT_MS);
+    await settledRssMb(pid);
+    const afterIdleGc = pages(pid);
+    const kb = (mb: number, n: number) => Math.round((mb * 1024 * 100) / n) / 100;
+    console.log(
+      JSON.stringify({
+        idle,
+        pods,
+        filled,
+        afterIdleGc,
+        held,
+        cpuUsPerMiss,
+        // The footprint scenario's figure: everything since idle, over the entries held.
+        perEntryKb: kb(afterIdleGc.rss - idle.rss, Math.max(1, held)),
+        // Since the 250-pod step, whose misses already touched the miss path's code (none with a 250-entry cache).
+        marginalKb: held > PODS ? kb(afterIdleGc.rss - pods.rss, held - PODS) : undefined,
+      }),
+    );
+  } finally {
+    await agent.stop();
+  }
+} finally {
+  await emulator.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
