@@ -38,20 +38,18 @@ function unique(prefix: string): string {
 const all = (_row: Row, pods: number) => pods;
 
 /**
- * Pods any agent could serve when EKS Auth admits `perSecond` calls (paced-bound.ts): one call every
- * 1/rate s from the pods' common start, each to the pod that gives up soonest, against the pods' own
- * deadlines (a client with random retry delays has one window per pod). EKS Auth is a token bucket; the
- * emulator counts calls in wall-clock seconds instead, so an agent that knew where its seconds begin could
- * land up to one second's calls more (a burst at each boundary), and one that bursts at the start gets more
- * in some phases by luck. An agent that knows the rate but not the upstream's clock can count on this
- * whatever the phase.
+ * Pods any agent could serve when EKS Auth admits `perSecond` calls (paced-bound.ts). EKS Auth throttles with a
+ * token bucket, and so does the emulator's `maxTps` (its `burst` left at the default, one second's calls):
+ * full at the pods' common start, it admits `perSecond` calls at once, then one every 1/rate s. Each admitted
+ * call goes to the pod that gives up soonest, against the pods' own deadlines (a client with random retry
+ * delays has one window per pod). No phase of a wall-clock second enters, so the bound holds for every run.
  */
 function paced(perSecond: number) {
   return (row: Row, pods: number) => {
     if (!Number.isFinite(row.windowMs)) return pods;
     const jitterMs = row.jitterMs ?? [];
     const fixedMs = jitterMs.reduce((rest, max) => rest - max, row.windowMs);
-    return pacedBound(pods, perSecond, fixedMs, jitterMs);
+    return pacedBound(pods, perSecond, perSecond, fixedMs, jitterMs);
   };
 }
 
@@ -149,7 +147,7 @@ export const SCENARIOS: readonly Scenario[] = [
     passShare: 0.98,
     prepare: newPods('storm', 300, { maxTps: 50 }),
     possible: paced(50),
-    why: 'at 50 calls/s, EKS Auth admits one call every 20 ms; a pod that stops trying at its deadline (after W s, or its own shorter window where its client draws random retry delays) can be served only by a call admitted before it. The bound is what an agent that knew every pod’s deadline would serve, giving each admitted call to the pod that gives up soonest (median over 501 draws of the pods’ delays; 50 x W when there are none)',
+    why: 'EKS Auth throttles with a token bucket: at 50 calls/s with a 1 s burst it admits 50 calls at once, then one every 20 ms; a pod that stops trying at its deadline (after W s, or its own shorter window where its client draws random retry delays) can be served only by a call admitted before it. The bound is what an agent that knew every pod’s deadline would serve, giving each admitted call to the pod that gives up soonest (median over 501 draws of the pods’ delays; 50 + 50 x W - 1 when there are none)',
   },
   {
     id: 'one-token-300',
@@ -171,7 +169,7 @@ export const SCENARIOS: readonly Scenario[] = [
     passShare: 0.95,
     prepare: flooded('flooded', { maxTps: 20 }),
     possible: paced(20),
-    why: 'at 20 calls/s, EKS Auth admits one call every 50 ms; a pod that stops trying at its deadline (after W s, or its own shorter window where its client draws random retry delays) can be served only by a call admitted before it. The bound is what an agent that knew every pod’s deadline would serve, giving each admitted call to the pod that gives up soonest (median over 501 draws of the pods’ delays; 20 x W when there are none)',
+    why: 'EKS Auth throttles with a token bucket: at 20 calls/s with a 1 s burst it admits 20 calls at once, then one every 50 ms; a pod that stops trying at its deadline (after W s, or its own shorter window where its client draws random retry delays) can be served only by a call admitted before it. The bound is what an agent that knew every pod’s deadline would serve, giving each admitted call to the pod that gives up soonest (median over 501 draws of the pods’ delays; 20 + 20 x W - 1 when there are none)',
   },
   {
     id: 'flood-60-slow',

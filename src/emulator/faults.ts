@@ -1,5 +1,6 @@
 // Injected faults for AssumeRoleForPodIdentity: outages, latency, throttling by rate, and chosen failures.
 import type { Clock } from '../clock.ts';
+import { createTokenBucket, refillBucket, type TokenBucket } from '../shared/token-bucket.ts';
 import type { EmulatorFaults } from './types.ts';
 
 /** What the handler should do instead of (or before) answering normally. */
@@ -33,17 +34,20 @@ const NONE: FaultDecision = { kind: 'none' };
 export function createFaultState(options: FaultStateOptions): FaultState {
   const { clock, random } = options;
   let faults: EmulatorFaults = {};
-  let windowSecond = -1;
-  let callsInWindow = 0;
+  // EKS Auth's throttling: a token bucket refilled at maxTps per second of the injected clock's monotonic
+  // reading, `burst` deep (default maxTps: one second's calls), full when the faults are set. A throttled
+  // call takes nothing. Deterministic under a manual clock; no wall-clock second boundaries, so what a
+  // client gets does not depend on where in a second its first burst falls.
+  let bucket: TokenBucket | undefined;
 
   return {
     set(f) {
       faults = { ...f };
-      windowSecond = -1;
+      bucket = undefined;
     },
     reset() {
       faults = {};
-      windowSecond = -1;
+      bucket = undefined;
     },
     current: () => ({ ...faults }),
     latencyMs: () => faults.latencyMs ?? 0,
@@ -55,15 +59,14 @@ export function createFaultState(options: FaultStateOptions): FaultState {
       return NONE;
     },
     admit() {
-      if (faults.maxTps !== undefined) {
-        // A fixed one-second window by the injected clock: deterministic under a manual clock.
-        const second = Math.floor(clock.now() / 1000);
-        if (second !== windowSecond) {
-          windowSecond = second;
-          callsInWindow = 0;
-        }
-        callsInWindow++;
-        if (callsInWindow > faults.maxTps) return { kind: 'error', code: 'ThrottlingException' };
+      const { maxTps } = faults;
+      if (maxTps !== undefined) {
+        const capacity = faults.burst ?? maxTps;
+        const nowMs = clock.monotonic();
+        if (bucket === undefined) bucket = createTokenBucket(capacity, nowMs);
+        else refillBucket(bucket, nowMs, maxTps, capacity);
+        if (bucket.tokens < 1) return { kind: 'error', code: 'ThrottlingException' };
+        bucket.tokens -= 1;
       }
       const { failWith } = faults;
       if (failWith === undefined || random() >= (faults.failRate ?? 1)) return NONE;

@@ -110,7 +110,7 @@ export function parseFaults(input: unknown): EmulatorFaults {
   const o = asObject(input, 'faults');
   rejectUnknownFields(
     o,
-    ['latencyMs', 'failWith', 'failRate', 'failMessageChars', 'failEmptyBody', 'maxTps', 'outage'],
+    ['latencyMs', 'failWith', 'failRate', 'failMessageChars', 'failEmptyBody', 'maxTps', 'burst', 'outage'],
     'faults',
   );
   const failWith = optional(o.failWith, (v) => {
@@ -144,13 +144,17 @@ export function parseFaults(input: unknown): EmulatorFaults {
     }
     return v;
   });
+  const maxTps = optional(o.maxTps, (v) => integerIn(v, 0, MAX_TPS, 'maxTps'));
+  const burst = optional(o.burst, (v) => integerIn(v, 1, MAX_TPS, 'burst'));
+  if (burst !== undefined && maxTps === undefined) throw new InputError('burst needs maxTps');
   return {
     latencyMs: optional(o.latencyMs, (v) => integerIn(v, 0, MAX_LATENCY_MS, 'latencyMs')),
     failWith,
     failRate,
     failMessageChars,
     failEmptyBody,
-    maxTps: optional(o.maxTps, (v) => integerIn(v, 0, MAX_TPS, 'maxTps')),
+    maxTps,
+    burst,
     outage,
   };
 }

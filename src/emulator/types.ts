@@ -15,7 +15,7 @@ export interface EmulatorOptions {
   secretAccessKey?: string;
   /** When set, signed requests must carry exactly this x-amz-security-token; when unset any (or none) is accepted. */
   sessionToken?: string;
-  /** Used for token iat/exp, credential expiry, the SigV4 date check and the maxTps window. */
+  /** Used for token iat/exp, credential expiry, the SigV4 date check; its monotonic reading refills the maxTps bucket. */
   clock?: Clock;
   /** Source of randomness for failRate, in [0, 1); default Math.random. Tests inject a sequence. */
   random?: () => number;
@@ -56,8 +56,13 @@ export interface EmulatorFaults {
   failMessageChars?: number;
   /** With a modelled failWith code: the code only in `x-amzn-errortype`, no body (the cheapest failure). */
   failEmptyBody?: boolean;
-  /** Requests per second (by the emulator's clock) beyond which calls get 429 ThrottlingException. */
+  /**
+   * Calls per second admitted (a token bucket on the emulator clock's monotonic reading, refilled at this
+   * rate); a call that finds the bucket empty gets 429 ThrottlingException and takes nothing.
+   */
   maxTps?: number;
+  /** With maxTps: the bucket's depth in calls, full when the faults are set (default maxTps: a 1 s burst). */
+  burst?: number;
   /** true = 'unavailable': every call 503 ServiceUnavailableException; 'hang': never answer until the client gives up. */
   outage?: boolean | 'unavailable' | 'hang';
 }

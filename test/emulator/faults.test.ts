@@ -114,15 +114,51 @@ describe('failWith', () => {
 });
 
 describe('maxTps', () => {
-  test('calls beyond the limit in one second of the clock get 429; the next second admits again', async () => {
+  // A token bucket (EKS Auth's throttling), not a fixed wall-clock second: the bucket starts full at `burst`
+  // (default maxTps) and earns maxTps tokens per second, so what is admitted never depends on the phase of a
+  // second. The fixed-window emulator admitted a new maxTps at every second boundary instead.
+  test('a full bucket admits maxTps at once, then one call per 1/maxTps s; a throttled call takes nothing', async () => {
     emu.setFaults({ maxTps: 2 });
     const first = [(await call()).status, (await call()).status];
     const over = await errorOf(await call());
     expect(first).toEqual([200, 200]);
     expect(over).toMatchObject({ status: 429, code: 'ThrottlingException' });
-    clock.advance(1000);
+    clock.advance(499);
+    expect((await call()).status).toBe(429);
+    clock.advance(1);
     expect((await call()).status).toBe(200);
-    expect(emu.stats()).toMatchObject({ assumeRoleCalls: 4, succeeded: 3, throttled: 1 });
+    expect((await call()).status).toBe(429);
+    expect(emu.stats()).toMatchObject({ assumeRoleCalls: 6, succeeded: 3, throttled: 3 });
+  });
+
+  test('crossing a second boundary earns only what the elapsed time refilled', async () => {
+    emu.setFaults({ maxTps: 10 });
+    for (let i = 0; i < 10; i++) expect((await call()).status).toBe(200);
+    // A fixed window would admit 10 more at the next second; the bucket has earned 1 in 100 ms.
+    clock.advance(100);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call()).status);
+    expect(statuses).toEqual([200, 429, 429]);
+  });
+
+  test('the bucket never holds more than burst, however long it was idle', async () => {
+    emu.setFaults({ maxTps: 1, burst: 3 });
+    clock.advance(60_000);
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await call()).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    clock.advance(60_000);
+    statuses.length = 0;
+    for (let i = 0; i < 4; i++) statuses.push((await call()).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
+  test('setFaults refills the bucket', async () => {
+    emu.setFaults({ maxTps: 1 });
+    expect((await call()).status).toBe(200);
+    expect((await call()).status).toBe(429);
+    emu.setFaults({ maxTps: 1 });
+    expect((await call()).status).toBe(200);
   });
 });
 
@@ -179,6 +215,8 @@ describe('fault validation', () => {
     [{ failWith: 'ThrottlingException', failRate: 2 }, /failRate must be a number from 0 to 1/],
     [{ latencyMs: -1 }, /latencyMs must be an integer/],
     [{ maxTps: 1.5 }, /maxTps must be an integer/],
+    [{ burst: 5 }, /burst needs maxTps/],
+    [{ maxTps: 5, burst: 0 }, /burst must be an integer/],
     [{ outage: 'down' }, /outage must be/],
     [{ latency: 5 }, /unknown field 'latency'/],
     [{ failEmptyBody: true }, /failEmptyBody needs failWith/],
