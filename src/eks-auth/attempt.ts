@@ -19,6 +19,8 @@ export interface AttemptOptions {
   readonly maxResponseBytes: number;
   readonly fetch: FetchLike | undefined;
   readonly timers: Timers;
+  /** The turn an answer waits for before it is worked (transport.ts). */
+  readonly nextTurn: () => Promise<void>;
 }
 
 export type Attempt = (body: string, signal: AbortSignal) => Promise<AssumeRoleForPodIdentityResult>;
@@ -42,6 +44,7 @@ export function createAttempt(options: AttemptOptions): Attempt {
       fetch: options.fetch,
       timers: options.timers,
       tls: options.tls,
+      nextTurn: options.nextTurn,
     });
     const requestId = upstreamRequestId(res.headers);
     if (res.status < 200 || res.status > 299)

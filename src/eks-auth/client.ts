@@ -76,6 +76,11 @@ async function callWithRetries(parts: CallParts, call: Call): Promise<AssumeRole
       throw signal.aborted ? shuttingDown(err) : err;
     }
     if (release === false) throw failure ?? pacedPastDeadline();
+    // One call's sending (signing, fetch()) and one answer's working (reading, classifying, logging, answering
+    // its waiting pods) per event-loop turn, on one queue: calls set off together (a batch of token checks
+    // finishing) or answered together (one batch from the HTTP client) do not run back to back before any
+    // timer or cached pod's hit. The answer's turn is taken in transport.ts, once its headers are in.
+    await parts.nextTurn();
     const startedAt = monotonicNow();
     const done = observe.start(call.reason, n);
     try {
@@ -86,9 +91,6 @@ async function callWithRetries(parts: CallParts, call: Call): Promise<AssumeRole
       return result;
     } catch (err) {
       failure = err;
-      // Calls failing together (one batch of answers) go on one per turn, so cached pods' hits and timers are
-      // served between them.
-      await parts.nextTurn();
       done.failure(err, monotonicNow() - startedAt);
       paceOnFailure(pacer, err);
     } finally {
@@ -133,6 +135,11 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
   });
   const pacer = createAdaptivePacer(monotonicNow);
   const proxy = resolveProxy(url, options.proxyEnv ?? process.env);
+  // Sending and answer work run one per event-loop turn (turn-queue.ts); with injected timers (a simulator's
+  // virtual time) a turn is a zero-delay timer on them, so the simulation stays in its own time.
+  const nextTurn = createTurnQueue(
+    options.timers === undefined ? undefined : (run) => options.timers?.setTimeout(run, 0),
+  );
   const parts: CallParts = {
     attempt: createAttempt({
       url,
@@ -144,6 +151,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       maxResponseBytes: options.maxResponseBytes ?? d.maxResponseBytes,
       fetch: options.fetch,
       timers,
+      nextTurn,
     }),
     gate: createFairGate({
       maxConcurrency: options.maxConcurrency ?? d.maxConcurrency,
@@ -155,11 +163,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
     pacer,
     retryQuota: options.retryQuota ?? createRetryQuota(undefined, monotonicNow),
     observe: createUpstreamObserver({ metrics: options.metrics, logger: options.logger }),
-    // A failure's work runs one per event-loop turn (turn-queue.ts); with injected timers (a simulator's
-    // virtual time) a turn is a zero-delay timer on them, so the simulation stays in its own time.
-    nextTurn: createTurnQueue(
-      options.timers === undefined ? undefined : (run) => options.timers?.setTimeout(run, 0),
-    ),
+    nextTurn,
     sleep: options.sleep ?? ((ms: number, signal?: AbortSignal) => timerSleep(timers, ms, signal)),
     monotonicNow,
     maxAttempts: Math.max(1, options.maxAttempts ?? d.maxAttempts),

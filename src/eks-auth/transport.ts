@@ -27,6 +27,12 @@ export interface AttemptRequest {
   /** The fetch to use and the timers for the attempt's deadline; defaults: the runtime's (a simulator injects virtual ones). */
   readonly fetch?: FetchLike | undefined;
   readonly timers?: Timers | undefined;
+  /**
+   * Waited for once the answer's headers are in (or the fetch failed), before anything else is done with it:
+   * answers that arrive together (Bun delivers them in one batch) are worked one per event-loop turn
+   * (turn-queue.ts). A body over its bound is cancelled first, so the HTTP client stops reading it at once.
+   */
+  readonly nextTurn?: (() => Promise<void>) | undefined;
 }
 
 export type FetchLike = (url: URL, init: RequestInit & { proxy?: unknown }) => Promise<Response>;
@@ -71,6 +77,11 @@ export function shuttingDown(cause: unknown): AgentError {
 export async function sendAttempt(request: AttemptRequest): Promise<AttemptResponse> {
   const parent = request.signal;
   const deadline = startCallDeadline(request.requestTimeoutMs, parent, request.timers);
+  let turnTaken = false;
+  const takeTurn = () => {
+    turnTaken = true;
+    return request.nextTurn?.();
+  };
   try {
     const response = await (request.fetch ?? fetch)(request.url, {
       method: 'POST',
@@ -85,11 +96,14 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
     const maxBytes = bodyBoundBytes(status, request.maxResponseBytes);
     if (declaresMoreThan(headers, maxBytes)) {
       await response.body?.cancel().catch(() => {});
+      await takeTurn();
       return { status, headers, bodyText: '', truncated: true };
     }
+    await takeTurn();
     const { bytes, truncated } = await readBounded(response.body, maxBytes);
     return { status, headers, bodyText: truncated ? '' : bytes.toString('utf8'), truncated };
   } catch (err) {
+    if (!turnTaken) await takeTurn();
     if (parent?.aborted) throw shuttingDown(err);
     throw classifyTransportFailure(err, deadline.timedOut, request.requestTimeoutMs);
   } finally {

@@ -1,6 +1,7 @@
 // One continuation per turn: promises asked for together resolve one per scheduled turn, in order; and the
-// EKS Auth client's failures that arrive together are worked one per turn (cached pods' hits and timers are
-// served between them), counted by the turns a test drives by hand.
+// EKS Auth client's calls set off together are sent one per turn, and its answers that arrive together are
+// worked one per turn (cached pods' hits and timers are served between them), counted by the turns a test
+// drives by hand.
 import { expect, test } from 'bun:test';
 import type { Timers } from '../../src/clock.ts';
 import type { FetchLike } from '../../src/eks-auth/transport.ts';
@@ -45,7 +46,7 @@ test('the real schedule lets a timer run between two turns', async () => {
   expect(seen.indexOf('timer')).toBeLessThan(seen.indexOf('second'));
 });
 
-test('EKS Auth calls failing together are worked one per turn: one failure line per turn', async () => {
+test('EKS Auth calls set off together are sent one per turn, and failing together worked one per turn', async () => {
   const zeroDelay: Array<() => void> = [];
   const timers: Timers = {
     setTimeout: (run, ms) => {
@@ -72,14 +73,20 @@ test('EKS Auth calls failing together are worked one per turn: one failure line 
   const calls = Array.from({ length: CALLS }, (_, i) =>
     client.assumeRoleForPodIdentity(`eyJhbGciOiJSUzI1NiJ9.e30.c2ln${i}`).catch((e: Error) => e),
   );
-  while (answers.length < CALLS) await settle();
+  await settle();
+  expect(answers).toHaveLength(0);
+  for (let n = 1; n <= CALLS; n++) {
+    zeroDelay.shift()?.();
+    await settle();
+    expect(answers).toHaveLength(n); // one signing and fetch() per turn
+  }
   for (const answer of answers.splice(0)) answer(); // one batch, as the HTTP client delivers them
   await settle();
   expect(lines).toHaveLength(0);
   for (let n = 1; n <= CALLS; n++) {
     zeroDelay.shift()?.();
     await settle();
-    expect(lines).toHaveLength(n);
+    expect(lines).toHaveLength(n); // one failure (classified, logged, answered) per turn
   }
   for (const err of await Promise.all(calls)) expect(err).toMatchObject({ code: 'InternalServerException' });
   client.close();
