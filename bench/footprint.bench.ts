@@ -2,7 +2,7 @@
 // compiled bare Bun.serve (bench/servers/bare-bun.ts built with `bun build --compile`), in the same run: idle RSS
 // in claims and signature mode, RSS with 250 pods cached and with 10,000 entries (after the fill and after the
 // runtime's own idle collection, never a forced one), bytes per entry, and exec-to-ready time.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type AgentProcess, cacheEntries, startAgentProcess } from './lib/agent.ts';
@@ -36,6 +36,17 @@ async function hitsPerSec(url: string, headers: Record<string, string>, quick: b
   if (result.failures > 0) throw new Error(`hot load: ${result.failures} failed requests`);
   return result.requestsPerSec;
 }
+
+/**
+ * The runtime environment the image gives the executable (the Dockerfile's `ENV BUN_JSC_...` lines): the agent
+ * is measured as it runs in a pod. The floor runs without it (it is the runtime's floor as it ships).
+ */
+export function imageRuntimeEnv(dockerfile: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const match of dockerfile.matchAll(/^ENV (BUN_JSC_\w+)=(\S+)$/gm)) env[match[1]!] = match[2]!;
+  return env;
+}
+const IMAGE_ENV = imageRuntimeEnv(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
 
 interface Executables {
   readonly agent: string;
@@ -104,6 +115,7 @@ async function startCompiledAgent(exe: string, emulator: EmulatorProcess, args: 
     command: [exe, 'server'],
     args: ['--max-cache-size', '20000', '--max-upstream-concurrency', '64', ...args],
     noWait: true,
+    env: IMAGE_ENV,
   });
   try {
     await waitForOk(agent.readyUrl, READY_TIMEOUT_MS, agent.child);
@@ -329,6 +341,7 @@ function summarise(
         .join(', ')}.`,
       `Cache hits/s: after the idle-GC reading, the same agent (10,000 entries) serves one cached pod token to wrk (${HOT_CONNECTIONS} connections, a warm-up run first); the floor answers its fixed body.`,
       'Signature mode: --token-issuer pointing at the emulator (JWKS discovery, the worker pool).',
+      `The agent runs with the image's runtime environment from the Dockerfile: ${JSON.stringify(IMAGE_ENV)}.`,
       'Exec to ready: spawn to the first 200 from /readyz (the agent; it requests its data listener) or /ok (the floor), polled every 2 ms.',
     ],
   };

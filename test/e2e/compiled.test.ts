@@ -95,6 +95,15 @@ describe('image packaging stays in sync with the manifests', () => {
     expect(dockerfile).toMatch(/apt-get install .*iproute2/);
   });
 
+  test('the runtime environment the image sets is the one the footprint bench runs the executable with', async () => {
+    const { imageRuntimeEnv } = await import('../../bench/footprint.bench.ts');
+    expect(imageRuntimeEnv(dockerfile)).toEqual({ BUN_JSC_useFTLJIT: '0' });
+    const withEnv = Bun.spawnSync([exe, 'version'], {
+      env: { ...process.env, ...imageRuntimeEnv(dockerfile) },
+    });
+    expect(withEnv.exitCode).toBe(0);
+  });
+
   test("the DaemonSet's startup probe command, run by the executable, asks the agent on its probe socket", async () => {
     const ds = loadManifests(K8S_DIR).find((m) => m.doc.kind === 'DaemonSet')!.doc as unknown as IDaemonSet;
     const [program, ...args] = ds.spec!.template.spec!.containers[0]!.startupProbe!.exec!.command!;
