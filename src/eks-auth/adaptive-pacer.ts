@@ -35,9 +35,15 @@ export interface AdaptivePacer {
   readonly rate: number;
 }
 
+/**
+ * The pacer's own bucket depth, in calls. Above 1 so a send that went out late (a timer fired late, the event
+ * loop was busy) is made up by the next one instead of lost: with a depth of 1, every millisecond of lateness
+ * is time the rate was not used, and EKS Auth's bucket, which went on earning, is left with tokens unspent.
+ */
+export const PACED_BURST = 2;
+
 export function createAdaptivePacer(now: () => number = () => performance.now()): AdaptivePacer {
   let rate = Number.POSITIVE_INFINITY;
-  // One token of burst: paced calls go out evenly.
   const bucket = createTokenBucket(1, now());
   let lastThrottleMs = Number.NEGATIVE_INFINITY;
   let lastDecreaseMs = Number.NEGATIVE_INFINITY;
@@ -59,7 +65,7 @@ export function createAdaptivePacer(now: () => number = () => performance.now())
     tryTake() {
       const nowMs = now();
       if (!paced(nowMs)) return 0;
-      refillBucket(bucket, nowMs, rate, 1);
+      refillBucket(bucket, nowMs, rate, PACED_BURST);
       // A hair below 1 after a wait is rounding, not a missing token.
       if (bucket.tokens >= 1 - 1e-6) {
         bucket.tokens = Math.max(0, bucket.tokens - 1);
