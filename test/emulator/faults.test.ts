@@ -131,7 +131,7 @@ describe('maxTps', () => {
     expect(emu.stats()).toMatchObject({ assumeRoleCalls: 6, succeeded: 3, throttled: 3 });
   });
 
-  test('crossing a second boundary earns only what the elapsed time refilled', async () => {
+  test('100 ms after the burst one call is admitted, not a new second of calls', async () => {
     emu.setFaults({ maxTps: 10 });
     for (let i = 0; i < 10; i++) expect((await call()).status).toBe(200);
     // A fixed window would admit 10 more at the next second; the bucket has earned 1 in 100 ms.
