@@ -1,4 +1,5 @@
 // The EKS Auth emulator as a separate process, with its admin API: tokens, faults, stats.
+import type { TraceEntry } from '../../src/emulator/call-trace.ts';
 import { type Child, spawnChild } from './processes.ts';
 
 export interface EmulatorProcess {
@@ -19,6 +20,9 @@ export interface EmulatorProcess {
   ): Promise<void>;
   resetAssociations(): Promise<void>;
   stats(): Promise<{ assumeRoleCalls: number; succeeded: number; failed: number; throttled: number }>;
+  /** Starts the emulator's call trace afresh (src/emulator/call-trace.ts); traceCalls() reads it. */
+  startTrace(): Promise<void>;
+  traceCalls(): Promise<{ dropped: number; entries: TraceEntry[] }>;
   stop(): Promise<void>;
 }
 
@@ -96,6 +100,15 @@ export async function startEmulatorProcess(options: { kubeApiDir?: string } = {}
         await fetch(`${admin}/faults`, { method: 'PUT', headers: json, body: JSON.stringify(faults) }),
         'faults',
       );
+    },
+    async startTrace() {
+      await checked(await fetch(`${admin}/trace`, { method: 'POST', headers: json, body: '{}' }), 'trace');
+    },
+    async traceCalls() {
+      return (await checked(await fetch(`${admin}/trace`), 'trace')) as {
+        dropped: number;
+        entries: TraceEntry[];
+      };
     },
     async resetFaults() {
       await checked(await fetch(`${admin}/faults`, { method: 'DELETE' }), 'faults reset');

@@ -100,7 +100,16 @@ export function verdictOf(scenario: Scenario, served: number, possible: number):
   return served >= Math.ceil(scenario.passShare * possible) ? 'pass' : 'miss';
 }
 
-export async function runCell(env: MatrixEnv, row: Row, scenario: Scenario): Promise<CellResult> {
+/**
+ * With `traceFile` (the matrix's --trace), every EKS Auth call of the cell as the emulator saw it is written
+ * there, and a model row's pods' attempts beside it (`<traceFile>.client.json`), on one epoch-ms scale.
+ */
+export async function runCell(
+  env: MatrixEnv,
+  row: Row,
+  scenario: Scenario,
+  traceFile?: string,
+): Promise<CellResult> {
   const { emulator } = env;
   await emulator.resetFaults();
   await emulator.resetAssociations();
@@ -112,6 +121,10 @@ export async function runCell(env: MatrixEnv, row: Row, scenario: Scenario): Pro
     return path;
   });
   const before = await emulator.stats();
+  if (traceFile) {
+    await emulator.startTrace();
+    process.env['PIA_CLIENT_TRACE'] = `${traceFile}.client.json`;
+  }
   const flooder =
     setup.flood && startFlooder(env.agent.credentialsUrl, setup.flood.template, setup.flood.perSecond);
   // The flood runs a moment before the pods start, as it would on a node where it was already going.
@@ -127,6 +140,10 @@ export async function runCell(env: MatrixEnv, row: Row, scenario: Scenario): Pro
     await emulator.resetFaults();
   }
   const after = await emulator.stats();
+  if (traceFile) {
+    delete process.env['PIA_CLIENT_TRACE'];
+    writeFileSync(traceFile, JSON.stringify(await emulator.traceCalls()));
+  }
   const pods = outcomes.length;
   const served = outcomes.filter((o) => o.ok).length;
   const possible = scenario.possible(row, pods);

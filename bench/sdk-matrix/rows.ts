@@ -43,6 +43,8 @@ function podEnv(): Record<string, string> {
     AWS_REGION: 'us-west-2',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+    // The matrix's --trace: where a model driver writes its pods' attempts.
+    ...(process.env['PIA_CLIENT_TRACE'] && { PIA_CLIENT_TRACE: process.env['PIA_CLIENT_TRACE'] }),
   };
 }
 

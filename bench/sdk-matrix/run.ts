@@ -1,5 +1,6 @@
 // The SDK compatibility matrix: `npm run bench:sdk [-- --rows a,b] [--scenarios x,y] [--out FILE]
-// [--agent-arg=--flag=value ...]` (agent flags beside the defaults, e.g. to measure what a default buys).
+// [--agent-arg=--flag=value ...] [--trace DIR]` (agent flags beside the defaults, e.g. to measure what a
+// default buys; --trace: every EKS Auth call and model pod attempt of each cell, see trace-storm.ts).
 // Every cell runs against a fresh agent (default flags) and a fresh EKS Auth emulator, one cell at a time
 // (2 cores: never in parallel). Prints the markdown matrix and writes it to bench/SDK-MATRIX.md (or --out).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,9 @@ const agentArgs = process.argv.filter((a) => a.startsWith('--agent-arg=')).map((
 const rows = pick(ROWS, option('rows'), 'rows');
 const scenarios = pick(SCENARIOS, option('scenarios'), 'scenarios');
 const outFile = option('out')?.[0] ?? join(import.meta.dir, '..', 'SDK-MATRIX.md');
+/** --trace DIR: each cell's EKS Auth calls and its model pods' attempts, for trace-storm.ts to account for. */
+const traceDir = option('trace')?.[0];
+if (traceDir) mkdirSync(traceDir, { recursive: true });
 const startedAt = new Date();
 /** The machine's 1-minute load average: cells are timing-sensitive and the machine may be shared. */
 const load = () => loadavg()[0]!.toFixed(1);
@@ -42,7 +46,12 @@ for (const scenario of scenarios) {
   for (const row of rows) {
     const env = await startMatrixEnv(agentArgs);
     try {
-      const cell = await runCell(env, row, scenario);
+      const cell = await runCell(
+        env,
+        row,
+        scenario,
+        traceDir && join(traceDir, `${scenario.id}.${row.id}.json`),
+      );
       cells.push(cell);
       process.stderr.write(
         `[${((performance.now() - t0) / 1000).toFixed(0)}s] ${scenario.id} / ${row.id}: ${cell.verdict} ` +

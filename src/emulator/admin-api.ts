@@ -1,6 +1,7 @@
 // The emulator's admin API under /_emulator: tokens, stats, faults and associations, for tests and benches.
 // Unauthenticated on purpose: it listens on loopback and exists to be driven by test code.
 import { readBoundedBody } from '../shared/bounded-read.ts';
+import type { CallTrace } from './call-trace.ts';
 import type { FaultState } from './faults.ts';
 import { InputError, parseAssociations, parseFaults, parseTokenRequest } from './input-validation.ts';
 import { parseJsonBytes } from './json-bytes.ts';
@@ -16,6 +17,7 @@ export interface AdminApiOptions {
   issuer: TokenIssuer;
   stats: StatsRecorder;
   faults: FaultState;
+  trace: CallTrace;
   /** Keeps the last explicit list so GET can show it (null = default mapping). */
   setAssociations: (list: Association[] | null) => void;
   getAssociations: () => Association[] | null;
@@ -45,6 +47,18 @@ export function createAdminApi(
       DELETE: () => {
         stats.reset();
         return stats.snapshot();
+      },
+    },
+    // The call trace (call-trace.ts): POST starts it afresh, DELETE stops it, GET reads it.
+    trace: {
+      GET: () => options.trace.snapshot(),
+      POST: () => {
+        options.trace.start();
+        return { on: true };
+      },
+      DELETE: () => {
+        options.trace.stop();
+        return { on: false };
       },
     },
     faults: {

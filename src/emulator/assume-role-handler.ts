@@ -13,6 +13,7 @@ import {
   isAwsErrorCode,
   jsonResponse,
 } from './aws-error.ts';
+import { type CallTrace, epochMs, type TraceNote, traceCall, tracePodName } from './call-trace.ts';
 import type { FaultState } from './faults.ts';
 import { parseJsonBytes } from './json-bytes.ts';
 import type { SignedRequest, VerifiedSignature } from './sigv4-verifier.ts';
@@ -36,6 +37,8 @@ export interface AssumeRoleHandlerOptions {
   stopSignal: AbortSignal;
   /** Lifts the server's idle timeout for a request that is meant to stay open. */
   keepOpen: (request: Request) => void;
+  /** Records each call while on (benches' accounting; off by default). */
+  trace?: CallTrace;
 }
 
 export type AssumeRoleHandler = (request: Request, url: URL, rawClusterName: string) => Promise<Response>;
@@ -94,6 +97,7 @@ async function answer(
   url: URL,
   rawClusterName: string,
   requestId: string,
+  note?: TraceNote,
 ): Promise<Response> {
   const { clock, verifySigV4, verifyToken, associations, stats } = ctx.options;
   const clusterName = decodeClusterName(rawClusterName);
@@ -114,6 +118,7 @@ async function answer(
     body,
     nowMs: clock.now(),
   });
+  if (note) Object.assign(note, { admittedMs: epochMs(), pod: tracePodName(body) });
   const faulted = faultResponse(ctx, requestId);
   if (faulted) return faulted;
   const parsed = parseJsonBytes(body);
@@ -141,7 +146,7 @@ async function answer(
 }
 
 export function createAssumeRoleHandler(options: AssumeRoleHandlerOptions): AssumeRoleHandler {
-  const { faults, stats, stopSignal, keepOpen } = options;
+  const { faults, stats, stopSignal, keepOpen, trace } = options;
   let hanging = 0;
   // The last hostile error body, serialised once: rebuilding a 1 MB body per call spent the emulator's CPU,
   // which shares the machine's cores with the agent a bench measures.
@@ -175,6 +180,7 @@ export function createAssumeRoleHandler(options: AssumeRoleHandlerOptions): Assu
 
   return async function handleAssumeRole(request, url, rawClusterName) {
     const requestId = randomUUID();
+    const arrivedMs = trace?.on ? epochMs() : 0;
     stats.call();
     const outage = faults.outage();
     if (outage.kind === 'hang') return hang(request, requestId);
@@ -186,12 +192,14 @@ export function createAssumeRoleHandler(options: AssumeRoleHandlerOptions): Assu
       keepOpen(request);
       await waitOrAbort(latencyMs, [request.signal, stopSignal]);
     }
-    try {
-      return await answer(ctx, request, url, rawClusterName, requestId);
-    } catch (err) {
-      if (err instanceof AwsError) return fail(err, requestId);
-      // A bug in the emulator: answer like the service's own 500, without details that could hold secrets.
-      return fail(new AwsError('InternalServerException', 'Internal server error'), requestId);
-    }
+    return traceCall(trace, requestId, arrivedMs, async (note) => {
+      try {
+        return await answer(ctx, request, url, rawClusterName, requestId, note);
+      } catch (err) {
+        if (err instanceof AwsError) return fail(err, requestId);
+        // A bug in the emulator: answer like the service's own 500, without details that could hold secrets.
+        return fail(new AwsError('InternalServerException', 'Internal server error'), requestId);
+      }
+    });
   };
 }

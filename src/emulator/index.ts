@@ -8,6 +8,7 @@ import { ADMIN_PREFIX, createAdminApi, MAX_ADMIN_BODY_BYTES } from './admin-api.
 import { createAssociationStore } from './associations.ts';
 import { createAssumeRoleHandler } from './assume-role-handler.ts';
 import { AwsError, awsErrorResponse } from './aws-error.ts';
+import { createCallTrace } from './call-trace.ts';
 import { createFaultState } from './faults.ts';
 import {
   InputError,
@@ -76,6 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clock = options.clock ?? systemClock;
   const { port, host, credentialTtlSeconds, verifySigV4 } = checkOptions(options);
   const stats = createStats();
+  const trace = createCallTrace();
   const faults = createFaultState({ clock, random: options.random ?? Math.random });
   const associations = createAssociationStore();
   let explicitAssociations: Association[] | null = null;
@@ -117,6 +119,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       associations,
       faults,
       stats,
+      trace,
       stopSignal: stopController.signal,
       keepOpen: (request) => server.timeout(request, 0),
     });
@@ -124,6 +127,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       issuer,
       stats,
       faults,
+      trace,
       setAssociations,
       getAssociations: () => explicitAssociations,
     });

@@ -232,3 +232,43 @@ describe('fault validation', () => {
     });
   }
 });
+
+describe('call trace (admin API /_emulator/trace)', () => {
+  const admin = (method: string) =>
+    fetch(`${emu.url}/_emulator/trace`, { method, body: method === 'POST' ? '{}' : null });
+  test('off until started: then each call with its pod, throttling decision and times; cleared on start', async () => {
+    const traced = await emu.issueToken({ namespace: 'default', serviceAccount: 'app', podName: 'traced-7' });
+    await callAssumeRole(emu.url, traced, at());
+    expect(await (await admin('GET')).json()).toEqual({ on: false, dropped: 0, entries: [] });
+    await admin('POST');
+    emu.setFaults({ maxTps: 1 });
+    expect((await callAssumeRole(emu.url, traced, at())).status).toBe(200);
+    expect((await callAssumeRole(emu.url, traced, at())).status).toBe(429);
+    const { on, entries } = (await (await admin('GET')).json()) as {
+      on: boolean;
+      entries: {
+        pod: string;
+        status: number;
+        code?: string;
+        arrivedMs: number;
+        admittedMs: number;
+        answeredMs: number;
+      }[];
+    };
+    expect(on).toBe(true);
+    expect(entries.map((e) => [e.pod, e.status, e.code])).toEqual([
+      ['traced-7', 200, undefined],
+      ['traced-7', 429, 'ThrottlingException'],
+    ]);
+    for (const e of entries) {
+      expect(e.arrivedMs).toBeLessThanOrEqual(e.admittedMs);
+      expect(e.admittedMs).toBeLessThanOrEqual(e.answeredMs);
+    }
+    await admin('DELETE');
+    await callAssumeRole(emu.url, traced, at());
+    expect(((await (await admin('GET')).json()) as { entries: unknown[] }).entries).toHaveLength(2);
+    await admin('POST');
+    expect(((await (await admin('GET')).json()) as { entries: unknown[] }).entries).toHaveLength(0);
+    await admin('DELETE');
+  });
+});

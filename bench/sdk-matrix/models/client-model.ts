@@ -61,19 +61,33 @@ export function describe(result: AttemptResult): string {
   return `network error: ${result.message}`;
 }
 
+/** When one attempt started, connected (its read timeout armed) and ended, in epoch ms (the matrix's --trace). */
+export interface AttemptTrace {
+  startMs: number;
+  connectMs?: number;
+  endMs: number;
+  result: string;
+}
+
+const epochMs = () => performance.timeOrigin + performance.now();
+
 /** One GET with the model's timeouts, from the pod's own source address when given; never throws. */
 export function attempt(
   model: ClientModel,
   url: URL,
   token: string,
   localAddress?: string,
+  trace?: (t: AttemptTrace) => void,
 ): Promise<AttemptResult> {
+  const startMs = trace ? epochMs() : 0;
+  let connectMs: number | undefined;
   return new Promise((resolve) => {
     let settled = false;
     const timers: ReturnType<typeof setTimeout>[] = [];
     const finish = (result: AttemptResult) => {
       if (settled) return;
       settled = true;
+      trace?.({ startMs, connectMs, endMs: epochMs(), result: describe(result) });
       for (const t of timers) clearTimeout(t);
       req.destroy();
       resolve(result);
@@ -89,13 +103,17 @@ export function attempt(
     arm(model.totalTimeoutMs, 'total');
     req.on('socket', (socket) => {
       // A kept-alive socket from the pool is connected already: only the read timeout applies.
-      if (!socket.connecting) return arm(model.readTimeoutMs, 'read');
+      if (!socket.connecting) {
+        if (trace) connectMs = epochMs();
+        return arm(model.readTimeoutMs, 'read');
+      }
       const connectTimer = setTimeout(
         () => finish({ kind: 'timeout', phase: 'connect' }),
         model.connectTimeoutMs,
       );
       timers.push(connectTimer);
       socket.once('connect', () => {
+        if (trace) connectMs = epochMs();
         clearTimeout(connectTimer);
         arm(model.readTimeoutMs, 'read');
       });
@@ -123,13 +141,19 @@ export async function loadCredentials(
     random = Math.random,
     sleep = Bun.sleep,
     localAddress,
-  }: { random?: () => number; sleep?: (ms: number) => Promise<void>; localAddress?: string } = {},
+    trace,
+  }: {
+    random?: () => number;
+    sleep?: (ms: number) => Promise<void>;
+    localAddress?: string;
+    trace?: (t: AttemptTrace) => void;
+  } = {},
 ): Promise<void> {
   const target = new URL(url);
   let last: AttemptResult | undefined;
   for (let i = 0; i < model.attempts; i++) {
     if (i > 0) await sleep(delayMs(model, i, random));
-    last = await attempt(model, target, readFileSync(tokenFile, 'utf8').trim(), localAddress);
+    last = await attempt(model, target, readFileSync(tokenFile, 'utf8').trim(), localAddress, trace);
     if (last.kind === 'status' && last.status === 200) {
       const creds = JSON.parse(last.body) as Record<string, unknown>;
       if (typeof creds['AccessKeyId'] !== 'string' || typeof creds['Expiration'] !== 'string') {
