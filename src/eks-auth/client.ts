@@ -139,6 +139,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
   // virtual time) a turn is a zero-delay timer on them, so the simulation stays in its own time.
   const nextTurn = createTurnQueue(
     options.timers === undefined ? undefined : (run) => options.timers?.setTimeout(run, 0),
+    monotonicNow,
   );
   const parts: CallParts = {
     attempt: createAttempt({

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { AgentError } from '../errors.ts';
 import type { TokenMetrics } from '../observability/metrics.ts';
+import { createStarvationProbe, type StarvationProbe } from '../shared/loop-starvation.ts';
 import { type SignatureResult, type SignatureTask, verifySignature } from './verify-signature.ts';
 import type { VerifyReply, VerifyRequest } from './verify-worker.ts';
 
@@ -23,6 +24,8 @@ export interface SignaturePoolOptions {
   metrics?: Pick<TokenMetrics, 'verifyQueueDepth'> | undefined;
   /** Tests only: a different worker script speaking the same protocol (see verify-worker.ts). */
   workerUrl?: URL | undefined;
+  /** Tests only: tells when the event loop is starved (default: a real probe, loop-starvation.ts). */
+  probe?: StarvationProbe;
 }
 
 export interface SignaturePool {
@@ -177,6 +180,7 @@ function dispatch(pool: PoolState, slot: Slot, task: SignatureTask, settleWith: 
 
 export function createSignaturePool(options: SignaturePoolOptions): SignaturePool {
   const { workers, maxQueue, metrics, workerUrl } = options;
+  const probe = options.probe ?? createStarvationProbe();
   if (!Number.isInteger(workers) || workers < 0) throw new TypeError('workers must be an integer >= 0');
   if (!Number.isInteger(maxQueue) || maxQueue < 0) throw new TypeError('maxQueue must be an integer >= 0');
   if (workers === 0) return { mode: 'inline', run: verifySignature, warm() {}, close: async () => {} };
@@ -207,6 +211,11 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
     run(task) {
       if (pool.closed)
         return Promise.reject(new AgentError('ShuttingDown', 'token verification is shutting down'));
+      // Workers' answers are starved while a backlog of ready sockets lasts (Bun delivers no worker message
+      // until it has read them all: ~50 ms for 300 pods' requests at once), so no token checked by then could
+      // start its EKS Auth call, and EKS Auth's full token bucket earns nothing meanwhile. One check per
+      // starved interval runs here instead: a storm's first calls go out while its requests are still read.
+      if (pool.pending > 0 && probe.starved()) return verifySignature(task);
       if (pool.pending >= capacity) {
         return Promise.reject(new AgentError('Overloaded', 'token verification queue is full'));
       }

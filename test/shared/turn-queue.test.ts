@@ -6,6 +6,7 @@ import { expect, test } from 'bun:test';
 import type { Timers } from '../../src/clock.ts';
 import type { FetchLike } from '../../src/eks-auth/transport.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { STARVED_LOOP_MS } from '../../src/shared/loop-starvation.ts';
 import { createTurnQueue } from '../../src/shared/turn-queue.ts';
 import { clientOverFetch } from '../eks-auth/fetch-client.ts';
 
@@ -27,6 +28,46 @@ test('nextTurn promises resolve one per turn, in the order asked for', async () 
     await settle();
     expect(order).toEqual([0, 1, 2].slice(0, n));
   }
+  expect(turns).toHaveLength(0);
+});
+
+test('a starved turn: the oldest waiter goes at the next ask once it waited STARVED_LOOP_MS, one per ask', async () => {
+  // While a backlog of ready sockets lasts, no turn comes (loop-starvation.ts); a storm's first EKS Auth
+  // calls must still go out while its requests are read. Hand-driven turns and clock.
+  const turns: Array<() => void> = [];
+  let nowMs = 0;
+  const nextTurn = createTurnQueue(
+    (run) => turns.push(run),
+    () => nowMs,
+  );
+  const order: number[] = [];
+  const ask = (i: number) => void nextTurn().then(() => order.push(i));
+  ask(0);
+  nowMs = STARVED_LOOP_MS - 1;
+  ask(1);
+  await settle();
+  expect(order).toEqual([]); // not starved yet: the turn may still come
+  nowMs = STARVED_LOOP_MS;
+  ask(2);
+  await settle();
+  expect(order).toEqual([0]);
+  ask(3); // the new head has waited 0 ms
+  await settle();
+  expect(order).toEqual([0]);
+  expect(turns).toHaveLength(1); // still one turn scheduled
+  turns.shift()!();
+  await settle();
+  expect(order).toEqual([0, 1]); // the turn that came serves the next, one per turn as before
+  nowMs += STARVED_LOOP_MS;
+  ask(4);
+  await settle();
+  expect(order).toEqual([0, 1, 2]);
+  turns.shift()!();
+  await settle();
+  expect(order).toEqual([0, 1, 2, 3]);
+  turns.shift()!();
+  await settle();
+  expect(order).toEqual([0, 1, 2, 3, 4]);
   expect(turns).toHaveLength(0);
 });
 

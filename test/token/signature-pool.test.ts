@@ -228,3 +228,33 @@ describe('verifyWorkerUrl', () => {
     expect(() => verifyWorkerUrl('file:///$bunfs/root/agent')).toThrow(/build-executable\.sh/);
   });
 });
+
+describe('starved event loop', () => {
+  // While a backlog of ready sockets lasts, Bun delivers no worker answer (loop-starvation.ts): a storm's
+  // checks would all wait for the backlog to end. The probe is the test's: it says when the loop is starved.
+  test('with checks pending and the loop starved, a check runs inline at once (a real check); else it queues', async () => {
+    let starved = false;
+    const asked: string[] = [];
+    const p = pool({
+      workerUrl: SCRIPTED,
+      probe: {
+        starved: () => {
+          asked.push(starved ? 'starved' : 'turning');
+          return starved;
+        },
+      },
+    });
+    const held = p.run(act('hold'));
+    expect(asked).toEqual([]); // an idle pool sends its first check to a worker without asking
+    await untilHeld(1);
+    const queued = p.run(genuine);
+    expect(queued).toBeInstanceOf(Promise);
+    starved = true;
+    expect(p.run(genuine)).toBe('valid');
+    // Inline is the real check: the scripted worker would have said 'valid' to this one too.
+    expect(p.run(act('tampered'))).toBe('invalid-signature');
+    release();
+    expect(await held).toBe('valid');
+    expect(await queued).toBe('valid');
+  });
+});
