@@ -13,13 +13,26 @@
 // process) on core 1: EKS Auth is remote and starting pods' SDKs are light, so their CPU is not the agent's
 // doing; `--no-pin` shares every core. Other processes on the machine still share core 0, so the bench
 // also reports how long the agent's main thread waited for it.
+//
+// Runtime references, same storms, same prober, same pinning, in the same run (bench/servers/bare-upstream.ts):
+// a bare Bun.serve that answers the hot token from a fixed body (the agent's own answer) and each storm request
+// after one loopback fetch to the emulator (the same fault, so the same 500 body) with a fixed 503; "bare read"
+// reads that body whole, as a minimal server would, "bare cancel" cancels it unread past the agent's 8 KiB
+// error-body bound. What the runtime itself costs under the identical storm: where even a bare server is over
+// 2x its idle, the target is beyond the runtime on this machine. The agent's table gives its readings over
+// each reference's (x bare) and its "x idle" over the reference's "x idle". Each storm runs on the three
+// servers back to back, in an order rotating per repetition. Where the stalls come from:
+// bench/hostile-upstream-trace.ts.
 // Usage: npx bun bench/hostile-upstream.bench.ts [REPS] [--no-pin]
-import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { getCredentials, startAgentProcess } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
 import { requestEachToken } from './lib/load.ts';
+import { freePorts } from './lib/ports.ts';
 import { probeDuring } from './lib/prober.ts';
+import { type Child, spawnChild, waitForOk } from './lib/processes.ts';
 import { median, ratio, round } from './lib/stats.ts';
 
 const REPS = Math.max(3, Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 3));
@@ -47,7 +60,17 @@ const STORMS: readonly Storm[] = [
 ];
 const IDLE = 'idle';
 
-async function scrape(metricsUrl: string): Promise<{ p99Ms: number; maxMs: number }> {
+/** One server under the storm: the agent, or the bare runtime reference (bench/servers/bare-upstream.ts). */
+interface Target {
+  readonly credentialsUrl: string;
+  readonly pid: number;
+  /** Starts a window of the target's 1 ms event-loop delay sampler. */
+  startWindow(): Promise<void>;
+  /** Event-loop delay since the window started. */
+  loopDelay(): Promise<{ p99Ms: number; maxMs: number }>;
+}
+
+async function scrapeAgent(metricsUrl: string): Promise<{ p99Ms: number; maxMs: number }> {
   const text = await (await fetch(metricsUrl)).text();
   const read = (pattern: RegExp) => 1000 * Number(pattern.exec(text)?.[1] ?? Number.NaN);
   return {
@@ -90,27 +113,78 @@ interface Sample {
   calls: number;
 }
 
+/** The bare reference: answers `hot` with the agent's own body for it, every other token after one fetch. */
+async function startBare(
+  emulatorUrl: string,
+  hotToken: string,
+  hotBody: string,
+  mode: 'read' | 'cancel',
+): Promise<Target & Child> {
+  const [port] = (await freePorts(1)) as [number];
+  const dir = mkdtempSync(join(tmpdir(), 'pia-bench-bare-'));
+  const tokenFile = join(dir, 'token');
+  const bodyFile = join(dir, 'body');
+  writeFileSync(tokenFile, hotToken, { mode: 0o600 });
+  writeFileSync(bodyFile, hotBody, { mode: 0o600 });
+  const child = spawnChild([
+    ...AGENT_CORE,
+    'bun',
+    'bench/servers/bare-upstream.ts',
+    String(port),
+    tokenFile,
+    bodyFile,
+    emulatorUrl,
+    mode,
+  ]);
+  try {
+    await waitForOk(`http://127.0.0.1:${port}/ok`, 15_000, child);
+  } catch (err) {
+    await child.stop();
+    throw err;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const delayUrl = `http://127.0.0.1:${port}/_bench/loop-delay`;
+  return {
+    ...child,
+    credentialsUrl: `http://127.0.0.1:${port}/v1/credentials`,
+    // Its sampler runs only inside its own windows: a 1 ms timer ticking beside the agent would cost it.
+    startWindow: async () => void (await (await fetch(`${delayUrl}/start`)).arrayBuffer()),
+    loopDelay: async () => (await (await fetch(delayUrl)).json()) as { p99Ms: number; maxMs: number },
+  };
+}
+
 const emulator = await startEmulatorProcess();
-const agent = await startAgentProcess({
+const agentProcess = await startAgentProcess({
   emulatorUrl: emulator.url,
   command: [...AGENT_CORE, 'bun', 'bench/servers/agent-variant.ts'],
   args: ['--bench-metrics', 'on', '--bench-loop-delay', '--token-issuer', emulator.url],
 });
-const rows = new Map<string, Sample[]>([
-  [IDLE, []],
-  ...STORMS.map((s) => [s.name, []] as [string, Sample[]]),
-]);
+const agent: Target = {
+  credentialsUrl: agentProcess.credentialsUrl,
+  pid: agentProcess.child.pid,
+  // Each scrape reads the window since the previous one and starts the next.
+  startWindow: async () => void (await scrapeAgent(agentProcess.metricsUrl)),
+  loopDelay: () => scrapeAgent(agentProcess.metricsUrl),
+};
+const newRows = () =>
+  new Map<string, Sample[]>([[IDLE, []], ...STORMS.map((s) => [s.name, []] as [string, Sample[]])]);
+const rows = newRows();
+/** The runtime references: the upstream's answer read whole, and cancelled unread past the agent's bound. */
+const BARE_MODES = ['read', 'cancel'] as const;
+const bareRows = { read: newRows(), cancel: newRows() };
+const bares: Array<Target & Child> = [];
 
-async function measure(name: string, during: () => Promise<unknown>): Promise<Sample> {
-  await scrape(agent.metricsUrl); // starts new windows for both delay readings
+async function measure(target: Target, name: string, during: () => Promise<unknown>): Promise<Sample> {
+  await target.startWindow();
   const calls0 = (await emulator.stats()).assumeRoleCalls;
-  const agent0 = cpuMs(agent.child.pid);
+  const agent0 = cpuMs(target.pid);
   const emulator0 = cpuMs(emulator.child.pid);
   const startedAt = performance.now();
-  const { probe } = await probeDuring(agent.credentialsUrl, hot, during, 200, AGENT_CORE);
+  const { probe } = await probeDuring(target.credentialsUrl, hot, during, 200, AGENT_CORE);
   const windowMs = performance.now() - startedAt;
-  const lag = await scrape(agent.metricsUrl);
-  const agent1 = cpuMs(agent.child.pid);
+  const lag = await target.loopDelay();
+  const agent1 = cpuMs(target.pid);
   const emulator1 = cpuMs(emulator.child.pid);
   if (probe.errors > 0) throw new Error(`${name}: ${probe.errors} cached-pod requests failed`);
   return {
@@ -129,32 +203,45 @@ async function measure(name: string, during: () => Promise<unknown>): Promise<Sa
 let hot = '';
 try {
   [hot = ''] = await emulator.issueTokens(1, { prefix: 'hot' });
-  await getCredentials(agent.credentialsUrl, hot);
+  const hotBody = await getCredentials(agent.credentialsUrl, hot);
+  for (const mode of BARE_MODES) bares.push(await startBare(emulator.url, hot, hotBody, mode));
+  const targets: Array<[Target, Map<string, Sample[]>]> = [
+    [agent, rows],
+    ...BARE_MODES.map((mode, i) => [bares[i], bareRows[mode]] as [Target, Map<string, Sample[]>]),
+  ];
   for (let rep = 0; rep < REPS; rep++) {
+    // Each storm runs on every target back to back, in an order that rotates per repetition: none always runs
+    // first on a machine the previous one warmed.
+    const order = targets.map((_, i) => targets[(i + rep) % targets.length] as (typeof targets)[number]);
     const windows: number[] = [];
     for (const [i, storm] of STORMS.entries()) {
-      const tokens = await emulator.issueTokens(NEW_PODS, { prefix: `r${rep}-s${i}`, concurrency: 32 });
-      await emulator.setFaults(storm.faults);
-      const sample = await measure(storm.name, () =>
-        requestEachToken(agent.credentialsUrl, tokens, CONCURRENCY),
-      );
-      await emulator.resetFaults();
-      rows.get(storm.name)?.push(sample);
-      windows.push(sample.windowMs);
+      for (const [t, [target, into]] of order.entries()) {
+        const tokens = await emulator.issueTokens(NEW_PODS, {
+          prefix: `r${rep}-s${i}-t${t}`,
+          concurrency: 32,
+        });
+        await emulator.setFaults(storm.faults);
+        const sample = await measure(target, storm.name, () =>
+          requestEachToken(target.credentialsUrl, tokens, CONCURRENCY),
+        );
+        await emulator.resetFaults();
+        into.get(storm.name)?.push(sample);
+        if (target === agent) windows.push(sample.windowMs);
+      }
     }
-    // Idle as long as this repetition's storms took (the prober's settle time included), so the largest
+    // Idle as long as this repetition's agent storms took (the prober's settle time included), so the largest
     // delay of a window is not compared across windows of different lengths.
     const idleMs = Math.max(0, median(windows) - 200);
-    rows.get(IDLE)?.push(await measure(IDLE, () => Bun.sleep(idleMs)));
+    for (const [target, into] of order)
+      into.get(IDLE)?.push(await measure(target, IDLE, () => Bun.sleep(idleMs)));
   }
 } finally {
-  await agent.stop();
+  await agentProcess.stop();
+  for (const b of bares) await b.stop();
   await emulator.stop();
 }
 
 const med = (samples: readonly Sample[], pick: (s: Sample) => number) => median(samples.map(pick));
-const idle = rows.get(IDLE) ?? [];
-const floor = rows.get(FLOOR) ?? [];
 /** "value (ratio x base)" of one reading, medians of the repetitions. */
 const cell = (samples: readonly Sample[], base: readonly Sample[], pick: (s: Sample) => number) =>
   `${round(med(samples, pick))} (${round(ratio(med(samples, pick), med(base, pick)))}x)`;
@@ -162,31 +249,71 @@ const perCall = (pick: (s: Sample) => number) => (s: Sample) => (s.calls === 0 ?
 const delayP99 = (s: Sample) => s.lagP99Ms;
 const delayMax = (s: Sample) => s.lagMaxMs;
 const hitP99 = (s: Sample) => s.hitP99Ms;
-console.log(
-  `medians of ${REPS} runs; ${NEW_PODS} new pods, ${CONCURRENCY} at a time, per storm; event-loop delay of a 1 ms timer in the agent; ${PIN ? 'agent and prober on core 0, emulator and load on core 1' : 'not pinned'}`,
-);
-console.log(
-  '| window | loop delay p99 ms (x idle) | loop delay max ms (x idle) | hit p99 ms (x idle) | x floor: delay p99 / max / hit p99 | agent main thread waiting for a core (ms) | EKS Auth calls | CPU ms per call: agent main thread / other threads / emulator | window (ms) |',
-);
-console.log('|---|---|---|---|---|---|---|---|---|');
-for (const [name, samples] of rows) {
-  const storm = name !== IDLE;
-  const vsFloor = [delayP99, delayMax, hitP99].map((pick) =>
-    round(ratio(med(samples, pick), med(floor, pick))),
+const ratios = (a: readonly Sample[], b: readonly Sample[]) =>
+  [delayP99, delayMax, hitP99].map((pick) => round(ratio(med(a, pick), med(b, pick)))).join(' / ');
+
+/**
+ * One table: each window's readings against its own idle and floor, and (the agent's) against each bare
+ * reference: the ratio of the readings, and the ratio of the two "x idle" figures.
+ */
+function printTable(
+  title: string,
+  table: Map<string, Sample[]>,
+  references: ReadonlyArray<readonly [string, Map<string, Sample[]>]> = [],
+): void {
+  const idle = table.get(IDLE) ?? [];
+  const floor = table.get(FLOOR) ?? [];
+  const refHeads = references.map(
+    ([label]) =>
+      ` x ${label}: delay p99 / max / hit p99 | x idle over ${label}'s x idle: delay p99 / hit p99 |`,
   );
-  const cpu = [(s: Sample) => s.agentMainMs, (s: Sample) => s.agentOtherMs, (s: Sample) => s.emulatorMs].map(
-    (pick) => round(med(samples, perCall(pick))),
+  console.log(title);
+  console.log(
+    `| window | loop delay p99 ms (x idle) | loop delay max ms (x idle) | hit p99 ms (x idle) | x floor: delay p99 / max / hit p99 |${refHeads.join('')} main thread waiting for a core (ms) | EKS Auth calls | CPU ms per call: main thread / other threads / emulator | window (ms) |`,
   );
-  const cells = [
-    name,
-    cell(samples, idle, delayP99),
-    cell(samples, idle, delayMax),
-    cell(samples, idle, hitP99),
-    storm ? vsFloor.join(' / ') : '',
-    round(med(samples, (s) => s.agentWaitingMs)),
-    med(samples, (s) => s.calls),
-    storm ? cpu.join(' / ') : '',
-    round(med(samples, (s) => s.windowMs)),
-  ];
-  console.log(`| ${cells.join(' | ')} |`);
+  console.log(`|---|---|---|---|---|${'---|---|'.repeat(references.length)}---|---|---|---|`);
+  for (const [name, samples] of table) {
+    const storm = name !== IDLE;
+    const cpu = [
+      (s: Sample) => s.agentMainMs,
+      (s: Sample) => s.agentOtherMs,
+      (s: Sample) => s.emulatorMs,
+    ].map((pick) => round(med(samples, perCall(pick))));
+    const refCells = references.flatMap(([, reference]) => {
+      const ref = reference.get(name) ?? [];
+      const refIdle = reference.get(IDLE) ?? [];
+      const overIdle = [delayP99, hitP99].map((pick) =>
+        round(ratio(ratio(med(samples, pick), med(idle, pick)), ratio(med(ref, pick), med(refIdle, pick)))),
+      );
+      return [ratios(samples, ref), storm ? overIdle.join(' / ') : ''];
+    });
+    const cells = [
+      name,
+      cell(samples, idle, delayP99),
+      cell(samples, idle, delayMax),
+      cell(samples, idle, hitP99),
+      storm ? ratios(samples, floor) : '',
+      ...refCells,
+      round(med(samples, (s) => s.agentWaitingMs)),
+      med(samples, (s) => s.calls),
+      storm ? cpu.join(' / ') : '',
+      round(med(samples, (s) => s.windowMs)),
+    ];
+    console.log(`| ${cells.join(' | ')} |`);
+  }
+}
+
+console.log(
+  `medians of ${REPS} runs; ${NEW_PODS} new pods, ${CONCURRENCY} at a time, per storm; event-loop delay of a 1 ms timer in the server; ${PIN ? 'agent (or bare reference) and prober on core 0, emulator and load on core 1' : 'not pinned'}`,
+);
+printTable('agent', rows, [
+  ['bare read', bareRows.read],
+  ['bare cancel', bareRows.cancel],
+]);
+for (const mode of BARE_MODES) {
+  console.log('');
+  printTable(
+    `runtime reference "bare ${mode}": bare Bun.serve (hot token from a fixed body; each storm request: one fetch to the emulator, ${mode === 'read' ? 'its body read whole' : 'its body cancelled unread past 8 KiB'}, a fixed 503)`,
+    bareRows[mode],
+  );
 }

@@ -4,12 +4,16 @@
 // SIGUSR2 forces a full garbage collection (memory bench). `--bench-loop-delay` adds a fine event-loop delay
 // sampler (1 ms resolution, unlike the agent's own 500 ms monitor, which sees only the moments it ticks) read
 // and reset through bench_event_loop_delay_seconds{stat} on /metrics (hostile-upstream bench).
-// Usage: bun bench/servers/agent-variant.ts --bench-metrics on|off [--bench-loop-delay] <server flags...>
+// `--bench-trace` writes where each 1 ms of event loop went to stderr (turn-trace.ts), and a `W` line at each
+// such scrape (hostile-upstream-trace.ts splits the trace into windows there).
+// Usage: bun bench/servers/agent-variant.ts --bench-metrics on|off [--bench-loop-delay] [--bench-trace] <server flags...>
+import { writeSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Gauge } from 'prom-client';
 import { startAgent } from '../../src/agent/agent.ts';
 import { parseServerConfig } from '../../src/config/server-config.ts';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.ts';
+import { installTurnTrace } from './turn-trace.ts';
 
 const argv = process.argv.slice(2);
 const at = argv.indexOf('--bench-metrics');
@@ -18,6 +22,8 @@ if (at >= 0) argv.splice(at, 2);
 if (mode !== 'on' && mode !== 'off') throw new Error('--bench-metrics must be on or off');
 const loopDelayAt = argv.indexOf('--bench-loop-delay');
 if (loopDelayAt >= 0) argv.splice(loopDelayAt, 1);
+const traceAt = argv.indexOf('--bench-trace');
+if (traceAt >= 0) argv.splice(traceAt, 1);
 
 /** No-op stand-ins for the pre-bound children the hit path touches; everything else stays real. */
 function withoutHotMetrics(metrics: Metrics): Metrics {
@@ -36,6 +42,7 @@ function addLoopDelaySampler(metrics: Metrics): void {
     labelNames: ['stat'] as const,
     registers: [metrics.registry],
     collect() {
+      if (traceAt >= 0) writeSync(2, 'W\n');
       // Nanoseconds; a window without samples reads 0.
       const seconds = (ns: number) => (histogram.count === 0 ? 0 : ns / 1e9);
       this.set({ stat: 'p50' }, seconds(histogram.percentile(50)));
@@ -50,6 +57,7 @@ function addLoopDelaySampler(metrics: Metrics): void {
 const config = parseServerConfig(argv, process.env);
 const metrics = mode === 'on' ? createMetrics() : withoutHotMetrics(createMetrics());
 if (loopDelayAt >= 0) addLoopDelaySampler(metrics);
+if (traceAt >= 0) installTurnTrace();
 const agent = await startAgent(config, { metrics });
 const stop = async () => {
   await agent.stop();
