@@ -59,7 +59,22 @@ export function upstreamRequestId(headers: Headers): string | undefined {
  */
 export const MAX_ERROR_BODY_BYTES = 8 * 1024;
 
+/** Whether the text's first non-blank character opens an object: the only JSON shape worth parsing here. */
+function opensObject(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return c === 123;
+  }
+  return false;
+}
+
+/**
+ * The error body's fields. A body that cannot be an object (empty, a proxy's HTML page) is not parsed: JSON.parse
+ * throws on it, and creating that SyntaxError (with its stack) was most of what classifying cost each failed
+ * call of a storm whose upstream answers with no body.
+ */
 function parseBody(bodyText: string): Record<string, unknown> {
+  if (!opensObject(bodyText)) return {};
   try {
     const parsed: unknown = JSON.parse(bodyText);
     return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)

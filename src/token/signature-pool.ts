@@ -14,7 +14,7 @@ import { AgentError } from '../errors.ts';
 import type { TokenMetrics } from '../observability/metrics.ts';
 import { createStarvationProbe, type StarvationProbe } from '../shared/loop-starvation.ts';
 import { type SignatureResult, type SignatureTask, verifySignature } from './verify-signature.ts';
-import type { VerifyReply, VerifyRequest } from './verify-worker.ts';
+import { encodeRequest, type VerifyReply } from './verify-wire.ts';
 
 export interface SignaturePoolOptions {
   /** Worker threads; 0 runs the same check inline on the calling thread. */
@@ -116,11 +116,12 @@ function take(pool: PoolState, slot: Slot, id: number): Pending | undefined {
 }
 
 function settle(pool: PoolState, slot: Slot, reply: VerifyReply): void {
-  const entry = take(pool, slot, reply.id);
+  const [id, result] = reply;
+  const entry = take(pool, slot, id);
   if (!entry) return;
   slot.answered = true;
   updateDepth(pool);
-  if (reply.result !== undefined) entry.resolve(reply.result);
+  if (result !== undefined) entry.resolve(result);
   else entry.reject(new AgentError('InternalError', 'token verification failed in a worker'));
 }
 
@@ -169,7 +170,7 @@ function dispatch(pool: PoolState, slot: Slot, task: SignatureTask, settleWith: 
       worker.ref();
     }
     updateDepth(pool);
-    worker.postMessage({ id, task } satisfies VerifyRequest);
+    worker.postMessage(encodeRequest(id, task));
   } catch (err) {
     // e.g. a task that cannot be cloned: fails alone.
     take(pool, slot, id);

@@ -1,31 +1,21 @@
-// Worker-thread entry of the signature pool: answers each { id, task } message with { id, result }.
+// Worker-thread entry of the signature pool: answers each request with [id, result] (verify-wire.ts).
 //
-// Imports only node:worker_threads and the pure check, so a (replacement) worker starts quickly. Inside a
+// Imports only node:worker_threads, the wire format and the pure check, so a (replacement) worker starts quickly. Inside a
 // `bun build --compile` executable this file is an extra entrypoint (scripts/build-executable.sh).
 import { parentPort } from 'node:worker_threads';
-import { type SignatureResult, type SignatureTask, verifySignature } from './verify-signature.ts';
-
-export interface VerifyRequest {
-  readonly id: number;
-  readonly task: SignatureTask;
-}
-
-/** `result` is absent only when the check threw, which verifySignature never does on well-formed tasks. */
-export interface VerifyReply {
-  readonly id: number;
-  readonly result?: SignatureResult;
-}
+import { verifySignature } from './verify-signature.ts';
+import { decodeRequest, type VerifyReply, type VerifyRequest } from './verify-wire.ts';
 
 const port = parentPort;
 if (port) {
   port.on('message', (request: VerifyRequest) => {
-    const id = request?.id ?? -1;
+    const id = Array.isArray(request) && typeof request[0] === 'number' ? request[0] : -1;
     let reply: VerifyReply;
     try {
-      reply = { id, result: verifySignature(request.task) };
+      reply = [id, verifySignature(decodeRequest(request))];
     } catch {
       // A malformed task must fail only itself, not crash the worker and every task queued on it.
-      reply = { id };
+      reply = [id];
     }
     port.postMessage(reply);
   });

@@ -1,5 +1,5 @@
 // Error classification of EKS Auth answers and transport failures, and message sanitising, table-driven.
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, spyOn, test } from 'bun:test';
 import { classifyErrorResponse, classifyTransportFailure } from '../../src/eks-auth/classify-error.ts';
 import { EksAuthError } from '../../src/eks-auth/errors.ts';
 import {
@@ -239,6 +239,24 @@ describe('classifyErrorResponse', () => {
 
   test('missing request id is undefined, not a string', () => {
     expect(classifyErrorResponse(500, h(), '').requestId).toBeUndefined();
+  });
+
+  // A storm against an upstream answering with no body (or a proxy's HTML page) classified every failed call
+  // by letting JSON.parse throw; only a body that opens an object is parsed.
+  test('a body that cannot be a JSON object is not parsed', () => {
+    const parse = spyOn(JSON, 'parse');
+    try {
+      for (const body of ['', '   ', '<html>bad gateway</html>', 'nope', '[1]', '"text"']) {
+        const err = classifyErrorResponse(500, h({ 'x-amzn-errortype': 'InternalServerException' }), body);
+        expect(err.code).toBe('InternalServerException');
+      }
+      expect(parse).not.toHaveBeenCalled();
+      const err = classifyErrorResponse(500, h(), ' \n{"__type":"InternalServerException","message":"m"}');
+      expect([err.code, parse.mock.calls.length]).toEqual(['InternalServerException', 1]);
+      expect(err.message).toContain(': m');
+    } finally {
+      parse.mockRestore();
+    }
   });
 });
 

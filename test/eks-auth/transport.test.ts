@@ -134,3 +134,60 @@ describe('the CA bundle goes to fetch only where a TLS connection is made', () =
     });
   }
 });
+
+// Over loopback with Bun's own fetch, from a raw server that sends the headers and part of an over-bound body and
+// then waits: the attempt must close that connection (nothing else would: the rest of the body never comes, and
+// a kept socket would hold it, or read on, at the agent's cost).
+describe('a connection whose body is over its bound is closed', () => {
+  async function closedAfterAttempt(head: string, part: Uint8Array) {
+    let closed!: () => void;
+    const connectionClosed = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const server = Bun.listen({
+      hostname: '127.0.0.1',
+      port: 0,
+      socket: {
+        data(socket) {
+          socket.write(head);
+          socket.write(part);
+        },
+        close: () => closed(),
+      },
+    });
+    try {
+      const res = await sendAttempt({
+        url: new URL(`http://127.0.0.1:${server.port}/clusters/c/assume-role-for-pod-identity`),
+        headers: {},
+        body: '{}',
+        proxy: undefined,
+        requestTimeoutMs: 20_000,
+        maxResponseBytes: 64 * 1024,
+        signal: undefined,
+      });
+      expect(res).toMatchObject({ status: 500, bodyText: '', truncated: true });
+      // Resolves once the agent's side closed it; without the close the test times out.
+      await connectionClosed;
+    } finally {
+      server.stop(true);
+    }
+  }
+  const part = new Uint8Array(4 * CHUNK).fill(120);
+
+  test('declared by Content-Length (64 MB, 64 KiB sent)', async () => {
+    await closedAfterAttempt(
+      `HTTP/1.1 500 Internal Server Error\r\nx-amzn-errortype: InternalServerException\r\ncontent-length: ${64 * MB}\r\n\r\n`,
+      part,
+    );
+  });
+
+  test('chunked, past the bound and unfinished', async () => {
+    const chunk = new Uint8Array(
+      Buffer.concat([Buffer.from(`${part.byteLength.toString(16)}\r\n`), part, Buffer.from('\r\n')]),
+    );
+    await closedAfterAttempt(
+      'HTTP/1.1 500 Internal Server Error\r\nx-amzn-errortype: InternalServerException\r\ntransfer-encoding: chunked\r\n\r\n',
+      chunk,
+    );
+  });
+});

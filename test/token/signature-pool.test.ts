@@ -111,7 +111,8 @@ describe('signature pool', () => {
   test('a task that cannot be sent to a worker fails alone', async () => {
     const metrics = createMetrics();
     const p = pool({ metrics });
-    const err = await rejectionOf(p.run({ ...genuine, jwk: { kty: 'RSA', n: (() => 1) as never } }));
+    // A key that cannot be encoded for the worker (JSON has no BigInt).
+    const err = await rejectionOf(p.run({ ...genuine, jwk: { kty: 'RSA', n: 1n as never } }));
     expect(err.code).toBe('InternalError');
     expect(await depthOf(metrics)).toBe(0);
     expect(await p.run(genuine)).toBe('valid');
