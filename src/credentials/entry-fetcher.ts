@@ -10,6 +10,7 @@ import type { CredentialCache } from './cache.ts';
 import { createDemand, type DemandTracker } from './demand.ts';
 import { type CredentialEntry, createEntry } from './entry.ts';
 import { createSingleFlight } from './single-flight.ts';
+import { createSubjectNames } from './subject-names.ts';
 
 /**
  * How long a request's upstream call may keep retrying or waiting for its paced turn. It outlives the
@@ -59,6 +60,7 @@ export function createEntryFetcher(options: EntryFetcherOptions): EntryFetcher {
   const { client, cache, retentionMs, clock, random, metrics, logger, onFailure } = options;
   const flights = createSingleFlight<CredentialEntry>();
   const demands = new Map<string, DemandTracker>();
+  const subjects = createSubjectNames();
 
   /** EKS Auth must answer for the token's own subject; anything else is refused and never cached. */
   function checkSubject(expected: string | undefined, returned: string) {
@@ -80,10 +82,11 @@ export function createEntryFetcher(options: EntryFetcherOptions): EntryFetcher {
         client: r.client,
         demand,
       });
-      checkSubject(r.subject, `${result.subject.namespace}/${result.subject.serviceAccount}`);
+      const subject = subjects.of(result.subject.namespace, result.subject.serviceAccount);
+      checkSubject(r.subject, subject);
       const nowMs = clock.now();
       const timing = { nowMs, monotonicMs: clock.monotonic(), retentionMs, random: random() };
-      const entry = createEntry(r.key, r.token, r.tokenExpiresAtMs, result, timing, r.pod);
+      const entry = createEntry(r.key, r.token, r.tokenExpiresAtMs, result, timing, r.pod, subject);
       if (entry.servableUntilMs <= nowMs) {
         throw new AgentError(
           'UpstreamMalformedResponse',

@@ -78,6 +78,8 @@ export function createEntry(
   result: AssumeRoleForPodIdentityResult,
   timing: EntryTiming,
   pod?: string,
+  /** `namespace/serviceAccount` of `result`, when the caller has it already (subject-names.ts). */
+  subject = `${result.subject.namespace}/${result.subject.serviceAccount}`,
 ): CredentialEntry {
   const { nowMs, monotonicMs, retentionMs, random } = timing;
   const expiresAtMs = result.credentials.expiration.getTime();
@@ -99,7 +101,7 @@ export function createEntry(
     tokenExpiresAtMs,
     accessed: false,
     idleCounted: false,
-    subject: `${result.subject.namespace}/${result.subject.serviceAccount}`,
+    subject,
     pod,
   };
 }
