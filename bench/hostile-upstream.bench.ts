@@ -22,7 +22,9 @@
 // 2x its idle, the target is beyond the runtime on this machine. The agent's table gives its readings over
 // each reference's (x bare) and its "x idle" over the reference's "x idle". Each storm runs on the three
 // servers back to back, in an order rotating per repetition. Where the stalls come from:
-// bench/hostile-upstream-trace.ts.
+// bench/hostile-upstream-trace.ts. Measured at 08d9c23 (three runs, medians, delay p99 / hit p99 over each
+// server's own idle): bare read 1 MB 5.9x / 12.6x, so for a server that reads such a body the target is beyond
+// the runtime here; bare cancel 1.0x / 1.1x (1.0-4.5x over six runs), the agent 4.8x / 12.1x (README).
 // Usage: npx bun bench/hostile-upstream.bench.ts [REPS] [--no-pin]
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
