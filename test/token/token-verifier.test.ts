@@ -267,3 +267,37 @@ describe('bounded verification queue', () => {
     }
   });
 });
+
+// Key rotation that keeps the kid: the issuer replaces a key's material under the same kid. Checks on the
+// workers cross as JSON parsed once per keyId (verify-wire.ts) and imported once per keyId (verify-signature.ts):
+// a cache that outlived the key's material would accept the old key's tokens and refuse the new one's.
+describe.each([0, 2])('same kid, new key material, workers=%d', (workers) => {
+  test("after the refresh the old material's tokens are refused and the new one's accepted", async () => {
+    const clock = createManualClock();
+    const now = () => Math.floor(clock.now() / 1000);
+    const issuer = await startLocalIssuer([rsa]);
+    const keySource = createKeySource({ tokenIssuer: issuer.url, clock, logger: createSilentLogger() });
+    await keySource.start();
+    const verifier = createTokenVerifier({ keySource, issuer: issuer.url, workers, clock });
+    try {
+      // Several checks, so that every worker has parsed and imported the first material.
+      for (let i = 0; i < 4; i++) {
+        expect((await verifier.verify(await issuer.sign({ key: rsa, nowSeconds: now() }))).podUid).toBe(
+          'pod-uid-1',
+        );
+      }
+      issuer.publish([stranger]); // kid 'rsa-1' again, other material
+      expect(await keySource.refresh()).toBe(true);
+      for (let i = 0; i < 4; i++) {
+        const old = await rejectionOf(verifier.verify(await issuer.sign({ key: rsa, nowSeconds: now() })));
+        expect(old.message).toBe('token signature is invalid');
+        const fresh = await verifier.verify(await issuer.sign({ key: stranger, nowSeconds: now() }));
+        expect(fresh.podUid).toBe('pod-uid-1');
+      }
+    } finally {
+      await verifier.close();
+      keySource.close();
+      issuer.stop();
+    }
+  });
+});
