@@ -6,9 +6,12 @@
 // Usage: bun bench/footprint-probe.ts EXECUTABLE [ENV_JSON] [MAX_CACHE_SIZE]
 //   e.g. bun bench/footprint-probe.ts dist/eks-pod-identity-agent '{"BUN_JSC_useFTLJIT":"0"}' 250
 // Prints one JSON line (MB, KB per entry, microseconds of CPU per miss). Wrap it in flock /tmp/bench.lock.
+// IMDS_STAND_IN=1: the node's credentials come from an IMDS stand-in (src/emulator/imds.ts) instead of the
+// environment, as on an EC2 node with an instance role (no keys in the agent's environment, no shared files).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startImdsStandIn } from '../src/emulator/imds.ts';
 import { cacheEntries, startAgentProcess } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
 import { settledRssMb, waitForOk } from './lib/processes.ts';
@@ -46,6 +49,26 @@ async function fill(url: string, file: string): Promise<void> {
 
 const dir = mkdtempSync(join(tmpdir(), 'pia-footprint-probe-'));
 const emulator = await startEmulatorProcess();
+// The emulator's SigV4 key pair (src/emulator/index.ts defaults), served as the instance role's credentials.
+const imds =
+  process.env['IMDS_STAND_IN'] === '1'
+    ? startImdsStandIn({
+        credentials: {
+          accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+          secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+          sessionToken: 'instance-role-session',
+          expiration: new Date(Date.now() + 6 * 3600_000),
+        },
+      })
+    : undefined;
+const imdsEnv: Record<string, string> = imds
+  ? {
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url,
+      HOME: mkdtempSync(join(tmpdir(), 'pia-footprint-home-')),
+    }
+  : {};
 try {
   const issued = await emulator.issueTokens(ENTRIES, { prefix: 'fp', concurrency: 32 });
   writeFileSync(join(dir, 'pods.txt'), issued.slice(0, PODS).join('\n'));
@@ -55,7 +78,7 @@ try {
     command: [resolve(exe), 'server'],
     args: ['--max-cache-size', maxCache, '--max-upstream-concurrency', '64'],
     noWait: true,
-    env: JSON.parse(envJson) as Record<string, string>,
+    env: { ...imdsEnv, ...(JSON.parse(envJson) as Record<string, string>) },
   });
   try {
     await waitForOk(agent.readyUrl, 15_000, agent.child);
@@ -96,5 +119,7 @@ try {
   }
 } finally {
   await emulator.stop();
+  await imds?.stop();
+  if (imdsEnv['HOME']) rmSync(imdsEnv['HOME'], { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
 }

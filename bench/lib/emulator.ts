@@ -45,10 +45,13 @@ async function checked(res: Response, what: string): Promise<unknown> {
   return text === '' ? undefined : JSON.parse(text);
 }
 
-export async function startEmulatorProcess(options: { kubeApiDir?: string } = {}): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(
+  options: { kubeApiDir?: string /** An emulator --config file (JSON). */; configFile?: string } = {},
+): Promise<EmulatorProcess> {
   const kubeArgs = options.kubeApiDir ? ['--kube-api-dir', options.kubeApiDir] : [];
+  const configArgs = options.configFile ? ['--config', options.configFile] : [];
   const child = spawnChild(
-    ['bun', 'src/cli.ts', 'emulator', '--port', '0', '--host', '127.0.0.1', ...kubeArgs],
+    ['bun', 'src/cli.ts', 'emulator', '--port', '0', '--host', '127.0.0.1', ...kubeArgs, ...configArgs],
     {
       pipeStdout: true,
     },

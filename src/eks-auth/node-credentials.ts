@@ -1,11 +1,16 @@
 // The node's own AWS credentials, used to sign EKS Auth calls. Default: the SDK's node provider chain
-// (env, shared file, IMDSv2, container), its env link done here without the SDK. With rotateCredentials the shared credentials file is re-read at
+// (env, shared file, IMDSv2, container), its env link done here without the SDK, and IMDS too when nothing
+// before it in the chain could answer (imds-credentials.ts). With rotateCredentials the shared credentials file is re-read at
 // least every rotationIntervalMs (hybrid nodes rewrite it). Loads are single-flight and memoised; a failed
 // re-read keeps the last good credentials while they are still valid.
+
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import { EksAuthError } from './errors.ts';
+import { chainReachesImds, createImdsCredentials, type ImdsFetch } from './imds-credentials.ts';
 import { sanitizeUpstreamMessage } from './sanitize-message.ts';
 
 export type CredentialsProvider = () => Promise<AwsCredentialIdentity>;
@@ -27,6 +32,10 @@ export interface NodeCredentialsOptions {
   readonly env?: Environment;
   /** The rest of the default chain; default @aws-sdk/credential-provider-node's (tests inject one). */
   readonly loadChain?: () => Promise<CredentialsProvider>;
+  /** Whether a file exists (the chain's shared files); default node:fs existsSync. */
+  readonly fileExists?: (path: string) => boolean;
+  /** The fetch the IMDS link uses (tests); default Bun's. */
+  readonly imdsFetch?: ImdsFetch;
 }
 
 export const NODE_CREDENTIALS_DEFAULTS = {
@@ -74,6 +83,8 @@ function chooseProvider(
   filepath: string | undefined,
   env: Environment,
   loadChain: () => Promise<CredentialsProvider>,
+  options: NodeCredentialsOptions,
+  clock: Clock,
 ): CredentialsProvider {
   if (rotate) {
     return async () => {
@@ -83,10 +94,26 @@ function chooseProvider(
     };
   }
   let chain: Promise<CredentialsProvider> | undefined;
+  let imds: CredentialsProvider | undefined;
   return async () => {
     const fromEnvironment = environmentCredentials(env);
     if (fromEnvironment !== undefined) return fromEnvironment;
+    // The common EC2 node: the chain would only reach IMDS, so IMDS is asked directly (imds-credentials.ts).
+    // Decided on every load while it is not chosen: the environment is fixed, but a shared file may appear.
+    if (
+      imds !== undefined ||
+      (chain === undefined &&
+        chainReachesImds({ env, fileExists: options.fileExists ?? existsSync, homedir }))
+    ) {
+      if (imds === undefined) {
+        options.logger?.info({ source: 'imds' }, 'node credentials from the instance metadata service');
+        imds = createImdsCredentials({ env, clock, logger: options.logger, fetch: options.imdsFetch });
+      }
+      return imds();
+    }
     // One chain for the process: it memoises what it found (and refreshes expiring credentials itself).
+    if (chain === undefined)
+      options.logger?.info({ source: 'sdk-chain' }, 'node credentials from the AWS SDK default chain');
     chain ??= loadChain();
     return (await chain)();
   };
@@ -94,6 +121,7 @@ function chooseProvider(
 
 export function createNodeCredentials(options: NodeCredentialsOptions = {}): CredentialsProvider {
   const rotate = options.rotateCredentials ?? false;
+  const clock = options.clock ?? systemClock;
   const provider =
     options.credentials ??
     chooseProvider(
@@ -101,12 +129,13 @@ export function createNodeCredentials(options: NodeCredentialsOptions = {}): Cre
       options.credentialsFile,
       options.env ?? process.env,
       options.loadChain ?? loadDefaultChain,
+      options,
+      clock,
     );
   const rotationIntervalMs = options.rotationIntervalMs ?? NODE_CREDENTIALS_DEFAULTS.rotationIntervalMs;
   const refreshBeforeExpiryMs =
     options.refreshBeforeExpiryMs ?? NODE_CREDENTIALS_DEFAULTS.refreshBeforeExpiryMs;
   const retryAfterFailureMs = options.retryAfterFailureMs ?? NODE_CREDENTIALS_DEFAULTS.retryAfterFailureMs;
-  const clock = options.clock ?? systemClock;
 
   let current: AwsCredentialIdentity | undefined;
   let nextLoadAtMs = 0;
@@ -117,8 +146,14 @@ export function createNodeCredentials(options: NodeCredentialsOptions = {}): Cre
 
   const scheduleNext = (creds: AwsCredentialIdentity, now: number) => {
     let next = rotate ? now + rotationIntervalMs : Number.POSITIVE_INFINITY;
+    // Credentials that are already due (IMDS's static-stability extension is 5-10 minutes) are not reloaded
+    // on every call: loads block their callers, and a provider that keeps answering late ones would be asked
+    // once per EKS Auth call.
     if (creds.expiration !== undefined)
-      next = Math.min(next, creds.expiration.getTime() - refreshBeforeExpiryMs);
+      next = Math.min(
+        next,
+        Math.max(creds.expiration.getTime() - refreshBeforeExpiryMs, now + retryAfterFailureMs),
+      );
     nextLoadAtMs = next;
   };
 

@@ -152,10 +152,17 @@ describe('the default chain: its environment link without the SDK', () => {
     expect(chain.loads).toBe(0);
   });
 
-  test('AWS_PROFILE set, or a key missing: the SDK chain answers, loaded once', async () => {
+  test('AWS_PROFILE set, or a key missing with a shared file present: the SDK chain answers, loaded once', async () => {
+    // Without a shared file or AWS_PROFILE the chain could only reach IMDS, which the agent asks itself
+    // (test/eks-auth/imds-credentials.test.ts).
     for (const env of [{ ...KEYS, AWS_PROFILE: 'other' }, { AWS_ACCESS_KEY_ID: 'AKIAENV' }, {}]) {
       const chain = fakeChain();
-      const get = createNodeCredentials({ env, loadChain: chain.load, clock: createManualClock() });
+      const get = createNodeCredentials({
+        env,
+        loadChain: chain.load,
+        clock: createManualClock(),
+        fileExists: () => true,
+      });
       expect((await get()).accessKeyId).toBe('AKIACHAIN');
       expect(chain.loads).toBe(1);
     }

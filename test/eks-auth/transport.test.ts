@@ -175,8 +175,14 @@ describe('a connection whose body is over its bound is closed', () => {
       void connectionClosed.then(() => {
         closedYet = true;
       });
+      // The close is done by Bun's HTTP client thread, which on a loaded machine may not get a core within 200
+      // bare turns (~2 ms): each turn also sleeps the main thread 50 us (Atomics.wait, off the CPU, no event
+      // loop, no allocation), so the thread gets >= 10 ms of the main thread's core. Without the cancel the
+      // socket closed only after 40-100 ms and tens of thousands of turns (probe at the time of this change).
+      const nap = new Int32Array(new SharedArrayBuffer(4));
       for (let turn = 0; turn < CLOSE_WITHIN_TURNS && !closedYet; turn++) {
         await new Promise<void>((resolve) => setImmediate(resolve));
+        Atomics.wait(nap, 0, 0, 0.05);
       }
       expect(closedYet).toBe(true);
     } finally {

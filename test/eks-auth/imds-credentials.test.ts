@@ -1,0 +1,330 @@
+// The node's credentials from IMDS without the SDK: against a real HTTP stand-in for IMDS on loopback
+// (src/emulator/imds.ts), side by side with the SDK's own IMDS provider on the same server, and the decision of
+// when the agent may skip the SDK chain.
+import { afterAll, afterEach, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fromInstanceMetadata } from '@smithy/credential-provider-imds';
+import { createManualClock, systemClock } from '../../src/clock.ts';
+import {
+  type ChainInputs,
+  chainReachesImds,
+  createImdsCredentials,
+  IMDS_DEFAULTS,
+  imdsEndpoint,
+} from '../../src/eks-auth/imds-credentials.ts';
+import { createNodeCredentials } from '../../src/eks-auth/node-credentials.ts';
+import { type ImdsCredentials, type ImdsStandIn, startImdsStandIn } from '../../src/emulator/imds.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+
+const SECRET = 'imds-secret-wJalrXUtnFEMI/K7MDENG';
+const creds = (overrides: Partial<ImdsCredentials> = {}): ImdsCredentials => ({
+  accessKeyId: 'ASIAIMDSNODE',
+  secretAccessKey: SECRET,
+  sessionToken: 'imds-session-token',
+  expiration: new Date(Math.floor(Date.now() / 1000) * 1000 + 6 * 3600_000),
+  ...overrides,
+});
+
+const servers: ImdsStandIn[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+function standIn(options: Partial<Parameters<typeof startImdsStandIn>[0]> = {}) {
+  const s = startImdsStandIn({ credentials: creds(), ...options });
+  servers.push(s);
+  return s;
+}
+
+/** A logger whose lines are kept, to check what was logged (and that no secret was). */
+function capturingLogger() {
+  const lines: string[] = [];
+  return { logger: createLogger('debug', { write: (l: string) => void lines.push(l) }), lines };
+}
+
+function provider(s: ImdsStandIn, env: Record<string, string> = {}, timeoutMs?: number) {
+  const { logger, lines } = capturingLogger();
+  const get = createImdsCredentials({
+    env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: s.url, ...env },
+    clock: systemClock,
+    logger,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+  return { get, lines };
+}
+
+const emptyHome = mkdtempSync(join(tmpdir(), 'imds-home-'));
+afterAll(() => rmSync(emptyHome, { recursive: true, force: true }));
+
+/** Runs the SDK's fromInstanceMetadata with this process's environment pointed at the stand-in. */
+async function sdkAgainst(s: ImdsStandIn, env: Record<string, string> = {}) {
+  const vars = { AWS_EC2_METADATA_SERVICE_ENDPOINT: s.url, HOME: emptyHome, ...env };
+  const saved: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  try {
+    return await fromInstanceMetadata({ logger: { ...console, warn() {}, debug() {} } as never })();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+describe('IMDS credentials, as the SDK gets them', () => {
+  test('IMDSv2: a token, the role name, the role credentials; the same result as the SDK on the same server', async () => {
+    const s = standIn({ httpTokens: 'required', credentials: creds({ accountId: '111122223333' }) });
+    const ours = await provider(s).get();
+    expect(s.stats).toEqual({ tokenPuts: 1, getsWithToken: 2, getsWithoutToken: 0, credentialGets: 1 });
+    const sdk = await sdkAgainst(s);
+    expect(ours).toEqual({
+      accessKeyId: sdk.accessKeyId,
+      secretAccessKey: sdk.secretAccessKey,
+      sessionToken: sdk.sessionToken,
+      expiration: sdk.expiration,
+      accountId: sdk.accountId,
+    });
+    expect(ours.accessKeyId).toBe('ASIAIMDSNODE');
+    expect(ours.accountId).toBe('111122223333');
+  });
+
+  for (const status of [403, 404, 405] as const) {
+    test(`the token route answers ${status}: IMDSv1, and later loads skip the token request (as the SDK)`, async () => {
+      const s = standIn({ tokenRoute: status });
+      const { get } = provider(s);
+      expect((await get()).accessKeyId).toBe('ASIAIMDSNODE');
+      expect(await get()).toBeDefined();
+      expect(s.stats.tokenPuts).toBe(1);
+      expect(s.stats.getsWithoutToken).toBe(4);
+      const sdk = await sdkAgainst(s);
+      expect(sdk.accessKeyId).toBe('ASIAIMDSNODE');
+    });
+  }
+
+  test('a token route that never answers times out into IMDSv1', async () => {
+    const s = standIn({ tokenRoute: 'hang' });
+    const { get } = provider(s, {}, 100);
+    expect((await get()).accessKeyId).toBe('ASIAIMDSNODE');
+    expect(s.stats.getsWithoutToken).toBe(2);
+  });
+
+  test('IMDSv1 refused with 401 (tokens required after all): the load fails, the next one asks for a token again', async () => {
+    const s = standIn({ tokenRoute: 404, httpTokens: 'required' });
+    const { get } = provider(s);
+    await expect(get()).rejects.toThrow('answered 401');
+    s.set({ tokenRoute: 'issue' });
+    expect((await get()).accessKeyId).toBe('ASIAIMDSNODE');
+    expect(s.stats.tokenPuts).toBe(2);
+  });
+
+  test('a 400 from the token route is an error, not a fallback', async () => {
+    const s = standIn({ tokenRoute: 400 });
+    await expect(provider(s).get()).rejects.toThrow('400');
+    expect(s.stats.getsWithoutToken + s.stats.getsWithToken).toBe(0);
+  });
+
+  test('AWS_EC2_METADATA_V1_DISABLED blocks the fallback; "false" does not', async () => {
+    const s = standIn({ tokenRoute: 404 });
+    await expect(provider(s, { AWS_EC2_METADATA_V1_DISABLED: 'true' }).get()).rejects.toThrow(
+      'AWS_EC2_METADATA_V1_DISABLED',
+    );
+    expect(s.stats.getsWithoutToken).toBe(0);
+    expect((await provider(s, { AWS_EC2_METADATA_V1_DISABLED: 'false' }).get()).accessKeyId).toBe(
+      'ASIAIMDSNODE',
+    );
+  });
+
+  test('bad credential documents are errors that echo nothing of the document', async () => {
+    const bodies = [
+      `not json ${SECRET}`,
+      JSON.stringify({ Code: 'Success', AccessKeyId: 'A', SecretAccessKey: SECRET, Token: 't' }),
+      JSON.stringify({ AccessKeyId: 'A', SecretAccessKey: SECRET, Token: 't', Expiration: 'soon' }),
+      JSON.stringify({
+        AccessKeyId: 'A',
+        SecretAccessKey: SECRET,
+        Token: 7,
+        Expiration: '2030-01-01T00:00:00Z',
+      }),
+      `"${SECRET}"`,
+      'null',
+      `{"AccessKeyId":"A","SecretAccessKey":"${SECRET}","pad":"${'x'.repeat(IMDS_DEFAULTS.maxResponseBytes)}"}`,
+    ];
+    for (const body of bodies) {
+      const s = standIn();
+      s.set({ body });
+      const { get, lines } = provider(s);
+      const err = (await get().catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(Error);
+      expect(err.message).toMatch(/invalid response|over 65536/);
+      expect(err.message).not.toContain(SECRET);
+      expect(lines.join('')).not.toContain(SECRET);
+    }
+  });
+
+  test('no usable role name: an error', async () => {
+    const s = standIn({ role: 'two\nroles' });
+    await expect(provider(s).get()).rejects.toThrow('no usable instance role');
+  });
+
+  test('static stability: after a success, an unreachable IMDS serves the last credentials for 5-10 more minutes', async () => {
+    const s = standIn();
+    const { get, lines } = provider(s, {}, 100);
+    const first = await get();
+    s.set({ down: true });
+    const before = Date.now();
+    const kept = await get();
+    expect(kept.accessKeyId).toBe(first.accessKeyId);
+    expect(kept.sessionToken).toBe(first.sessionToken);
+    const ahead = kept.expiration!.getTime() - before;
+    expect(ahead).toBeGreaterThanOrEqual(IMDS_DEFAULTS.extensionMs - 1_000);
+    expect(ahead).toBeLessThanOrEqual(IMDS_DEFAULTS.extensionMs + IMDS_DEFAULTS.extensionJitterMs + 1_000);
+    expect(lines.join('')).toContain('static stability');
+    expect(lines.join('')).not.toContain(SECRET);
+  });
+
+  test('static stability: never-loaded credentials are not invented; expired ones from IMDS are extended', async () => {
+    const s = standIn();
+    s.set({ down: true });
+    await expect(provider(s, {}, 100).get()).rejects.toThrow('timed out');
+    s.set({ down: false, credentials: creds({ expiration: new Date(Date.now() - 60_000) }) });
+    const extended = await provider(s).get();
+    expect(extended.expiration!.getTime()).toBeGreaterThan(Date.now() + IMDS_DEFAULTS.extensionMs - 1_000);
+  });
+
+  test('connection refused is an error naming the service, not the address of a secret', async () => {
+    const s = standIn();
+    const url = s.url;
+    await s.stop();
+    servers.splice(servers.indexOf(s), 1);
+    const get = createImdsCredentials({
+      env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: url },
+      clock: systemClock,
+    });
+    await expect(get()).rejects.toThrow('unable to connect to the instance metadata service');
+  });
+});
+
+describe('the IMDS endpoint, as the SDK chooses it', () => {
+  test('explicit endpoint, IPv4 by default, IPv6 by mode, an unknown mode rejected', () => {
+    expect(imdsEndpoint({ AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://10.0.0.1:8080/' })).toBe(
+      'http://10.0.0.1:8080',
+    );
+    expect(imdsEndpoint({})).toBe('http://169.254.169.254');
+    expect(imdsEndpoint({ AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv6' })).toBe('http://[fd00:ec2::254]');
+    expect(() => imdsEndpoint({ AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'ipv6' })).toThrow(
+      'Unsupported endpoint mode',
+    );
+  });
+});
+
+describe('when the agent speaks IMDS itself: exactly where the SDK chain would reach it', () => {
+  const home = '/home/agent';
+  const inputs = (env: Record<string, string>, files: string[] = []): ChainInputs => ({
+    env,
+    fileExists: (p) => files.includes(p),
+    homedir: () => '/root',
+  });
+  test.each([
+    ['an empty environment, no shared files', {}, [], true],
+    ['only a key id (the env link cannot answer)', { AWS_ACCESS_KEY_ID: 'A' }, [], true],
+    ['IMDS switched on explicitly', { AWS_EC2_METADATA_DISABLED: 'false' }, [], true],
+    ['static keys', { AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'S' }, [], false],
+    ['AWS_PROFILE', { AWS_PROFILE: 'p' }, [], false],
+    ['a web identity token file', { AWS_WEB_IDENTITY_TOKEN_FILE: '/t', AWS_ROLE_ARN: 'arn' }, [], false],
+    ['a container credentials endpoint', { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/x' }, [], false],
+    [
+      'a container credentials full URI',
+      { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1' },
+      [],
+      false,
+    ],
+    ['IMDS switched off', { AWS_EC2_METADATA_DISABLED: 'true' }, [], false],
+    ['a shared credentials file under HOME', { HOME: home }, [`${home}/.aws/credentials`], false],
+    ['a config file under HOME', { HOME: home }, [`${home}/.aws/config`], false],
+    ['a config file in the OS home directory (HOME unset)', {}, ['/root/.aws/config'], false],
+    [
+      'AWS_SHARED_CREDENTIALS_FILE with ~',
+      { HOME: home, AWS_SHARED_CREDENTIALS_FILE: '~/c' },
+      [`${home}/c`],
+      false,
+    ],
+    ['AWS_CONFIG_FILE', { AWS_CONFIG_FILE: '/etc/aws/config' }, ['/etc/aws/config'], false],
+    ['files elsewhere than where the SDK looks', { HOME: home }, ['/root/.aws/config'], true],
+  ] as const)('%s', (_name, env, files, expected) => {
+    expect(chainReachesImds(inputs({ ...env }, [...files]))).toBe(expected);
+  });
+
+  function countingChain() {
+    let loads = 0;
+    return {
+      load: async () => {
+        loads++;
+        return async () => ({ accessKeyId: 'AKIACHAIN', secretAccessKey: 'chain' });
+      },
+      get loads() {
+        return loads;
+      },
+    };
+  }
+
+  test('createNodeCredentials: an EC2-like environment gets IMDS credentials without loading the SDK chain', async () => {
+    const s = standIn();
+    const chain = countingChain();
+    const { logger, lines } = capturingLogger();
+    const get = createNodeCredentials({
+      env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: s.url },
+      fileExists: () => false,
+      loadChain: chain.load,
+      logger,
+    });
+    const c = await get();
+    expect(c.accessKeyId).toBe('ASIAIMDSNODE');
+    expect(c.sessionToken).toBe('imds-session-token');
+    expect(chain.loads).toBe(0);
+    // Said once, so an operator sees where the node's credentials come from; nothing secret in it.
+    await get();
+    expect(lines.filter((l) => l.includes('"source":"imds"'))).toHaveLength(1);
+    expect(lines.join('')).not.toContain('imds-session-token');
+    expect(lines.join('')).not.toContain(SECRET);
+  });
+
+  test('createNodeCredentials: with a shared file present the SDK chain answers, IMDS is not asked', async () => {
+    const s = standIn();
+    const chain = countingChain();
+    const { logger, lines } = capturingLogger();
+    const get = createNodeCredentials({
+      env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: s.url },
+      fileExists: () => true,
+      loadChain: chain.load,
+      logger,
+    });
+    expect((await get()).accessKeyId).toBe('AKIACHAIN');
+    expect(chain.loads).toBe(1);
+    expect(s.stats.tokenPuts).toBe(0);
+    expect(lines.join('')).toContain('"source":"sdk-chain"');
+  });
+
+  test('credentials that are already due are reloaded at most every retry interval, not on every call', async () => {
+    const clock = createManualClock();
+    let loads = 0;
+    const get = createNodeCredentials({
+      credentials: async () => {
+        loads++;
+        return { accessKeyId: `K${loads}`, secretAccessKey: 's', expiration: new Date(clock.now() + 60_000) };
+      },
+      clock,
+      refreshBeforeExpiryMs: 5 * 60_000,
+      retryAfterFailureMs: 5_000,
+    });
+    expect((await get()).accessKeyId).toBe('K1');
+    clock.advance(4_000);
+    expect((await get()).accessKeyId).toBe('K1');
+    clock.advance(1_000);
+    expect((await get()).accessKeyId).toBe('K2');
+    expect(loads).toBe(2);
+  });
+});
