@@ -8,7 +8,8 @@
 // Usage: npx bun bench/hostile-upstream-trace.ts [REPS]     (run under flock /tmp/bench.lock like any bench)
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { imageRuntimeEnv } from './footprint.bench.ts';
 import { getCredentials, startAgentProcess } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
 import { requestEachToken } from './lib/load.ts';
@@ -49,7 +50,11 @@ const agent = await startAgentProcess({
   // The shell only sends the agent's stderr (trace and GC log) to a file; the agent is exec'd in its place.
   command: ['sh', '-c', `exec "$@" 2>>${log}`, 'sh', ...AGENT_CORE, 'bun', 'bench/servers/agent-variant.ts'],
   args: ['--bench-metrics', 'on', '--bench-loop-delay', '--bench-trace', '--token-issuer', emulator.url],
-  env: { BUN_JSC_logGC: '1' },
+  // As it runs in a pod: the image's runtime environment (the Dockerfile's `ENV BUN_JSC_...`).
+  env: {
+    ...imageRuntimeEnv(readFileSync(resolve(import.meta.dir, '../Dockerfile'), 'utf8')),
+    BUN_JSC_logGC: '1',
+  },
 });
 const windowNames: string[] = [];
 const waits = new Map<string, number[]>();

@@ -26,9 +26,10 @@
 // server's own idle): bare read 1 MB 5.9x / 12.6x, so for a server that reads such a body the target is beyond
 // the runtime here; bare cancel 1.0x / 1.1x (1.0-4.5x over six runs), the agent 4.8x / 12.1x (README).
 // Usage: npx bun bench/hostile-upstream.bench.ts [REPS] [--no-pin]
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { imageRuntimeEnv } from './footprint.bench.ts';
 import { getCredentials, startAgentProcess } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
 import { requestEachToken } from './lib/load.ts';
@@ -36,6 +37,7 @@ import { freePorts } from './lib/ports.ts';
 import { probeDuring } from './lib/prober.ts';
 import { type Child, spawnChild, waitForOk } from './lib/processes.ts';
 import { median, ratio, round } from './lib/stats.ts';
+import { cpuByGroup, readThreads } from './lib/threads.ts';
 
 const REPS = Math.max(3, Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 3));
 const PIN =
@@ -43,6 +45,21 @@ const PIN =
 /** Core 0 for the agent and the prober; this process (and the emulator it spawns) moves to core 1. */
 const AGENT_CORE = PIN ? ['taskset', '-c', '0'] : [];
 if (PIN) Bun.spawnSync(['taskset', '-p', '-c', '1', String(process.pid)], { stdout: 'ignore' });
+/**
+ * The agent runs with the image's runtime environment (the Dockerfile's `ENV BUN_JSC_...`), as it runs in a pod;
+ * `--no-image-env` drops it, `--agent-env NAME=VALUE` (repeatable) adds to it, for trying runtime options.
+ */
+const AGENT_RUNTIME_ENV: Record<string, string> = process.argv.includes('--no-image-env')
+  ? {}
+  : imageRuntimeEnv(readFileSync(resolve(import.meta.dir, '../Dockerfile'), 'utf8'));
+for (const [i, arg] of process.argv.entries()) {
+  if (arg !== '--agent-env') continue;
+  const [name, ...value] = (process.argv[i + 1] ?? '').split('=');
+  if (!name || value.length === 0) throw new Error('--agent-env takes NAME=VALUE');
+  AGENT_RUNTIME_ENV[name] = value.join('=');
+}
+/** `--agent-arg=FLAG` (repeatable) adds a server flag, e.g. `--agent-arg=--helper-thread-nice=0`. */
+const AGENT_ARGS = process.argv.filter((a) => a.startsWith('--agent-arg=')).map((a) => a.slice(12));
 const NEW_PODS = 200;
 const CONCURRENCY = 32;
 
@@ -82,26 +99,24 @@ async function scrapeAgent(metricsUrl: string): Promise<{ p99Ms: number; maxMs: 
 }
 
 /**
- * From schedstat (ns): on-CPU ms of a process's main thread and of its other threads, and the ms its main
- * thread was runnable but waiting for a core (event-loop delay the agent's code did not cause).
+ * From schedstat: on-CPU ms of a process's main thread and of its other threads (and of each group of them by
+ * thread name), and the ms its main thread was runnable but waiting for a core (event-loop delay the agent's code
+ * did not cause).
  */
-function cpuMs(pid: number): { main: number; others: number; mainWaiting: number } {
-  let main = 0;
+function cpuBetween(
+  before: ReturnType<typeof readThreads>,
+  after: ReturnType<typeof readThreads>,
+): { main: number; others: number; mainWaiting: number; byThread: Map<string, number> } {
+  const byThread = cpuByGroup(before, after);
+  const main = byThread.get('main') ?? 0;
+  byThread.delete('main');
   let others = 0;
-  let mainWaiting = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
-      if (tid === String(pid)) {
-        main += Number(onCpu) / 1e6;
-        mainWaiting += Number(waiting) / 1e6;
-      } else others += Number(onCpu) / 1e6;
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return { main, others, mainWaiting };
+  for (const ms of byThread.values()) others += ms;
+  const mainWaiting = [...after.values()].find((t) => t.name === 'main')?.waitingMs ?? 0;
+  const mainWaiting0 = [...before.values()].find((t) => t.name === 'main')?.waitingMs ?? 0;
+  return { main, others, mainWaiting: mainWaiting - mainWaiting0, byThread };
 }
+const cpuTotal = (c: ReturnType<typeof cpuBetween>) => c.main + c.others;
 
 interface Sample {
   lagP99Ms: number;
@@ -111,6 +126,8 @@ interface Sample {
   agentMainMs: number;
   agentOtherMs: number;
   agentWaitingMs: number;
+  /** On-CPU ms of the server's threads other than the main one, by thread name. */
+  agentByThread: Map<string, number>;
   emulatorMs: number;
   calls: number;
 }
@@ -160,7 +177,8 @@ const emulator = await startEmulatorProcess();
 const agentProcess = await startAgentProcess({
   emulatorUrl: emulator.url,
   command: [...AGENT_CORE, 'bun', 'bench/servers/agent-variant.ts'],
-  args: ['--bench-metrics', 'on', '--bench-loop-delay', '--token-issuer', emulator.url],
+  args: ['--bench-metrics', 'on', '--bench-loop-delay', '--token-issuer', emulator.url, ...AGENT_ARGS],
+  env: AGENT_RUNTIME_ENV,
 });
 const agent: Target = {
   credentialsUrl: agentProcess.credentialsUrl,
@@ -180,24 +198,25 @@ const bares: Array<Target & Child> = [];
 async function measure(target: Target, name: string, during: () => Promise<unknown>): Promise<Sample> {
   await target.startWindow();
   const calls0 = (await emulator.stats()).assumeRoleCalls;
-  const agent0 = cpuMs(target.pid);
-  const emulator0 = cpuMs(emulator.child.pid);
+  const agent0 = readThreads(target.pid);
+  const emulator0 = readThreads(emulator.child.pid);
   const startedAt = performance.now();
   const { probe } = await probeDuring(target.credentialsUrl, hot, during, 200, AGENT_CORE);
   const windowMs = performance.now() - startedAt;
   const lag = await target.loopDelay();
-  const agent1 = cpuMs(target.pid);
-  const emulator1 = cpuMs(emulator.child.pid);
+  const agentCpu = cpuBetween(agent0, readThreads(target.pid));
+  const emulatorCpu = cpuBetween(emulator0, readThreads(emulator.child.pid));
   if (probe.errors > 0) throw new Error(`${name}: ${probe.errors} cached-pod requests failed`);
   return {
     lagP99Ms: lag.p99Ms,
     lagMaxMs: lag.maxMs,
     hitP99Ms: probe.p99Ms,
     windowMs,
-    agentMainMs: agent1.main - agent0.main,
-    agentOtherMs: agent1.others - agent0.others,
-    agentWaitingMs: agent1.mainWaiting - agent0.mainWaiting,
-    emulatorMs: emulator1.main + emulator1.others - emulator0.main - emulator0.others,
+    agentMainMs: agentCpu.main,
+    agentOtherMs: agentCpu.others,
+    agentWaitingMs: agentCpu.mainWaiting,
+    agentByThread: agentCpu.byThread,
+    emulatorMs: cpuTotal(emulatorCpu),
     calls: (await emulator.stats()).assumeRoleCalls - calls0,
   };
 }
@@ -305,6 +324,47 @@ function printTable(
   }
 }
 
+/**
+ * Where the server's other threads' CPU went, by thread name: ms per window (medians), beside the main thread's
+ * own CPU and its wait for the core they share.
+ */
+function printThreads(title: string, table: Map<string, Sample[]>): void {
+  const totals = new Map<string, number>();
+  for (const samples of table.values())
+    for (const s of samples)
+      for (const [name, ms] of s.agentByThread) totals.set(name, (totals.get(name) ?? 0) + ms);
+  // Busiest first; groups that never reach 0.5 ms in any window's median are summed as "rest".
+  const names = [...totals.entries()].sort((a, b) => b[1] - a[1]).map(([name]) => name);
+  const msOf = (s: Sample, name: string) => s.agentByThread.get(name) ?? 0;
+  const shown = names.filter((name) =>
+    [...table.values()].some((samples) => med(samples, (s) => msOf(s, name)) >= 0.5),
+  );
+  const rest = names.filter((name) => !shown.includes(name));
+  console.log(title);
+  console.log(
+    `| window | main thread CPU | main thread waiting for a core | other threads |${shown.map((n) => ` ${n} |`).join('')} rest |`,
+  );
+  console.log(`|---|---|---|---|${'---|'.repeat(shown.length)}---|`);
+  for (const [window, samples] of table) {
+    const cells = [
+      window,
+      round(med(samples, (s) => s.agentMainMs)),
+      round(med(samples, (s) => s.agentWaitingMs)),
+      round(med(samples, (s) => s.agentOtherMs)),
+      ...shown.map((name) => round(med(samples, (s) => msOf(s, name)))),
+      round(med(samples, (s) => rest.reduce((sum, name) => sum + msOf(s, name), 0))),
+    ];
+    console.log(`| ${cells.join(' | ')} |`);
+  }
+}
+
+console.log(
+  `agent flags: ${AGENT_ARGS.join(' ') || 'defaults'}; agent runtime env: ${
+    Object.entries(AGENT_RUNTIME_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || 'none'
+  }`,
+);
 console.log(
   `medians of ${REPS} runs; ${NEW_PODS} new pods, ${CONCURRENCY} at a time, per storm; event-loop delay of a 1 ms timer in the server; ${PIN ? 'agent (or bare reference) and prober on core 0, emulator and load on core 1' : 'not pinned'}`,
 );
@@ -318,4 +378,12 @@ for (const mode of BARE_MODES) {
     `runtime reference "bare ${mode}": bare Bun.serve (hot token from a fixed body; each storm request: one fetch to the emulator, ${mode === 'read' ? 'its body read whole' : 'its body cancelled unread past 8 KiB'}, a fixed 503)`,
     bareRows[mode],
   );
+}
+for (const [label, table] of [
+  ['agent', rows],
+  ['bare read', bareRows.read],
+  ['bare cancel', bareRows.cancel],
+] as const) {
+  console.log('');
+  printThreads(`${label}: CPU ms per window by thread (medians)`, table);
 }

@@ -19,6 +19,7 @@ import { createVerification, type Verification } from '../token/verification.ts'
 import { guardConnections } from './connection-cap.ts';
 import { type CredentialPath, type CredentialPathDeps, createCredentialPath } from './credential-path.ts';
 import { drainAgent } from './drain.ts';
+import { deprioritiseHelperThreads, type ThreadSystem } from './helper-threads.ts';
 import { type StartupTaintSettings, watchReadiness } from './readiness.ts';
 import { startSideListeners } from './side-listeners.ts';
 import { logAgentStarted } from './start-log.ts';
@@ -36,6 +37,8 @@ export interface AgentDeps
   withoutSideListeners?: boolean;
   /** Backoff and wait settings of --startup-taint (tests shorten them). */
   startupTaint?: StartupTaintSettings;
+  /** The threads --helper-thread-nice lowers (tests pass a fake: the real one would renice the test runner's). */
+  helperThreads?: ThreadSystem;
 }
 
 export interface Agent {
@@ -143,6 +146,19 @@ async function startServing(core: AgentCore): Promise<Agent> {
         { metrics, probes, loopMonitor, withProcessMetrics: !deps.metrics },
         closers,
       );
+  if (config.helperThreadNice > 0) {
+    // After the listeners and the signature workers have started; threads started later are found by the rescans.
+    const helpers = deprioritiseHelperThreads({
+      nice: config.helperThreadNice,
+      system: deps.helperThreads,
+      onError: (err) =>
+        logger.warn(
+          { err: (err as Error).message },
+          "cannot lower the helper threads' priority (--helper-thread-nice); they compete with the main thread",
+        ),
+    });
+    closers.add(() => helpers.stop());
+  }
   if (path.cachingEnabled) path.refresher.start();
   if (notConfigured !== undefined) logger.error(notConfigured);
   // In the background: the agent serves whatever the Kubernetes API server does.

@@ -64,6 +64,8 @@ export interface Config extends EksAuthTarget, TokenChecks, ServerLimits {
   readonly strictBind: boolean;
   /** --audit-log: one log line per request (verified identity, status, hit/miss, latency). */
   readonly auditLog: boolean;
+  /** --helper-thread-nice, default 19: nice value of every thread but the main one (agent/helper-threads.ts); 0 = off. */
+  readonly helperThreadNice: number;
   /** --startup-taint KEY[:EFFECT] with NODE_NAME; undefined (the default) leaves the node alone. */
   readonly startupTaint: StartupTaintConfig | undefined;
 }
@@ -130,6 +132,7 @@ export function parseServerConfig(
     strictBind: raw('strict-bind') === 'true',
     auditLog: raw('audit-log') === 'true',
     ...readLimits(flags),
+    helperThreadNice: toInteger(f('helper-thread-nice'), raw('helper-thread-nice'), 0, 19),
     startupTaint,
     kubeApi: checks.kubeApi && Object.freeze(checks.kubeApi),
   };

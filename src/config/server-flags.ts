@@ -217,6 +217,13 @@ export const SERVER_FLAGS = [
     help: 'Longest drain of in-flight requests on SIGTERM.',
   },
   {
+    name: 'helper-thread-nice',
+    kind: 'value',
+    valueName: 'N',
+    default: '19',
+    help: "Nice value (1-19) of the agent's threads other than the main one (HTTP client, JIT, signature workers), so on a shared core they yield to the thread that answers cached pods; 0 leaves them alone.",
+  },
+  {
     name: 'startup-taint',
     kind: 'value',
     valueName: 'KEY[:EFFECT]',

@@ -65,6 +65,7 @@ describe('defaults', () => {
       rateLimitGlobal: 0,
       drainDelayMs: 0,
       shutdownTimeoutMs: 30_000,
+      helperThreadNice: 19,
       startupTaint: undefined,
       kubeApi: undefined,
     });
@@ -198,6 +199,8 @@ const FLAG_CASES: [string[], keyof Config, unknown][] = [
   [['--drain-delay=0'], 'drainDelayMs', 0],
   [['--shutdown-timeout', '0'], 'shutdownTimeoutMs', 0],
   [['--shutdown-timeout=45s'], 'shutdownTimeoutMs', 45_000],
+  [['--helper-thread-nice=10'], 'helperThreadNice', 10],
+  [['--helper-thread-nice', '0'], 'helperThreadNice', 0],
   // Empty is off (a manifest passes $(STARTUP_TAINT) unset); a value needs NODE_NAME (test/kube/).
   [['--startup-taint='], 'startupTaint', undefined],
   // A repeated single-value flag keeps the last value, so an appended override wins.
@@ -446,6 +449,14 @@ const BAD_INPUT: [string[], string][] = [
   ],
   [[...BASE, '--rate-limit-global', 'x'], 'invalid value "x" for --rate-limit-global: expected a number'],
   [[...BASE, '--workers', '65'], 'invalid value "65" for --workers: must be from 0 to 64'],
+  [
+    [...BASE, '--helper-thread-nice', '20'],
+    'invalid value "20" for --helper-thread-nice: must be from 0 to 19',
+  ],
+  [
+    [...BASE, '--helper-thread-nice', '-5'],
+    'invalid value "-5" for --helper-thread-nice: must be from 0 to 19',
+  ],
   [
     [...BASE, '--max-upstream-concurrency', '0'],
     'invalid value "0" for --max-upstream-concurrency: must be from 1 to 1024',

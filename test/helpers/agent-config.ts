@@ -12,6 +12,9 @@ export function testConfig(args: string[] = [], overrides: Partial<Config> = {})
     metricsPort: 0,
     probePort: 0,
     metricsAddress: '127.0.0.1',
+    // The real --helper-thread-nice would lower the test runner's own threads for the rest of its run (a nice value
+    // cannot be lowered back without privilege); tests of it pass it with a fake thread system.
+    helperThreadNice: 0,
     ...overrides,
   });
 }

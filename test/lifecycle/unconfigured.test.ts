@@ -24,6 +24,8 @@ beforeAll(async () => {
     metricsPort: 0,
     probeAddress: '127.0.0.1',
     metricsAddress: '127.0.0.1',
+    // As in testConfig: the real --helper-thread-nice would lower the test runner's threads for the rest of its run.
+    helperThreadNice: 0,
   });
   const logger = createLogger('info', { write: (line: string) => lines.push(line) });
   agent = await startAgent(config, { logger });
