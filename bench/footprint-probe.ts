@@ -8,6 +8,7 @@
 // Prints one JSON line (MB, KB per entry, microseconds of CPU per miss). Wrap it in flock /tmp/bench.lock.
 // IMDS_STAND_IN=1: the node's credentials come from an IMDS stand-in (src/emulator/imds.ts) instead of the
 // environment, as on an EC2 node with an instance role (no keys in the agent's environment, no shared files).
+// SHARED_FILE=1: from a shared credentials file with --rotate-credentials, as on a hybrid node.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -69,6 +70,20 @@ const imdsEnv: Record<string, string> = imds
       HOME: mkdtempSync(join(tmpdir(), 'pia-footprint-home-')),
     }
   : {};
+const sharedFile = process.env['SHARED_FILE'] === '1';
+if (sharedFile) {
+  const path = join(dir, 'credentials');
+  writeFileSync(
+    path,
+    '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n',
+  );
+  Object.assign(imdsEnv, {
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+    AWS_SHARED_CREDENTIALS_FILE: path,
+    HOME: mkdtempSync(join(tmpdir(), 'pia-footprint-home-')),
+  });
+}
 try {
   const issued = await emulator.issueTokens(ENTRIES, { prefix: 'fp', concurrency: 32 });
   writeFileSync(join(dir, 'pods.txt'), issued.slice(0, PODS).join('\n'));
@@ -76,7 +91,13 @@ try {
   const agent = await startAgentProcess({
     emulatorUrl: emulator.url,
     command: [resolve(exe), 'server'],
-    args: ['--max-cache-size', maxCache, '--max-upstream-concurrency', '64'],
+    args: [
+      '--max-cache-size',
+      maxCache,
+      '--max-upstream-concurrency',
+      '64',
+      ...(sharedFile ? ['--rotate-credentials'] : []),
+    ],
     noWait: true,
     env: { ...imdsEnv, ...(JSON.parse(envJson) as Record<string, string>) },
   });

@@ -53,17 +53,17 @@ export interface ChainInputs {
   readonly homedir: () => string;
 }
 
-/** The SDK's home directory: HOME, USERPROFILE, HOMEDRIVE+HOMEPATH, else the OS's. */
-function homeDirectory(inputs: ChainInputs): string {
-  const { env } = inputs;
+/** The SDK's home directory (@smithy/core's getHomeDir): HOME, USERPROFILE, HOMEDRIVE+HOMEPATH, else the OS's. */
+export function homeDirectory(env: Environment, homedir: () => string): string {
   if (env['HOME']) return env['HOME'];
   if (env['USERPROFILE']) return env['USERPROFILE'];
-  if (env['HOMEPATH']) return `${env['HOMEDRIVE'] ?? 'C:'}${env['HOMEPATH']}`;
-  return inputs.homedir();
+  if (env['HOMEPATH']) return `${env['HOMEDRIVE'] ?? 'C:/'}${env['HOMEPATH']}`;
+  return homedir();
 }
 
-function expandHome(path: string, home: string): string {
-  return path === '~' || path.startsWith('~/') ? `${home}${path.slice(1)}` : path;
+/** A shared-file path as the SDK resolves it: a leading `~/` is the home directory. */
+export function expandHome(path: string, home: string): string {
+  return path.startsWith('~/') ? `${home}/${path.slice(2)}` : path;
 }
 
 /**
@@ -80,7 +80,7 @@ export function chainReachesImds(inputs: ChainInputs): boolean {
   if (env['AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'] || env['AWS_CONTAINER_CREDENTIALS_FULL_URI'])
     return false;
   if (switchedOn(env['AWS_EC2_METADATA_DISABLED'])) return false;
-  const home = homeDirectory(inputs);
+  const home = homeDirectory(env, inputs.homedir);
   const credentialsFile = expandHome(env['AWS_SHARED_CREDENTIALS_FILE'] || `${home}/.aws/credentials`, home);
   const configFile = expandHome(env['AWS_CONFIG_FILE'] || `${home}/.aws/config`, home);
   return !inputs.fileExists(credentialsFile) && !inputs.fileExists(configFile);

@@ -10,8 +10,14 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { type Clock, systemClock } from '../clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import { EksAuthError } from './errors.ts';
-import { chainReachesImds, createImdsCredentials, type ImdsFetch } from './imds-credentials.ts';
+import {
+  chainReachesImds,
+  createImdsCredentials,
+  homeDirectory,
+  type ImdsFetch,
+} from './imds-credentials.ts';
 import { sanitizeUpstreamMessage } from './sanitize-message.ts';
+import { readStaticSharedFile } from './shared-file-credentials.ts';
 
 export type CredentialsProvider = () => Promise<AwsCredentialIdentity>;
 
@@ -87,7 +93,25 @@ function chooseProvider(
   clock: Clock,
 ): CredentialsProvider {
   if (rotate) {
+    let said: string | undefined;
+    const say = (source: string, msg: string) => {
+      if (said !== source) options.logger?.info({ source }, msg);
+      said = source;
+    };
     return async () => {
+      // A profile of static keys (what hybrid nodes' credential helpers write) is read here; anything else
+      // the SDK's ini provider reads (shared-file-credentials.ts).
+      const fast = await readStaticSharedFile({
+        env,
+        filepath,
+        home: homeDirectory(env, homedir),
+        fileExists: options.fileExists ?? existsSync,
+      });
+      if (fast !== undefined) {
+        say('shared-file', 'node credentials from the shared credentials file');
+        return fast;
+      }
+      say('sdk-ini', 'node credentials from the shared files through the AWS SDK');
       const { fromIni } = await import('@aws-sdk/credential-provider-ini');
       // ignoreCache: the SDK caches parsed ini files per process; rotation needs the file's current content.
       return fromIni({ ignoreCache: true, ...(filepath === undefined ? {} : { filepath }) })();
