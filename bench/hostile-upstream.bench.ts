@@ -22,10 +22,13 @@
 // 2x its idle, the target is beyond the runtime on this machine. The agent's table gives its readings over
 // each reference's (x bare) and its "x idle" over the reference's "x idle". Each storm runs on the three
 // servers back to back, in an order rotating per repetition. Where the stalls come from:
-// bench/hostile-upstream-trace.ts. Measured at 08d9c23 (three runs, medians, delay p99 / hit p99 over each
-// server's own idle): bare read 1 MB 5.9x / 12.6x, so for a server that reads such a body the target is beyond
-// the runtime here; bare cancel 1.0x / 1.1x (1.0-4.5x over six runs), the agent 4.8x / 12.1x (README).
-// Usage: npx bun bench/hostile-upstream.bench.ts [REPS] [--no-pin]
+// bench/hostile-upstream-trace.ts. The agent runs with the image's runtime env (the Dockerfile's ENV BUN_JSC_...)
+// and its defaults, --helper-thread-nice=19 included; a last table per server gives CPU per window by thread name
+// (/proc/PID/task/TID/comm). Measured at a20472e against --agent-arg=--helper-thread-nice=0 (three runs each,
+// medians, delay p99 / hit p99 over idle): 1 MB 1.81x / 5.34x (nice 0: 2.80x / 4.60x, with a 4.3x higher idle hit
+// p99), floor 1.55x / 4.66x; bare cancel 1.62x / 1.75x, bare read 7.2-12.9x / 5.2-14.9x (README).
+// Usage: npx bun bench/hostile-upstream.bench.ts [REPS] [--no-pin] [--no-image-env] [--agent-env NAME=VALUE]
+//        [--agent-arg=FLAG]...
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
