@@ -6,8 +6,13 @@
 // and reset through bench_event_loop_delay_seconds{stat} on /metrics (hostile-upstream bench).
 // `--bench-trace` writes where each 1 ms of event loop went to stderr (turn-trace.ts), and a `W` line at each
 // such scrape (hostile-upstream-trace.ts splits the trace into windows there).
-// Usage: bun bench/servers/agent-variant.ts --bench-metrics on|off [--bench-loop-delay] [--bench-trace] <server flags...>
-import { writeSync } from 'node:fs';
+// `--bench-heap-stats FILE`: SIGUSR1 runs a full collection and writes bun:jsc heapStats() (object counts by type)
+// to FILE as JSON (bench/footprint-residue-probe.ts).
+// Usage: bun bench/servers/agent-variant.ts --bench-metrics on|off [--bench-loop-delay] [--bench-trace]
+//   [--bench-heap-stats FILE] <server flags...>
+
+import { heapStats } from 'bun:jsc';
+import { renameSync, writeFileSync, writeSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Gauge } from 'prom-client';
 import { startAgent } from '../../src/agent/agent.ts';
@@ -24,6 +29,9 @@ const loopDelayAt = argv.indexOf('--bench-loop-delay');
 if (loopDelayAt >= 0) argv.splice(loopDelayAt, 1);
 const traceAt = argv.indexOf('--bench-trace');
 if (traceAt >= 0) argv.splice(traceAt, 1);
+const heapStatsAt = argv.indexOf('--bench-heap-stats');
+const heapStatsFile = heapStatsAt >= 0 ? argv[heapStatsAt + 1] : undefined;
+if (heapStatsAt >= 0) argv.splice(heapStatsAt, 2);
 
 /** No-op stand-ins for the pre-bound children the hit path touches; everything else stays real. */
 function withoutHotMetrics(metrics: Metrics): Metrics {
@@ -67,3 +75,11 @@ process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 // The memory bench asks for a full collection to tell live data from garbage not yet collected.
 process.on('SIGUSR2', () => Bun.gc(true));
+if (heapStatsFile !== undefined) {
+  process.on('SIGUSR1', () => {
+    Bun.gc(true);
+    const stats = heapStats();
+    writeFileSync(`${heapStatsFile}.tmp`, JSON.stringify({ ...stats, at: Date.now() }));
+    renameSync(`${heapStatsFile}.tmp`, heapStatsFile);
+  });
+}
