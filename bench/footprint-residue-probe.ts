@@ -41,8 +41,26 @@ const variant = fromSource || exe === 'src-nogc';
 function pages(pid: number) {
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  const mb = (v: number) => Math.round(v / 102.4) / 10;
-  return { rss: mb(kb('Rss')), anon: mb(kb('Anonymous')), file: mb(kb('Rss') - kb('Anonymous')) };
+  return {
+    rss: mb(kb('Rss')),
+    anon: mb(kb('Anonymous')),
+    file: mb(kb('Rss') - kb('Anonymous')),
+    jit: jitMb(pid),
+  };
+}
+
+const mb = (kb: number) => Math.round(kb / 102.4) / 10;
+
+/** Resident pages of anonymous executable mappings (/proc/PID/smaps): JavaScriptCore's JIT code. */
+function jitMb(pid: number): number {
+  let inJit = false;
+  let total = 0;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ (\S{4}) \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (head) inJit = head[1]!.includes('x') && head[2] === '0' && head[3] === '';
+    else if (inJit && line.startsWith('Rss:')) total += Number(/(\d+)/.exec(line)?.[1] ?? 0);
+  }
+  return mb(total);
 }
 
 async function fill(url: string, file: string): Promise<void> {
@@ -58,6 +76,7 @@ interface HeapStats {
   heapSize: number;
   objectCount: number;
   objectTypeCounts: Record<string, number>;
+  strings: unknown;
   at: number;
 }
 
@@ -132,10 +151,11 @@ try {
           ...now,
           anonSinceIdle: Math.round((now.anon - idle.anon) * 10) / 10,
           fileSinceIdle: Math.round((now.file - idle.file) * 10) / 10,
+          jitSinceIdle: Math.round((now.jit - idle.jit) * 10) / 10,
           ...(await (async () => {
             if (!fromSource || !previousHeap) return {};
             const h = await heapStats(pid, heapFile);
-            const line = { ...heapOf(h), grownSincePrevious: grown(previousHeap, h) };
+            const line = { ...heapOf(h), grownSincePrevious: grown(previousHeap, h), strings: h.strings };
             previousHeap = h;
             return line;
           })()),

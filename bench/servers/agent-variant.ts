@@ -7,11 +7,12 @@
 // `--bench-trace` writes where each 1 ms of event loop went to stderr (turn-trace.ts), and a `W` line at each
 // such scrape (hostile-upstream-trace.ts splits the trace into windows there).
 // `--bench-heap-stats FILE`: SIGUSR1 runs a full collection and writes bun:jsc heapStats() (object counts by type)
-// to FILE as JSON (bench/footprint-residue-probe.ts).
+// to FILE as JSON, with how the cached entries' strings are stored (jscDescribe: unresolved ropes, 16-bit), their
+// lengths and the entry objects' own size (estimateShallowMemoryUsageOf) (bench/footprint-residue-probe.ts).
 // Usage: bun bench/servers/agent-variant.ts --bench-metrics on|off [--bench-loop-delay] [--bench-trace]
 //   [--bench-heap-stats FILE] <server flags...>
 
-import { heapStats } from 'bun:jsc';
+import { estimateShallowMemoryUsageOf, heapStats, jscDescribe } from 'bun:jsc';
 import { renameSync, writeFileSync, writeSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Gauge } from 'prom-client';
@@ -75,11 +76,36 @@ process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 // The memory bench asks for a full collection to tell live data from garbage not yet collected.
 process.on('SIGUSR2', () => Bun.gc(true));
+/** Per field of the cached entries: how many are unresolved ropes or 16-bit strings, and their mean length. */
+function entryStrings() {
+  const fields = ['key', 'token', 'body', 'subject'] as const;
+  const out: Record<string, { ropes: number; sixteenBit: number; meanLength: number }> = {};
+  let n = 0;
+  let entryObjectBytes = 0;
+  for (const f of fields) out[f] = { ropes: 0, sixteenBit: 0, meanLength: 0 };
+  for (const entry of agent.cache.entries()) {
+    n++;
+    entryObjectBytes += estimateShallowMemoryUsageOf(entry);
+    for (const f of fields) {
+      const value = entry[f];
+      const described = jscDescribe(value);
+      const o = out[f]!;
+      if (described.includes('(rope)')) o.ropes++;
+      if (!described.includes('8Bit:(1)')) o.sixteenBit++;
+      o.meanLength += value.length;
+    }
+  }
+  for (const f of fields) out[f]!.meanLength = n === 0 ? 0 : Math.round(out[f]!.meanLength / n);
+  return { entries: n, entryObjectBytes: n === 0 ? 0 : Math.round(entryObjectBytes / n), ...out };
+}
 if (heapStatsFile !== undefined) {
   process.on('SIGUSR1', () => {
     Bun.gc(true);
     const stats = heapStats();
-    writeFileSync(`${heapStatsFile}.tmp`, JSON.stringify({ ...stats, at: Date.now() }));
+    writeFileSync(
+      `${heapStatsFile}.tmp`,
+      JSON.stringify({ ...stats, strings: entryStrings(), at: Date.now() }),
+    );
     renameSync(`${heapStatsFile}.tmp`, heapStatsFile);
   });
 }
