@@ -4,10 +4,14 @@
 // (bench/footprint-probe.ts with IMDS_STAND_IN, README "Footprint"), so the agent speaks IMDS itself in exactly the
 // case where the chain would have reached it, with the behaviour of @smithy/credential-provider-imds 4.5
 // (what the chain uses): the endpoint from AWS_EC2_METADATA_SERVICE_ENDPOINT or
-// AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, a 1 s timeout per request and no retries, a session token requested
-// on each load (PUT /latest/api/token, TTL 21600 s), IMDSv1 when the token request times out or answers 403,
-// 404 or 405 (unless AWS_EC2_METADATA_V1_DISABLED), and static stability: after one success, a failed or
-// expired load serves the last credentials with their expiry moved 5-10 minutes out.
+// AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, 1 s per request and no retries, a session token requested on each
+// load (PUT /latest/api/token, TTL 21600 s), IMDSv1 for the load when the token request fails other than with a
+// 400 (and for later loads too after a 403, 404 or 405; never with AWS_EC2_METADATA_V1_DISABLED), and static
+// stability: after one success, a failed or expired load serves the last credentials with their expiry moved
+// 5-10 minutes out. Where we are stricter: the SDK's 1 s is a socket idle timeout, which an answer dripping a
+// byte a second never trips, ours a deadline for the whole request; answers are bounded (64 KiB); a role name
+// must be an IAM role name; an Expiration that is not a date is an error (the SDK keeps an Invalid Date, which
+// its chain then never refreshes).
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -29,16 +33,34 @@ const IPV6_ENDPOINT = 'http://[fd00:ec2::254]';
 const TOKEN_PATH = '/latest/api/token';
 const CREDENTIALS_PATH = '/latest/meta-data/iam/security-credentials/';
 const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
+const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /** The SDK's reading of a boolean switch: set and not "false". */
 function switchedOn(value: string | undefined): boolean {
   return value !== undefined && value !== '' && value !== 'false';
 }
 
-/** The IMDS base URL, as the SDK chooses it from the environment; throws on an unknown endpoint mode. */
+/**
+ * The IMDS base URL (scheme, host and port), as the SDK chooses it from the environment. The SDK parses
+ * AWS_EC2_METADATA_SERVICE_ENDPOINT and sends its requests to that host and port over node:http with its own
+ * paths, so a path, query or user info in the variable is ignored here too, and a scheme other than http: fails
+ * (node:http speaks no other). Throws on an unknown endpoint mode.
+ */
 export function imdsEndpoint(env: Environment): string {
   const explicit = env['AWS_EC2_METADATA_SERVICE_ENDPOINT'];
-  if (explicit) return explicit.replace(/\/+$/, '');
+  if (explicit) {
+    let url: URL;
+    try {
+      url = new URL(explicit);
+    } catch {
+      throw new ImdsError('AWS_EC2_METADATA_SERVICE_ENDPOINT is not a URL');
+    }
+    if (url.protocol !== 'http:')
+      throw new ImdsError(
+        `AWS_EC2_METADATA_SERVICE_ENDPOINT has scheme ${url.protocol}; the instance metadata service is http:`,
+      );
+    return `http://${url.host}`;
+  }
   const mode = env['AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE'] ?? 'IPv4';
   if (mode === 'IPv4') return IPV4_ENDPOINT;
   if (mode === 'IPv6') return IPV6_ENDPOINT;
@@ -201,8 +223,12 @@ export function createImdsCredentials(options: ImdsCredentialsOptions): () => Pr
   const timeoutMs = options.timeoutMs ?? IMDS_DEFAULTS.timeoutMs;
   const random = options.random ?? Math.random;
   const v1Disabled = switchedOn(env['AWS_EC2_METADATA_V1_DISABLED']);
-  // After a token request timed out or answered 403/404/405, later loads go straight to IMDSv1 (the SDK's
-  // disableFetchToken), until IMDSv1 answers 401 (IMDSv2 is required after all).
+  // After a token request answered 403/404/405, later loads go straight to IMDSv1 (the SDK's
+  // disableFetchToken), until IMDSv1 answers 401 (IMDSv2 is required after all). A timed-out token request
+  // falls back for that load only: the SDK means to skip the token after a timeout too, but compares the
+  // error's message with "TimeoutError" and its own timeout error says more, so it asks again next load.
+  // With IMDSv1 disabled there is nothing to skip to: the token is always asked for (the SDK would fail every
+  // later load after one 403/404/405 from the token route).
   let skipToken = false;
   let past: AwsCredentialIdentity | undefined;
 
@@ -222,7 +248,7 @@ export function createImdsCredentials(options: ImdsCredentialsOptions): () => Pr
       const e = err as ImdsError;
       if (e.statusCode === 400)
         throw new ImdsError('EC2 metadata token request returned 400', { statusCode: 400 });
-      if (e.timedOut || e.statusCode === 403 || e.statusCode === 404 || e.statusCode === 405)
+      if (!v1Disabled && (e.statusCode === 403 || e.statusCode === 404 || e.statusCode === 405))
         skipToken = true;
       return undefined;
     }
@@ -246,7 +272,9 @@ export function createImdsCredentials(options: ImdsCredentialsOptions): () => Pr
       }
     };
     const role = (await get(CREDENTIALS_PATH)).trim();
-    if (role === '' || /[/\s]/.test(role))
+    // An IAM role name (1-64 of [A-Za-z0-9+=,.@_-]); anything else would make the next path another
+    // resource ("..", "?", "#") or not a path at all. Not echoed: it came from the network.
+    if (!IAM_ROLE_NAME.test(role) || role === '.' || role === '..')
       throw new ImdsError('instance metadata service named no usable instance role');
     return parseCredentials(await get(CREDENTIALS_PATH + role));
   }

@@ -58,7 +58,7 @@ const emptyHome = mkdtempSync(join(tmpdir(), 'imds-home-'));
 afterAll(() => rmSync(emptyHome, { recursive: true, force: true }));
 
 /** Runs the SDK's fromInstanceMetadata with this process's environment pointed at the stand-in. */
-async function sdkAgainst(s: ImdsStandIn, env: Record<string, string> = {}) {
+async function sdkAgainst(s: ImdsStandIn, env: Record<string, string> = {}, loads = 1, timeout?: number) {
   const vars = { AWS_EC2_METADATA_SERVICE_ENDPOINT: s.url, HOME: emptyHome, ...env };
   const saved: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(vars)) {
@@ -66,7 +66,12 @@ async function sdkAgainst(s: ImdsStandIn, env: Record<string, string> = {}) {
     process.env[k] = v;
   }
   try {
-    return await fromInstanceMetadata({ logger: { ...console, warn() {}, debug() {} } as never })();
+    const get = fromInstanceMetadata({
+      logger: { ...console, warn() {}, debug() {} } as never,
+      ...(timeout === undefined ? {} : { timeout }),
+    });
+    for (let i = 1; i < loads; i++) await get();
+    return await get();
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
@@ -105,11 +110,28 @@ describe('IMDS credentials, as the SDK gets them', () => {
     });
   }
 
-  test('a token route that never answers times out into IMDSv1', async () => {
+  test('a token route that never answers times out into IMDSv1 for that load; the next load asks again (as the SDK)', async () => {
     const s = standIn({ tokenRoute: 'hang' });
     const { get } = provider(s, {}, 100);
     expect((await get()).accessKeyId).toBe('ASIAIMDSNODE');
     expect(s.stats.getsWithoutToken).toBe(2);
+    expect((await get()).accessKeyId).toBe('ASIAIMDSNODE');
+    // Two loads, two token requests: a passing timeout does not make a node use IMDSv1 for good.
+    expect(s.stats.tokenPuts).toBe(2);
+    const sdkServer = standIn({ tokenRoute: 'hang' });
+    expect((await sdkAgainst(sdkServer, {}, 2, 100)).accessKeyId).toBe('ASIAIMDSNODE');
+    expect(sdkServer.stats.tokenPuts).toBe(2);
+  });
+
+  test('AWS_EC2_METADATA_V1_DISABLED: a timed-out or refused token request does not stop later loads asking for one', async () => {
+    for (const failing of ['hang', 404] as const) {
+      const s = standIn({ tokenRoute: failing, httpTokens: 'required' });
+      const { get } = provider(s, { AWS_EC2_METADATA_V1_DISABLED: 'true' }, 100);
+      await expect(get()).rejects.toThrow('AWS_EC2_METADATA_V1_DISABLED');
+      s.set({ tokenRoute: 'issue' });
+      expect((await get()).accessKeyId).toBe('ASIAIMDSNODE');
+      expect(s.stats).toEqual({ tokenPuts: 2, getsWithToken: 2, getsWithoutToken: 0, credentialGets: 1 });
+    }
   });
 
   test('IMDSv1 refused with 401 (tokens required after all): the load fails, the next one asks for a token again', async () => {
@@ -165,9 +187,15 @@ describe('IMDS credentials, as the SDK gets them', () => {
     }
   });
 
-  test('no usable role name: an error', async () => {
-    const s = standIn({ role: 'two\nroles' });
-    await expect(provider(s).get()).rejects.toThrow('no usable instance role');
+  test('no usable role name: an error, and no request for another resource', async () => {
+    for (const role of ['two\nroles', '..', '.', 'r?x=1', 'r#frag', 'r%2F..', 'r\u00e9', 'r'.repeat(65)]) {
+      const s = standIn({ role });
+      await expect(provider(s).get()).rejects.toThrow('no usable instance role');
+      // Only the role listing was read: no GET of what the odd name would have made of the path.
+      expect(s.stats.getsWithToken).toBe(1);
+    }
+    const longest = standIn({ role: `a+=,.@_-${'r'.repeat(56)}` });
+    expect((await provider(longest).get()).accessKeyId).toBe('ASIAIMDSNODE');
   });
 
   test('static stability: after a success, an unreachable IMDS serves the last credentials for 5-10 more minutes', async () => {
@@ -209,9 +237,37 @@ describe('IMDS credentials, as the SDK gets them', () => {
 });
 
 describe('the IMDS endpoint, as the SDK chooses it', () => {
+  test('a path, query or user info in AWS_EC2_METADATA_SERVICE_ENDPOINT is ignored, as the SDK ignores it', async () => {
+    const s = standIn();
+    const endpoint = `${s.url.replace('http://', 'http://user:pw@')}/some/path/?q=1`;
+    const ours = await createImdsCredentials({
+      env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint },
+      clock: systemClock,
+    })();
+    const sdk = await sdkAgainst(s, { AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint });
+    expect(ours.accessKeyId).toBe('ASIAIMDSNODE');
+    expect(sdk.accessKeyId).toBe(ours.accessKeyId);
+    expect(s.stats.credentialGets).toBe(2);
+  });
+
+  test('an endpoint that is not an http: URL fails, as it does for the SDK (node:http)', async () => {
+    const s = standIn();
+    for (const endpoint of [s.url.replace('http:', 'https:'), '169.254.169.254']) {
+      const env = { AWS_EC2_METADATA_SERVICE_ENDPOINT: endpoint };
+      await expect(createImdsCredentials({ env, clock: systemClock })()).rejects.toThrow(
+        'AWS_EC2_METADATA_SERVICE_ENDPOINT',
+      );
+      await expect(sdkAgainst(s, env)).rejects.toThrow();
+    }
+    expect(s.stats.tokenPuts).toBe(0);
+  });
+
   test('explicit endpoint, IPv4 by default, IPv6 by mode, an unknown mode rejected', () => {
     expect(imdsEndpoint({ AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://10.0.0.1:8080/' })).toBe(
       'http://10.0.0.1:8080',
+    );
+    expect(imdsEndpoint({ AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://[fd00:ec2::254]:80/latest/' })).toBe(
+      'http://[fd00:ec2::254]',
     );
     expect(imdsEndpoint({})).toBe('http://169.254.169.254');
     expect(imdsEndpoint({ AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE: 'IPv6' })).toBe('http://[fd00:ec2::254]');
