@@ -12,6 +12,7 @@
 // byte a second never trips, ours a deadline for the whole request; answers are bounded (64 KiB); a role name
 // must be an IAM role name; an Expiration that is not a date is an error (the SDK keeps an Invalid Date, which
 // its chain then never refreshes).
+import { join, sep } from 'node:path';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -75,36 +76,46 @@ export interface ChainInputs {
   readonly homedir: () => string;
 }
 
-/** The SDK's home directory (@smithy/core's getHomeDir): HOME, USERPROFILE, HOMEDRIVE+HOMEPATH, else the OS's. */
+/**
+ * The SDK's home directory (@smithy/core's getHomeDir): HOME, USERPROFILE, HOMEDRIVE (default C: and a
+ * separator) + HOMEPATH, else the OS's.
+ */
 export function homeDirectory(env: Environment, homedir: () => string): string {
   if (env['HOME']) return env['HOME'];
   if (env['USERPROFILE']) return env['USERPROFILE'];
-  if (env['HOMEPATH']) return `${env['HOMEDRIVE'] ?? 'C:/'}${env['HOMEPATH']}`;
+  if (env['HOMEPATH']) return `${env['HOMEDRIVE'] ?? `C:${sep}`}${env['HOMEPATH']}`;
   return homedir();
 }
 
-/** A shared-file path as the SDK resolves it: a leading `~/` is the home directory. */
+/** A shared-file path as the SDK resolves it (loadSharedConfigFiles): only a leading `~/` is the home directory. */
 export function expandHome(path: string, home: string): string {
-  return path.startsWith('~/') ? `${home}/${path.slice(2)}` : path;
+  return path.startsWith('~/') ? join(home, path.slice(2)) : path;
 }
 
 /**
  * Whether @aws-sdk/credential-provider-node's default chain, for this environment, would get the node's
- * credentials from IMDS: nothing in the environment (or AWS_PROFILE, which skips it), no shared credentials
- * or config file (so neither the ini, process nor SSO link can answer), no web identity token file, no
- * container credentials endpoint, and IMDS not switched off. In every other case the agent loads the chain.
+ * credentials from IMDS. Its links before IMDS, as installed: fromEnv (both keys; skipped when AWS_PROFILE is
+ * set), fromSSO (skipped: the agent passes it no SSO fields), fromIni and fromProcess (only from the shared
+ * credentials and config files, whatever AWS_PROFILE names), fromTokenFile (AWS_WEB_IDENTITY_TOKEN_FILE and
+ * AWS_ROLE_ARN both, else a profile in those files), then the container endpoint when either of its variables is
+ * set, else IMDS unless AWS_EC2_METADATA_DISABLED. So: no static keys without AWS_PROFILE (environmentCredentials
+ * answers those first anyway), no complete web identity pair, no container variable, IMDS not switched off, and
+ * neither shared file where the SDK looks for it. A file that exists but gives no credentials (empty, another
+ * profile, a directory) loads the chain, which then reaches IMDS itself: parsing it is the chain's job.
  */
 export function chainReachesImds(inputs: ChainInputs): boolean {
   const { env } = inputs;
-  if (env['AWS_PROFILE']) return false;
-  if (env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']) return false;
-  if (env['AWS_WEB_IDENTITY_TOKEN_FILE'] || env['AWS_ROLE_ARN']) return false;
+  if (!env['AWS_PROFILE'] && env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY']) return false;
+  if (env['AWS_WEB_IDENTITY_TOKEN_FILE'] && env['AWS_ROLE_ARN']) return false;
   if (env['AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'] || env['AWS_CONTAINER_CREDENTIALS_FULL_URI'])
     return false;
   if (switchedOn(env['AWS_EC2_METADATA_DISABLED'])) return false;
   const home = homeDirectory(env, inputs.homedir);
-  const credentialsFile = expandHome(env['AWS_SHARED_CREDENTIALS_FILE'] || `${home}/.aws/credentials`, home);
-  const configFile = expandHome(env['AWS_CONFIG_FILE'] || `${home}/.aws/config`, home);
+  const credentialsFile = expandHome(
+    env['AWS_SHARED_CREDENTIALS_FILE'] || join(home, '.aws', 'credentials'),
+    home,
+  );
+  const configFile = expandHome(env['AWS_CONFIG_FILE'] || join(home, '.aws', 'config'), home);
   return !inputs.fileExists(credentialsFile) && !inputs.fileExists(configFile);
 }
 

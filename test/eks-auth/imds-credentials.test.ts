@@ -2,9 +2,9 @@
 // (src/emulator/imds.ts), side by side with the SDK's own IMDS provider on the same server, and the decision of
 // when the agent may skip the SDK chain.
 import { afterAll, afterEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fromInstanceMetadata } from '@smithy/credential-provider-imds';
 import { createManualClock, systemClock } from '../../src/clock.ts';
 import {
@@ -289,8 +289,22 @@ describe('when the agent speaks IMDS itself: exactly where the SDK chain would r
     ['only a key id (the env link cannot answer)', { AWS_ACCESS_KEY_ID: 'A' }, [], true],
     ['IMDS switched on explicitly', { AWS_EC2_METADATA_DISABLED: 'false' }, [], true],
     ['static keys', { AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'S' }, [], false],
-    ['AWS_PROFILE', { AWS_PROFILE: 'p' }, [], false],
+    [
+      'AWS_PROFILE without shared files (fromIni and fromProcess find nothing)',
+      { AWS_PROFILE: 'p' },
+      [],
+      true,
+    ],
+    [
+      'AWS_PROFILE and static keys without shared files (fromEnv skipped)',
+      { AWS_PROFILE: 'p', AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'S' },
+      [],
+      true,
+    ],
+    ['AWS_PROFILE with a config file', { HOME: home, AWS_PROFILE: 'p' }, [`${home}/.aws/config`], false],
     ['a web identity token file', { AWS_WEB_IDENTITY_TOKEN_FILE: '/t', AWS_ROLE_ARN: 'arn' }, [], false],
+    ['AWS_ROLE_ARN alone (fromTokenFile needs both)', { AWS_ROLE_ARN: 'arn' }, [], true],
+    ['AWS_WEB_IDENTITY_TOKEN_FILE alone', { AWS_WEB_IDENTITY_TOKEN_FILE: '/t' }, [], true],
     ['a container credentials endpoint', { AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/x' }, [], false],
     [
       'a container credentials full URI',
@@ -309,9 +323,67 @@ describe('when the agent speaks IMDS itself: exactly where the SDK chain would r
       false,
     ],
     ['AWS_CONFIG_FILE', { AWS_CONFIG_FILE: '/etc/aws/config' }, ['/etc/aws/config'], false],
+    // The SDK expands only a "~/" prefix: "~" alone is a file of that name in the working directory.
+    ['AWS_CONFIG_FILE "~" is no home directory', { HOME: home, AWS_CONFIG_FILE: '~' }, [home], true],
+    ['AWS_CONFIG_FILE "~" as the SDK reads it', { HOME: home, AWS_CONFIG_FILE: '~' }, ['~'], false],
+    ['HOMEPATH without HOMEDRIVE', { HOMEPATH: 'u' }, ['C:/u/.aws/config'], false],
     ['files elsewhere than where the SDK looks', { HOME: home }, ['/root/.aws/config'], true],
   ] as const)('%s', (_name, env, files, expected) => {
     expect(chainReachesImds(inputs({ ...env }, [...files]))).toBe(expected);
+  });
+
+  // The oracle: the SDK's own default chain, in this process, with the stand-in as IMDS and a fresh home
+  // directory per case; whether it answered from IMDS must be what chainReachesImds says. Nothing here reaches
+  // the network (the web identity pair fails on its missing token file). The container variables are in the
+  // table above only: the SDK's fromHttp retries a closed port for ~3 s.
+  test('the same answer as the SDK chain itself, case by case', async () => {
+    const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+    const s = standIn();
+    const keys = '[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = file-secret\n';
+    const cases: [string, Record<string, string>, Record<string, string>][] = [
+      ['nothing', {}, {}],
+      ['AWS_PROFILE', { AWS_PROFILE: 'p' }, {}],
+      ['AWS_PROFILE and keys', { AWS_PROFILE: 'p', AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'S' }, {}],
+      ['AWS_ROLE_ARN alone', { AWS_ROLE_ARN: 'arn:aws:iam::111122223333:role/r' }, {}],
+      ['AWS_WEB_IDENTITY_TOKEN_FILE alone', { AWS_WEB_IDENTITY_TOKEN_FILE: '/nonexistent/token' }, {}],
+      [
+        'web identity pair',
+        {
+          AWS_WEB_IDENTITY_TOKEN_FILE: '/nonexistent/token',
+          AWS_ROLE_ARN: 'arn:aws:iam::111122223333:role/r',
+        },
+        {},
+      ],
+      ['credentials file', {}, { '.aws/credentials': keys }],
+      ['config file under ~/', { AWS_CONFIG_FILE: '~/elsewhere' }, { elsewhere: keys }],
+      ['IMDS switched off', { AWS_EC2_METADATA_DISABLED: 'true' }, {}],
+    ];
+    const saved = { ...process.env };
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const results: string[] = [];
+    try {
+      for (const [name, env, files] of cases) {
+        const caseHome = mkdtempSync(join(emptyHome, 'case-'));
+        for (const [path, content] of Object.entries(files)) {
+          mkdirSync(dirname(join(caseHome, path)), { recursive: true });
+          writeFileSync(join(caseHome, path), content);
+        }
+        for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
+        Object.assign(process.env, { HOME: caseHome, AWS_EC2_METADATA_SERVICE_ENDPOINT: s.url, ...env });
+        const before = s.stats.credentialGets;
+        const answer = await defaultProvider({ logger: quiet as never })().then(
+          (c) => c.accessKeyId,
+          () => 'error',
+        );
+        const sdkAskedImds = s.stats.credentialGets > before && answer === 'ASIAIMDSNODE';
+        const ours = chainReachesImds({ env: process.env, fileExists: existsSync, homedir });
+        results.push(`${name}: ${ours === sdkAskedImds ? 'same' : `ours ${ours}, SDK ${sdkAskedImds}`}`);
+      }
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+    expect(results).toEqual(cases.map(([name]) => `${name}: same`));
   });
 
   function countingChain() {
