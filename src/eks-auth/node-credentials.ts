@@ -2,7 +2,9 @@
 // (env, shared file, IMDSv2, container), its env link done here without the SDK, and IMDS too when nothing
 // before it in the chain could answer (imds-credentials.ts). With rotateCredentials the shared credentials file is re-read at
 // least every rotationIntervalMs (hybrid nodes rewrite it). Loads are single-flight and memoised; a failed
-// re-read keeps the last good credentials while they are still valid.
+// re-read keeps the last good credentials while they are still valid. A due reload of still-valid credentials
+// runs in the background (rotation's re-read excepted); a failed load that left none is not repeated for
+// retryAfterFailureMs, its error answering meanwhile.
 
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -30,7 +32,11 @@ export interface NodeCredentialsOptions {
   readonly rotationIntervalMs?: number;
   /** Refresh temporary credentials this long before they expire. */
   readonly refreshBeforeExpiryMs?: number;
-  /** After a failed re-read that kept old credentials, wait this long before trying again. */
+  /**
+   * After a failed load, wait this long before trying again: a re-read that kept the old credentials, and a
+   * load that left none (callers meanwhile get its error at once, so a failing source, IMDS say, is not asked
+   * again on every EKS Auth call).
+   */
   readonly retryAfterFailureMs?: number;
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -164,6 +170,8 @@ export function createNodeCredentials(options: NodeCredentialsOptions = {}): Cre
   let current: AwsCredentialIdentity | undefined;
   let nextLoadAtMs = 0;
   let loading: Promise<AwsCredentialIdentity> | undefined;
+  /** The last load's error while there are no usable credentials, and until when it is the answer. */
+  let failure: { readonly error: EksAuthError; readonly untilMs: number } | undefined;
 
   const stillUsable = (creds: AwsCredentialIdentity, now: number) =>
     creds.expiration === undefined || creds.expiration.getTime() > now;
@@ -171,8 +179,7 @@ export function createNodeCredentials(options: NodeCredentialsOptions = {}): Cre
   const scheduleNext = (creds: AwsCredentialIdentity, now: number) => {
     let next = rotate ? now + rotationIntervalMs : Number.POSITIVE_INFINITY;
     // Credentials that are already due (IMDS's static-stability extension is 5-10 minutes) are not reloaded
-    // on every call: loads block their callers, and a provider that keeps answering late ones would be asked
-    // once per EKS Auth call.
+    // on every call: a provider that keeps answering late ones would be asked once per EKS Auth call.
     if (creds.expiration !== undefined)
       next = Math.min(
         next,
@@ -185,6 +192,7 @@ export function createNodeCredentials(options: NodeCredentialsOptions = {}): Cre
     try {
       const creds = await provider();
       current = creds;
+      failure = undefined;
       scheduleNext(creds, clock.now());
       return creds;
     } catch (err) {
@@ -195,23 +203,42 @@ export function createNodeCredentials(options: NodeCredentialsOptions = {}): Cre
         options.logger?.warn({ reason: why }, 'node credentials reload failed; keeping the previous ones');
         return current;
       }
-      throw new EksAuthError('NodeCredentialsUnavailable', `node AWS credentials unavailable: ${why}`, {
-        kind: 'credentials',
-        retryable: true,
-        cause: err,
-      });
+      const error = new EksAuthError(
+        'NodeCredentialsUnavailable',
+        `node AWS credentials unavailable: ${why}`,
+        {
+          kind: 'credentials',
+          retryable: true,
+          cause: err,
+        },
+      );
+      failure = { error, untilMs: now + retryAfterFailureMs };
+      throw error;
     }
   };
 
-  return function nodeCredentials() {
-    const now = clock.now();
-    if (current !== undefined && now < nextLoadAtMs && stillUsable(current, now))
-      return Promise.resolve(current);
+  const startLoad = () => {
     // Cleared after settling (not inside load) so a provider that throws synchronously cannot leave a
     // settled promise behind as "in flight".
     loading ??= load().finally(() => {
       loading = undefined;
     });
     return loading;
+  };
+
+  return function nodeCredentials() {
+    const now = clock.now();
+    if (current !== undefined && stillUsable(current, now)) {
+      if (now < nextLoadAtMs) return Promise.resolve(current);
+      // Due, but still valid: without rotation the reload runs in the background and callers keep the
+      // current credentials meanwhile (the SDK chain's passive refresh), so a slow or unreachable source (IMDS:
+      // up to 1 s per request) never holds EKS Auth calls. A rotation re-read (a local file) is waited for:
+      // the call after the interval uses the file's content.
+      if (rotate) return startLoad();
+      startLoad().catch(() => {});
+      return Promise.resolve(current);
+    }
+    if (failure !== undefined && now < failure.untilMs) return Promise.reject(failure.error);
+    return startLoad();
   };
 }

@@ -451,8 +451,51 @@ describe('when the agent speaks IMDS itself: exactly where the SDK chain would r
     expect((await get()).accessKeyId).toBe('K1');
     clock.advance(4_000);
     expect((await get()).accessKeyId).toBe('K1');
+    expect(loads).toBe(1);
     clock.advance(1_000);
-    expect((await get()).accessKeyId).toBe('K2');
+    // The reload runs in the background (K1 is still valid); the call after it settles has K2.
+    expect((await get()).accessKeyId).toBe('K1');
     expect(loads).toBe(2);
+    expect((await get()).accessKeyId).toBe('K2');
+  });
+
+  test('IMDS failing before any success is asked once per retry interval, not on every EKS Auth call', async () => {
+    const s = standIn();
+    s.set({ body: 'not json' });
+    const clock = createManualClock();
+    const get = createNodeCredentials({
+      env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: s.url },
+      fileExists: () => false,
+      loadChain: countingChain().load,
+      clock,
+      retryAfterFailureMs: 5_000,
+    });
+    for (let i = 0; i < 20; i++) {
+      await expect(get()).rejects.toThrow('invalid response');
+      clock.advance(200);
+    }
+    expect(s.stats.tokenPuts).toBe(1);
+    clock.advance(1_000);
+    s.set({ body: undefined });
+    expect((await get()).accessKeyId).toBe('ASIAIMDSNODE');
+    expect(s.stats.tokenPuts).toBe(2);
+  });
+
+  test('IMDS hanging when the refresh is due: EKS Auth calls keep the valid credentials meanwhile', async () => {
+    const s = standIn({ credentials: creds({ expiration: new Date(Date.now() + 30 * 60_000) }) });
+    const clock = createManualClock(Date.now());
+    const get = createNodeCredentials({
+      env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: s.url },
+      fileExists: () => false,
+      loadChain: countingChain().load,
+      clock,
+    });
+    const first = await get();
+    s.set({ down: true });
+    clock.advance(26 * 60_000);
+    const notYet = Symbol('still waiting');
+    const answer = await Promise.race([get(), new Promise((r) => setTimeout(() => r(notYet), 0))]);
+    // Without the background reload this call waits for IMDS (1 s per request, two requests).
+    expect(answer).toBe(first);
   });
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { createManualClock } from '../../src/clock.ts';
 import { EksAuthError } from '../../src/eks-auth/errors.ts';
 import {
@@ -49,8 +50,80 @@ describe('createNodeCredentials', () => {
     expect((await get()).accessKeyId).toBe('K1');
     clock.advance(54 * 60_000);
     expect((await get()).accessKeyId).toBe('K1');
+    expect(p.calls).toBe(1);
     clock.advance(2 * 60_000);
+    // Due: the reload starts, in the background (K1 is valid 4 more minutes); the next call has K2.
+    expect((await get()).accessKeyId).toBe('K1');
+    expect(p.calls).toBe(2);
     expect((await get()).accessKeyId).toBe('K2');
+  });
+
+  test('a due reload of still-valid credentials does not hold callers; expired ones are waited for', async () => {
+    const clock = createManualClock();
+    let release: ((c: AwsCredentialIdentity) => void) | undefined;
+    let calls = 0;
+    const get = createNodeCredentials({
+      clock,
+      refreshBeforeExpiryMs: 5 * 60_000,
+      credentials: () => {
+        calls++;
+        if (calls === 1)
+          return Promise.resolve({
+            accessKeyId: 'K1',
+            secretAccessKey: 's',
+            expiration: new Date(clock.now() + 60 * 60_000),
+          });
+        // A source that does not answer (IMDS timing out) until the test says so.
+        return new Promise((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    expect((await get()).accessKeyId).toBe('K1');
+    clock.advance(56 * 60_000);
+    const notYet = Symbol('still waiting');
+    const firstOf = (p: Promise<AwsCredentialIdentity>) =>
+      Promise.race([p.then((c) => c.accessKeyId), new Promise((r) => setTimeout(() => r(notYet), 0))]);
+    expect(await firstOf(get())).toBe('K1');
+    expect(await firstOf(get())).toBe('K1');
+    expect(calls).toBe(2);
+    // Past K1's expiry a caller has nothing to sign with and waits for the load in flight.
+    clock.advance(5 * 60_000);
+    const waiting = get();
+    expect(await firstOf(waiting)).toBe(notYet);
+    release?.({ accessKeyId: 'K2', secretAccessKey: 's', expiration: new Date(clock.now() + 60 * 60_000) });
+    expect((await waiting).accessKeyId).toBe('K2');
+    expect(calls).toBe(2);
+  });
+
+  test('a failed load with nothing to keep is not repeated on every call: its error answers until the retry interval', async () => {
+    const clock = createManualClock();
+    let calls = 0;
+    const get = createNodeCredentials({
+      clock,
+      retryAfterFailureMs: 5_000,
+      credentials: async () => {
+        calls++;
+        if (calls < 3) throw new Error('instance metadata service timed out');
+        return { accessKeyId: 'K', secretAccessKey: 's' };
+      },
+    });
+    for (let i = 0; i < 10; i++) {
+      const err = await get().catch((e) => e);
+      expect([err.code, err.kind, err.message]).toEqual([
+        'NodeCredentialsUnavailable',
+        'credentials',
+        'node AWS credentials unavailable: instance metadata service timed out',
+      ]);
+      clock.advance(400);
+    }
+    expect(calls).toBe(1);
+    clock.advance(1_000);
+    expect(await get().catch((e) => e.kind)).toBe('credentials');
+    expect(calls).toBe(2);
+    clock.advance(5_000);
+    expect((await get()).accessKeyId).toBe('K');
+    expect(calls).toBe(3);
   });
 
   test('rotation re-reads at least every interval', async () => {
@@ -95,16 +168,23 @@ describe('createNodeCredentials', () => {
   });
 
   test('no credentials at all is an EksAuthError of kind credentials', async () => {
+    const clock = createManualClock();
+    let calls = 0;
     const get = createNodeCredentials({
+      clock,
+      retryAfterFailureMs: 5_000,
       credentials: () => {
+        calls++;
         throw new Error('Could not load credentials from any providers');
       },
     });
     const err = await get().catch((e) => e);
     expect(err).toBeInstanceOf(EksAuthError);
     expect([err.code, err.kind, err.retryable]).toEqual(['NodeCredentialsUnavailable', 'credentials', true]);
-    // A synchronous throw must not wedge the single-flight: the next call tries again.
+    // A synchronous throw must not wedge the single-flight: the call after the retry interval tries again.
+    clock.advance(5_000);
     expect(await get().catch((e) => e.kind)).toBe('credentials');
+    expect(calls).toBe(2);
   });
 
   test('rotateCredentials re-reads a real shared credentials file (fromIni)', async () => {
