@@ -129,7 +129,8 @@ function chooseProvider(
     const fromEnvironment = environmentCredentials(env);
     if (fromEnvironment !== undefined) return fromEnvironment;
     // The common EC2 node: the chain would only reach IMDS, so IMDS is asked directly (imds-credentials.ts).
-    // Decided on every load while it is not chosen: the environment is fixed, but a shared file may appear.
+    // Decided at the first load and kept either way. A shared file that appears later is not seen, as the
+    // SDK chain does not see it: its ini loader keeps each file's first read (a missing file's too) per process.
     if (
       imds !== undefined ||
       (chain === undefined &&

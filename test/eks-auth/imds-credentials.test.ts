@@ -3,6 +3,7 @@
 // when the agent may skip the SDK chain.
 import { afterAll, afterEach, describe, expect, test } from 'bun:test';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fromInstanceMetadata } from '@smithy/credential-provider-imds';
@@ -233,6 +234,154 @@ describe('IMDS credentials, as the SDK gets them', () => {
       clock: systemClock,
     });
     await expect(get()).rejects.toThrow('unable to connect to the instance metadata service');
+  });
+});
+
+// A raw TCP server playing IMDS, for answers Bun.serve will not send: the token and the role name as usual,
+// then the credentials request answered by `hostile` (the socket to write to as it likes).
+async function rawImds(hostile: (socket: Socket) => void) {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let head = '';
+    socket.on('data', (data) => {
+      head += data.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      const requestLine = head.slice(0, head.indexOf('\r\n'));
+      head = '';
+      const ok = (body: string) =>
+        socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      if (requestLine.startsWith('PUT ')) ok('token');
+      else if (requestLine.includes('/security-credentials/ ')) ok('eks-node-role');
+      else hostile(socket);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    sockets,
+    stop: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('hostile IMDS answers: a clear error within the deadline or the size bound, nothing secret said', () => {
+  const drip = (socket: Socket, every: () => string) => {
+    const timer = setInterval(() => {
+      if (socket.destroyed) clearInterval(timer);
+      else socket.write(every());
+    }, 10);
+    socket.on('close', () => clearInterval(timer));
+  };
+  const endless = (socket: Socket, chunk: Buffer) => {
+    const pump = () => {
+      while (!socket.destroyed && socket.write(chunk));
+      if (!socket.destroyed) socket.once('drain', pump);
+    };
+    pump();
+  };
+  const cases: [string, (socket: Socket) => void, string][] = [
+    [
+      // The SDK's socket idle timeout never fires on this; ours is a deadline for the whole request.
+      'a body dripping a byte at a time',
+      (socket) => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 60000\r\n\r\n{');
+        drip(socket, () => ' ');
+      },
+      'timed out',
+    ],
+    [
+      'headers that never end',
+      (socket) => {
+        socket.write('HTTP/1.1 200 OK\r\n');
+        drip(socket, () => 'x-pad: 1\r\n');
+      },
+      'timed out',
+    ],
+    [
+      'an endless chunked body',
+      (socket) => {
+        socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n');
+        endless(socket, Buffer.from(`4000\r\n${'a'.repeat(0x4000)}\r\n`));
+      },
+      'over 65536 bytes',
+    ],
+    [
+      'an endless body until close',
+      (socket) => {
+        socket.write('HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n');
+        endless(socket, Buffer.alloc(0x4000, 97));
+      },
+      'over 65536 bytes',
+    ],
+    [
+      'a redirect (not followed, as node:http does not)',
+      (socket) =>
+        socket.end(
+          'HTTP/1.1 307 Temporary Redirect\r\nlocation: http://127.0.0.1:9/\r\ncontent-length: 0\r\n\r\n',
+        ),
+      'answered 307',
+    ],
+    [
+      'a secret in the status line',
+      (socket) => socket.end(`HTTP/1.1 500 ${SECRET}\r\ncontent-length: 0\r\n\r\n`),
+      'answered 500',
+    ],
+    [
+      'a nesting bomb',
+      (socket) => {
+        const body = '['.repeat(65_000);
+        socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+      },
+      'not JSON',
+    ],
+  ];
+  for (const [name, hostile, expected] of cases) {
+    test(name, async () => {
+      const imds = await rawImds(hostile);
+      const { logger, lines } = capturingLogger();
+      try {
+        const get = createImdsCredentials({
+          env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url },
+          clock: systemClock,
+          logger,
+          timeoutMs: 200,
+        });
+        const err = (await get().catch((e: unknown) => e)) as Error;
+        expect(err).toBeInstanceOf(Error);
+        expect(err.message).toContain(expected);
+        expect(err.message).not.toContain(SECRET);
+        expect(lines.join('')).not.toContain(SECRET);
+      } finally {
+        await imds.stop();
+      }
+    });
+  }
+
+  test('non-UTF-8 in the credentials document: no crash, the bytes replaced', async () => {
+    const imds = await rawImds((socket) => {
+      const body = Buffer.concat([
+        Buffer.from('{"AccessKeyId":"ASIA'),
+        Buffer.from([0xff, 0xfe, 0xc3]),
+        Buffer.from(`","SecretAccessKey":"${SECRET}","Token":"t","Expiration":"2030-01-01T00:00:00Z"}`),
+      ]);
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n`);
+      socket.write(body);
+    });
+    try {
+      const c = await createImdsCredentials({
+        env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url },
+        clock: systemClock,
+      })();
+      expect(c.accessKeyId).toBe('ASIA\ufffd\ufffd\ufffd');
+    } finally {
+      await imds.stop();
+    }
   });
 });
 
