@@ -20,11 +20,14 @@ export const RENEW_AT_LIFETIME_FRACTION = 0.75;
 /** Renewal times are spread by up to this share of the interval, so a pod-start storm does not renew in lockstep. */
 export const RENEW_JITTER_FRACTION = 0.1;
 
+/**
+ * One per cached pod, so its fields are counted: JavaScriptCore makes an object of 12 fields 112 bytes and one of
+ * 13 fields 160 (test/credentials/entry.test.ts; README, footprint (4)). A field nothing reads costs every entry.
+ */
 export interface CredentialEntry {
   readonly key: string;
   /** The exact 200 body served on a hit. */
   readonly body: string;
-  readonly fetchedAtMs: number;
   readonly expiresAtMs: number;
   /** Hits before this are served at once; after it the request renews first. */
   readonly freshUntilMs: number;
@@ -88,7 +91,6 @@ export function createEntry(
   return {
     key,
     body: serialiseCredentials(result),
-    fetchedAtMs: nowMs,
     expiresAtMs,
     // Never later than servableUntilMs: short lifetimes (under 75 s) would otherwise be served below 15 s.
     freshUntilMs: Math.min(

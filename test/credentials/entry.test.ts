@@ -1,3 +1,4 @@
+import { estimateShallowMemoryUsageOf } from 'bun:jsc';
 import { describe, expect, test } from 'bun:test';
 import { createManualClock } from '../../src/clock.ts';
 import {
@@ -12,6 +13,14 @@ const clock = createManualClock();
 const fake = createFakeEksAuth(clock);
 
 describe('credential entry', () => {
+  test('an entry object stays in the 112-byte size class (12 fields today; a 13th makes every entry 160 bytes)', () => {
+    const result = fake.success({ token: 't', options: undefined }, 1);
+    const timing = { nowMs: clock.now(), monotonicMs: clock.monotonic(), retentionMs: 3600_000, random: 0.5 };
+    const entry = createEntry('k', 't', Number.POSITIVE_INFINITY, result, timing, 'pod', 'ns/sa');
+    // What the cache holds per pod besides its token and body strings (README, footprint (4)).
+    expect(estimateShallowMemoryUsageOf(entry)).toBeLessThanOrEqual(112);
+  });
+
   test('body is the container-credentials format with a Z timestamp and no milliseconds', () => {
     const result = fake.success({ token: 't', options: undefined }, 1);
     const body = JSON.parse(serialiseCredentials(result));
