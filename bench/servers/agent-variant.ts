@@ -12,7 +12,6 @@
 // Usage: bun bench/servers/agent-variant.ts --bench-metrics on|off [--bench-loop-delay] [--bench-trace]
 //   [--bench-heap-stats FILE] <server flags...>
 
-import { estimateShallowMemoryUsageOf, heapStats, jscDescribe } from 'bun:jsc';
 import { renameSync, writeFileSync, writeSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Gauge } from 'prom-client';
@@ -76,6 +75,9 @@ process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 // The memory bench asks for a full collection to tell live data from garbage not yet collected.
 process.on('SIGUSR2', () => Bun.gc(true));
+// Loaded only with --bench-heap-stats, so the other benches' agent is the same as before.
+const jsc = heapStatsFile === undefined ? undefined : await import('bun:jsc');
+
 /** Per field of the cached entries: how many are unresolved ropes or 16-bit strings, and their mean length. */
 function entryStrings() {
   const fields = ['key', 'token', 'body', 'subject'] as const;
@@ -85,10 +87,10 @@ function entryStrings() {
   for (const f of fields) out[f] = { ropes: 0, sixteenBit: 0, meanLength: 0 };
   for (const entry of agent.cache.entries()) {
     n++;
-    entryObjectBytes += estimateShallowMemoryUsageOf(entry);
+    entryObjectBytes += jsc!.estimateShallowMemoryUsageOf(entry);
     for (const f of fields) {
       const value = entry[f];
-      const described = jscDescribe(value);
+      const described = jsc!.jscDescribe(value);
       const o = out[f]!;
       if (described.includes('(rope)')) o.ropes++;
       if (!described.includes('8Bit:(1)')) o.sixteenBit++;
@@ -101,7 +103,7 @@ function entryStrings() {
 if (heapStatsFile !== undefined) {
   process.on('SIGUSR1', () => {
     Bun.gc(true);
-    const stats = heapStats();
+    const stats = jsc!.heapStats();
     writeFileSync(
       `${heapStatsFile}.tmp`,
       JSON.stringify({ ...stats, strings: entryStrings(), at: Date.now() }),
