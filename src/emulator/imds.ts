@@ -24,7 +24,10 @@ export interface ImdsStandInOptions {
   /** 'required': GETs without a valid token get 401 (HttpTokens=required). Default 'optional'. */
   httpTokens?: 'optional' | 'required';
   tokenRoute?: TokenRouteMode;
+  /** Default 127.0.0.1; an IPv6 address is bracketed in `url`. */
   hostname?: string;
+  /** Default 0 (any free port); 80 for the real addresses inside a test's network namespace. */
+  port?: number;
 }
 
 export interface ImdsStandIn {
@@ -68,7 +71,7 @@ export function startImdsStandIn(initial: ImdsStandInOptions): ImdsStandIn {
   }
 
   const server = Bun.serve({
-    port: 0,
+    port: options.port ?? 0,
     hostname: options.hostname ?? '127.0.0.1',
     fetch(req) {
       if (options.down) return new Promise<Response>(() => {});
@@ -102,8 +105,9 @@ export function startImdsStandIn(initial: ImdsStandInOptions): ImdsStandIn {
       });
     },
   });
+  const host = server.hostname?.includes(':') ? `[${server.hostname}]` : server.hostname;
   return {
-    url: `http://${server.hostname}:${server.port}`,
+    url: `http://${host}:${server.port}`,
     stats,
     set(changes) {
       options = { ...options, ...changes };
