@@ -15,37 +15,19 @@ import { join, resolve } from 'node:path';
 import { startImdsStandIn } from '../src/emulator/imds.ts';
 import { cacheEntries, startAgentProcess } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
+import { fillFromClient as fill, rssPages as pages } from './lib/probe-steps.ts';
 import { settledRssMb, waitForOk } from './lib/processes.ts';
 
-const REPO_ROOT = resolve(import.meta.dir, '..');
 const [exe, envJson = '{}', maxCache = '20000'] = process.argv.slice(2);
 if (!exe) throw new Error('usage: footprint-probe.ts EXECUTABLE [ENV_JSON] [MAX_CACHE_SIZE]');
 const PODS = 250;
 const ENTRIES = 10_000;
 const IDLE_GC_WAIT_MS = 20_000;
 
-/** RSS split into anonymous and file-backed pages, MB. */
-function pages(pid: number) {
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  const mb = (v: number) => Math.round(v / 102.4) / 10;
-  return { rss: mb(kb('Rss')), anon: mb(kb('Anonymous')), file: mb(kb('Rss') - kb('Anonymous')) };
-}
-
 /** utime + stime of the process in ms (clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** Async, so the agent's stderr keeps draining while the fill runs. */
-async function fill(url: string, file: string): Promise<void> {
-  const child = Bun.spawn(['bun', 'bench/clients/fill.ts', url, file, '64'], {
-    cwd: REPO_ROOT,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  if ((await child.exited) !== 0) throw new Error(await new Response(child.stderr).text());
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pia-footprint-probe-'));

@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cacheEntries, startAgentProcess } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
+import { fillFromClient as fill, mbOfKb, rssPages } from './lib/probe-steps.ts';
 import { settledRssMb, waitForOk } from './lib/processes.ts';
 
-const REPO_ROOT = resolve(import.meta.dir, '..');
 const [
   exe,
   envJson = '{}',
@@ -39,17 +39,10 @@ const fromSource = exe === 'src';
 const variant = fromSource || exe === 'src-nogc';
 
 function pages(pid: number) {
-  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return {
-    rss: mb(kb('Rss')),
-    anon: mb(kb('Anonymous')),
-    file: mb(kb('Rss') - kb('Anonymous')),
-    jit: jitMb(pid),
-  };
+  return { ...rssPages(pid), jit: jitMb(pid) };
 }
 
-const mb = (kb: number) => Math.round(kb / 102.4) / 10;
+const mb = mbOfKb;
 
 /** Resident pages of anonymous executable mappings (/proc/PID/smaps): JavaScriptCore's JIT code. */
 function jitMb(pid: number): number {
@@ -61,15 +54,6 @@ function jitMb(pid: number): number {
     else if (inJit && line.startsWith('Rss:')) total += Number(/(\d+)/.exec(line)?.[1] ?? 0);
   }
   return mb(total);
-}
-
-async function fill(url: string, file: string): Promise<void> {
-  const child = Bun.spawn(['bun', 'bench/clients/fill.ts', url, file, '64'], {
-    cwd: REPO_ROOT,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  if ((await child.exited) !== 0) throw new Error(await new Response(child.stderr).text());
 }
 
 interface HeapStats {
