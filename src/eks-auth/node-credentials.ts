@@ -150,7 +150,16 @@ function chooseProvider(
   };
 }
 
+/**
+ * Providers made here. The agent builds one for the EKS Auth client and readiness together (credential-path.ts)
+ * and hands it to createEksAuthClient, which would otherwise wrap it in a second memo with its own schedule.
+ */
+const nodeCredentialProviders = new WeakSet<CredentialsProvider>();
+
 export function createNodeCredentials(options: NodeCredentialsOptions = {}): CredentialsProvider {
+  // Already memoised, scheduled and single-flight: a second layer would only delay what the first one loads.
+  if (options.credentials !== undefined && nodeCredentialProviders.has(options.credentials))
+    return options.credentials;
   const rotate = options.rotateCredentials ?? false;
   const clock = options.clock ?? systemClock;
   const provider =
@@ -227,7 +236,7 @@ export function createNodeCredentials(options: NodeCredentialsOptions = {}): Cre
     return loading;
   };
 
-  return function nodeCredentials() {
+  const nodeCredentials: CredentialsProvider = () => {
     const now = clock.now();
     if (current !== undefined && stillUsable(current, now)) {
       if (now < nextLoadAtMs) return Promise.resolve(current);
@@ -242,4 +251,6 @@ export function createNodeCredentials(options: NodeCredentialsOptions = {}): Cre
     if (failure !== undefined && now < failure.untilMs) return Promise.reject(failure.error);
     return startLoad();
   };
+  nodeCredentialProviders.add(nodeCredentials);
+  return nodeCredentials;
 }

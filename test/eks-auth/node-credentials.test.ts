@@ -204,6 +204,28 @@ describe('createNodeCredentials', () => {
   });
 });
 
+test("a provider made by createNodeCredentials is not wrapped again (the EKS Auth client gets the agent's own)", async () => {
+  const clock = createManualClock();
+  let loads = 0;
+  const inner = createNodeCredentials({
+    credentials: async () => {
+      loads++;
+      return {
+        accessKeyId: `K${loads}`,
+        secretAccessKey: 's',
+        expiration: new Date(clock.now() + 60 * 60_000),
+      };
+    },
+    clock,
+  });
+  const outer = createNodeCredentials({ credentials: inner, clock, rotateCredentials: true });
+  expect(outer).toBe(inner);
+  expect((await outer()).accessKeyId).toBe('K1');
+  // A plain function is still memoised: wrapping it is what the option is for.
+  const plain = async () => ({ accessKeyId: 'P', secretAccessKey: 's' });
+  expect(createNodeCredentials({ credentials: plain })).not.toBe(plain);
+});
+
 describe('the default chain: its environment link without the SDK', () => {
   const KEYS = { AWS_ACCESS_KEY_ID: 'AKIAENV', AWS_SECRET_ACCESS_KEY: 'env-secret' };
   /** A stand-in for the rest of the chain that counts how often it was loaded. */
