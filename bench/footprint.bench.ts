@@ -2,9 +2,10 @@
 // compiled bare Bun.serve (bench/servers/bare-bun.ts built with `bun build --compile`), in the same run: idle RSS
 // in claims and signature mode, RSS with 250 pods cached and with 10,000 entries (after the fill and after the
 // runtime's own idle collection, never a forced one), bytes per entry, and exec-to-ready time.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startImdsStandIn } from '../src/emulator/imds.ts';
 import { type AgentProcess, cacheEntries, startAgentProcess } from './lib/agent.ts';
 import { type EmulatorProcess, startEmulatorProcess } from './lib/emulator.ts';
 import type { LoadResult } from './lib/load.ts';
@@ -108,14 +109,19 @@ async function runFloor(exe: string, bodyFile: string, quick: boolean): Promise<
   }
 }
 
-async function startCompiledAgent(exe: string, emulator: EmulatorProcess, args: string[]) {
+async function startCompiledAgent(
+  exe: string,
+  emulator: EmulatorProcess,
+  args: string[],
+  env: Record<string, string> = {},
+) {
   const startedAt = performance.now();
   const agent = await startAgentProcess({
     emulatorUrl: emulator.url,
     command: [exe, 'server'],
     args: ['--max-cache-size', '20000', '--max-upstream-concurrency', '64', ...args],
     noWait: true,
-    env: IMAGE_ENV,
+    env: { ...IMAGE_ENV, ...env },
   });
   try {
     await waitForOk(agent.readyUrl, READY_TIMEOUT_MS, agent.child);
@@ -124,6 +130,40 @@ async function startCompiledAgent(exe: string, emulator: EmulatorProcess, args: 
     throw err;
   }
   return { agent, readyMs: performance.now() - startedAt };
+}
+
+/**
+ * Idle RSS of an EC2 node's agent: no keys in its environment and no shared files, the instance role's
+ * credentials from IMDS (a stand-in in this process serving the emulator's key pair), which readiness loads
+ * at start.
+ */
+async function runImdsIdle(exe: string, emulator: EmulatorProcess, home: string): Promise<number> {
+  const imds = startImdsStandIn({
+    credentials: {
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      sessionToken: 'instance-role-session',
+      expiration: new Date(Date.now() + 6 * 3600_000),
+    },
+  });
+  try {
+    const { agent } = await startCompiledAgent(exe, emulator, [], {
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url,
+      HOME: home,
+    });
+    try {
+      await Bun.sleep(SETTLE_MS);
+      if (imds.stats.credentialGets === 0)
+        throw new Error('the agent did not load its credentials from IMDS');
+      return await settledRssMb(agent.child.pid);
+    } finally {
+      await agent.stop();
+    }
+  } finally {
+    await imds.stop();
+  }
 }
 
 interface SignatureRun {
@@ -212,6 +252,9 @@ export const footprint: Scenario = {
       const floors: FloorRun[] = [];
       const claims: ClaimsRun[] = [];
       const signature: SignatureRun[] = [];
+      const imdsIdle: number[] = [];
+      const home = join(dir, 'home');
+      mkdirSync(home);
       for (let r = 0; r < reps; r++) {
         ctx.log(`footprint: repetition ${r + 1}/${reps}`);
         // Rotating order, so a slow moment of the shared machine does not always land on the same process.
@@ -219,10 +262,11 @@ export const footprint: Scenario = {
           async () => floors.push(await runFloor(exes.floor, bodyFile, ctx.quick)),
           async () => signature.push(await runSignature(exes.agent, emulator, tokens)),
           async () => claims.push(await runClaims(exes.agent, emulator, tokens, ctx.quick)),
+          async () => imdsIdle.push(await runImdsIdle(exes.agent, emulator, home)),
         ];
         for (let i = 0; i < steps.length; i++) await steps[(i + r) % steps.length]!();
       }
-      return summarise(floors, claims, signature, reps);
+      return summarise(floors, claims, signature, imdsIdle, reps);
     } finally {
       await emulator.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -234,6 +278,7 @@ function summarise(
   floors: FloorRun[],
   claims: ClaimsRun[],
   signature: SignatureRun[],
+  imdsIdle: number[],
   reps: number,
 ): ScenarioResult {
   const m = <T>(runs: T[], pick: (run: T) => number) => median(runs.map(pick));
@@ -290,6 +335,7 @@ function summarise(
           floor: mb(floorIdle),
           'claims idle': mb(m(claims, (c) => c.idle)),
           'signature idle': mb(m(signature, (s) => s.idle)),
+          'claims idle, IMDS node': mb(median(imdsIdle)),
           [`claims ${BUSY_NODE_PODS} pods`]: mb(m(claims, (c) => c.pods)),
           [`signature ${BUSY_NODE_PODS} pods`]: mb(m(signature, (s) => s.pods)),
           [`${held} entries, after fill`]: mb(m(claims, (c) => c.filled)),
@@ -302,6 +348,7 @@ function summarise(
           floor: 1,
           'claims idle': round(idleX),
           'signature idle': round(sigIdleX),
+          'claims idle, IMDS node': round(median(imdsIdle.map((v, i) => ratio(v, floors[i]!.idle)))),
           [`claims ${BUSY_NODE_PODS} pods`]: round(podsX),
           [`signature ${BUSY_NODE_PODS} pods`]: round(x(signature, (s) => s.pods)),
           [`${held} entries, after fill`]: round(x(claims, (c) => c.filled)),
@@ -341,6 +388,7 @@ function summarise(
         .join(', ')}.`,
       `Cache hits/s: after the idle-GC reading, the same agent (10,000 entries) serves one cached pod token to wrk (${HOT_CONNECTIONS} connections, a warm-up run first); the floor answers its fixed body.`,
       'Signature mode: --token-issuer pointing at the emulator (JWKS discovery, the worker pool).',
+      'IMDS node: claims mode with no keys in the environment and an empty HOME, the node credentials from an IMDS stand-in (src/emulator/imds.ts) in the bench process, as on an EC2 node with an instance role; the other columns take them from the environment.',
       `The agent runs with the image's runtime environment from the Dockerfile: ${JSON.stringify(IMAGE_ENV)}.`,
       'Exec to ready: spawn to the first 200 from /readyz (the agent; it requests its data listener) or /ok (the floor), polled every 2 ms.',
     ],
