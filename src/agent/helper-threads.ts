@@ -13,7 +13,7 @@
 // periodically. Where threads cannot be listed (no /proc) this does nothing.
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
-import type { TickScheduler } from '../observability/event-loop-monitor.ts';
+import { intervalScheduler, type TickScheduler } from '../observability/event-loop-monitor.ts';
 
 /** What this needs from the system; injected so tests see every call. */
 export interface ThreadSystem {
@@ -57,12 +57,6 @@ export interface HelperThreads {
   stop(): void;
 }
 
-const unrefInterval: TickScheduler = (tick, intervalMs) => {
-  const timer = setInterval(tick, intervalMs);
-  timer.unref?.();
-  return () => clearInterval(timer);
-};
-
 /** Node's and Bun's os calls throw ERR_SYSTEM_ERROR with the errno's name in `info.code`. */
 function threadEnded(err: unknown): boolean {
   const e = err as { code?: string; info?: { code?: string } };
@@ -96,6 +90,9 @@ export function deprioritiseHelperThreads(options: HelperThreadOptions): HelperT
     return lowered;
   };
   rescan();
-  const cancel = (options.scheduler ?? unrefInterval)(rescan, options.rescanMs ?? HELPER_THREAD_RESCAN_MS);
+  const cancel = (options.scheduler ?? intervalScheduler)(
+    rescan,
+    options.rescanMs ?? HELPER_THREAD_RESCAN_MS,
+  );
   return { rescan, stop: cancel };
 }

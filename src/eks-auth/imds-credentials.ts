@@ -1,21 +1,22 @@
-// The node's credentials from the EC2 instance metadata service (IMDSv2, IMDSv1 as the fallback), for the
-// common EC2 node: no credentials in the environment and nothing else in the SDK's default chain that could
-// answer first. Loading @aws-sdk/credential-provider-node only to reach IMDS costs an agent ~6-7 MB of RSS
-// (bench/footprint-probe.ts with IMDS_STAND_IN, README "Footprint"), so the agent speaks IMDS itself in exactly the
-// case where the chain would have reached it, with the behaviour of @smithy/credential-provider-imds 4.5
-// (what the chain uses): the endpoint from AWS_EC2_METADATA_SERVICE_ENDPOINT or
-// AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, 1 s per request and no retries, a session token requested on each
+// The node's credentials from the EC2 instance metadata service (IMDSv2, IMDSv1 as the fallback), for the common
+// EC2 node: no credentials in the environment and nothing else in the SDK's default chain that could answer
+// first. Loading @aws-sdk/credential-provider-node only to reach IMDS costs an agent ~5.6 MB of RSS idle
+// (IMDS_STAND_IN=1 bench/footprint-probe.ts, both ways in one executable; README, the node-credentials note), so
+// the agent speaks IMDS itself in exactly the case where the chain would have reached it, with the behaviour of
+// @smithy/credential-provider-imds 4.5 (what the chain uses): the endpoint from AWS_EC2_METADATA_SERVICE_ENDPOINT
+// or AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, 1 s per request and no retries, a session token requested on each
 // load (PUT /latest/api/token, TTL 21600 s), IMDSv1 for the load when the token request fails other than with a
 // 400 (and for later loads too after a 403, 404 or 405; never with AWS_EC2_METADATA_V1_DISABLED), and static
-// stability: after one success, a failed or expired load serves the last credentials with their expiry moved
-// 5-10 minutes out. Where we are stricter: the SDK's 1 s is a socket idle timeout, which an answer dripping a
-// byte a second never trips, ours a deadline for the whole request; answers are bounded (64 KiB); a role name
-// must be an IAM role name; an Expiration that is not a date is an error (the SDK keeps an Invalid Date, which
-// its chain then never refreshes).
+// stability: after one success, a failed or expired load serves the last credentials with their expiry moved 5-10
+// minutes out. Where we are stricter: the SDK's 1 s is a socket idle timeout, which an answer dripping a byte a
+// second never trips, ours a deadline for the whole request; answers are bounded (64 KiB); a role name must be an
+// IAM role name; an Expiration that is not a date is an error (the SDK keeps an Invalid Date, which its chain
+// then never refreshes).
 import { join, sep } from 'node:path';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../observability/logger.ts';
+import { readBoundedText } from '../shared/bounded-read.ts';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -143,30 +144,6 @@ export interface ImdsCredentialsOptions {
   readonly random?: () => number;
 }
 
-/** The body as text, at most `maxBytes` (a larger answer is an error, not read further). */
-async function boundedText(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    throw new ImdsError(`instance metadata answer of ${declared} bytes is over ${maxBytes}`);
-  }
-  const reader = response.body?.getReader();
-  if (reader === undefined) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new ImdsError(`instance metadata answer is over ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** One IMDS request with the SDK's timeout; never through a proxy (the SDK uses node:http, which ignores them). */
 async function imdsRequest(
   doFetch: ImdsFetch,
@@ -189,7 +166,10 @@ async function imdsRequest(
         statusCode: response.status,
       });
     }
-    return await boundedText(response, IMDS_DEFAULTS.maxResponseBytes);
+    const max = IMDS_DEFAULTS.maxResponseBytes;
+    return await readBoundedText(response, max, () => {
+      throw new ImdsError(`instance metadata answer is over ${max} bytes`);
+    });
   } catch (err) {
     if (err instanceof ImdsError) throw err;
     if (signal.aborted) throw new ImdsError('instance metadata service timed out', { timedOut: true });

@@ -1,6 +1,6 @@
-// The node's own AWS credentials, used to sign EKS Auth calls. Default: the SDK's node provider chain
-// (env, shared file, IMDSv2, container), its env link done here without the SDK, and IMDS too when nothing
-// before it in the chain could answer (imds-credentials.ts). With rotateCredentials the shared credentials file is re-read at
+// The node's own AWS credentials, used to sign EKS Auth calls. Default: the SDK's node provider chain (env,
+// shared file, IMDSv2, container), its env link done here without the SDK, and IMDS too when nothing before it in
+// the chain could answer (imds-credentials.ts). With rotateCredentials the shared credentials file is re-read at
 // least every rotationIntervalMs (hybrid nodes rewrite it). Loads are single-flight and memoised; a failed
 // re-read keeps the last good credentials while they are still valid. A due reload of still-valid credentials
 // runs in the background (rotation's re-read excepted); a failed load that left none is not repeated for

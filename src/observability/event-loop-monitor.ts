@@ -27,8 +27,8 @@ export interface EventLoopMonitor {
   stop(): void;
 }
 
-/** unref'd so the monitor never keeps a finished process alive. */
-const intervalScheduler: TickScheduler = (tick, intervalMs) => {
+/** unref'd so the monitor (or any periodic housekeeping) never keeps a finished process alive. */
+export const intervalScheduler: TickScheduler = (tick, intervalMs) => {
   const timer = setInterval(tick, intervalMs);
   timer.unref?.();
   return () => clearInterval(timer);
