@@ -1,9 +1,15 @@
 // The credential cache: a bounded LRU of entries, plus (when tokens are verified) an index from verified
 // tokens to the pod identity key, so a rotated token for the same pod finds the same entry. Lookups are
-// synchronous and allocate nothing. It counts its own evictions and reports its size when metrics are read.
+// synchronous. It counts its own evictions and reports its size when metrics are read.
+//
+// An entry keyed by its token (claims mode) is indexed by the token's rest (everything after the header,
+// kept-token.ts), and a lookup checks the header too: the header is kept once for all tokens that share it,
+// so the index does not hold a second copy of each token's ~100 header characters. Entries keyed by a pod
+// identity are indexed by it (it contains '/', which no token's rest that EKS Auth accepts does).
 import { LRUCache } from 'lru-cache';
 import type { CredentialsMetrics } from '../observability/metrics.ts';
 import type { CredentialEntry } from './entry.ts';
+import { headerMatches, restOf } from './kept-token.ts';
 
 /** What the cache reports: evictions (pod_identity_cache_state{state="evicted"}) and its size at scrape. */
 export interface CacheMetrics {
@@ -61,10 +67,24 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   if (options.metrics) options.metrics.cacheSize.read = () => lru.size;
 
   function byToken(token: string, nowMs: number): CredentialEntry | undefined {
-    const entry = lru.get(token);
-    return entry !== undefined && nowMs < entry.freshUntilMs && nowMs < entry.tokenExpiresAtMs
+    const dot = token.indexOf('.');
+    const entry = lru.get(dot < 0 ? token : token.slice(dot + 1));
+    return entry !== undefined &&
+      entry.identity === undefined &&
+      headerMatches(token, dot, entry.tokenHeader) &&
+      nowMs < entry.freshUntilMs &&
+      nowMs < entry.tokenExpiresAtMs
       ? entry
       : undefined;
+  }
+  /** Where an entry sits in the LRU. */
+  const slotOf = (entry: CredentialEntry) => entry.identity ?? entry.tokenRest;
+  /** The entry under a cache key (an identity, or a token), without touching LRU order. */
+  function find(key: string): CredentialEntry | undefined {
+    const byIdentity = lru.peek(key);
+    if (byIdentity !== undefined && byIdentity.identity === key) return byIdentity;
+    const byRest = lru.peek(restOf(key));
+    return byRest !== undefined && byRest.identity === undefined && byRest.hasToken(key) ? byRest : undefined;
   }
   // Behaviour chosen once: token-keyed caches look up directly, identity-keyed ones go through the index
   // first (and then directly, for entries cached in claims mode before the signing keys loaded).
@@ -77,7 +97,9 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
             if (ref === undefined) return byToken(token, nowMs);
             if (ref.tokenExpiresAtMs <= nowMs) return undefined;
             const entry = lru.get(ref.key);
-            return entry !== undefined && nowMs < entry.freshUntilMs ? entry : undefined;
+            return entry !== undefined && entry.identity === ref.key && nowMs < entry.freshUntilMs
+              ? entry
+              : undefined;
           },
           indexToken(token: string, key: string, tokenExpiresAtMs: number) {
             index.set(token, { key, tokenExpiresAtMs });
@@ -89,18 +111,21 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   return {
     lookup: lookup.lookup,
     indexToken: lookup.indexToken,
-    peek: (key) => lru.peek(key),
+    peek: find,
     set(entry) {
-      lru.set(entry.key, entry);
+      lru.set(slotOf(entry), entry);
     },
     evict(key) {
-      const removed = lru.delete(key);
-      if (removed) evicted?.inc();
-      return removed;
+      const entry = find(key);
+      if (entry === undefined) return false;
+      lru.delete(slotOf(entry));
+      evicted?.inc();
+      return true;
     },
     rekey(fromKey, entry) {
-      lru.delete(fromKey);
-      lru.set(entry.key, entry);
+      const from = find(fromKey);
+      if (from !== undefined) lru.delete(slotOf(from));
+      lru.set(slotOf(entry), entry);
     },
     entries: () => lru.values(),
     get size() {

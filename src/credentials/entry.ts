@@ -1,5 +1,6 @@
 // A cached credential: the response body serialised once, and the times that decide serving and renewal.
 import type { AssumeRoleForPodIdentityResult } from '../eks-auth/types.ts';
+import { keepToken, tokenMatches } from './kept-token.ts';
 
 /**
  * Never serve credentials with less than this left. The public agent uses the same bound; an SDK that
@@ -22,24 +23,35 @@ export const RENEW_JITTER_FRACTION = 0.1;
 
 /**
  * One per cached pod, so its fields are counted: JavaScriptCore makes an object of 12 fields 112 bytes and one of
- * 13 fields 160 (test/credentials/entry.test.ts; README, footprint (4)). A field nothing reads costs every entry.
+ * 13 fields 160 (test/credentials/entry.test.ts; README, footprint (4)). A field nothing reads costs every entry,
+ * and what can be derived (`key`, `token`, `servableUntilMs`) is a getter, not a field.
  */
 export interface CredentialEntry {
+  /** The cache key: the verified pod identity, or (claims mode) the exact canonical token. */
   readonly key: string;
+  /** The verified pod identity the entry is keyed by; undefined when it is keyed by its token. */
+  readonly identity: string | undefined;
   /** The exact 200 body served on a hit. */
   readonly body: string;
   readonly expiresAtMs: number;
   /** Hits before this are served at once; after it the request renews first. */
   readonly freshUntilMs: number;
-  /** After this the entry is never served. */
+  /** After this the entry is never served (15 s before expiry). */
   readonly servableUntilMs: number;
   /**
    * When the background refresher should renew it, on the monotonic clock (an interval from the fetch, so a
    * wall-clock step does not postpone it by the step); moved on recoverable errors.
    */
   renewAtMonotonicMs: number;
-  /** The newest token seen for this key: what a renewal sends upstream. */
+  /**
+   * The newest token seen for this key: what a renewal sends upstream. Kept as `tokenHeader` and `tokenRest`
+   * (kept-token.ts); reading it joins them. Only an identity-keyed entry's token can change.
+   */
   token: string;
+  /** The token's header segment, one string shared by every token with that header; undefined: not split. */
+  readonly tokenHeader: string | undefined;
+  /** The token after its header and dot (all of it when `tokenHeader` is undefined). */
+  readonly tokenRest: string;
   /** Expiry of that token (epoch ms): past it, renewal is pointless and the entry is dropped. */
   tokenExpiresAtMs: number;
   /** Set by hits; cleared when renewed. Entries nobody asked for since their last fetch are not renewed. */
@@ -50,6 +62,8 @@ export interface CredentialEntry {
   readonly subject: string;
   /** Pod name from a verified token, when tokens are verified (for audit lines). */
   readonly pod: string | undefined;
+  /** Whether `token` is this entry's token, without joining its parts. */
+  hasToken(token: string): boolean;
 }
 
 export interface EntryTiming {
@@ -88,22 +102,112 @@ export function createEntry(
   const expiresAtMs = result.credentials.expiration.getTime();
   const lifetimeMs = Math.max(0, expiresAtMs - nowMs);
   const renewAfterMs = Math.min(retentionMs, lifetimeMs * RENEW_AT_LIFETIME_FRACTION);
-  return {
-    key,
-    body: serialiseCredentials(result),
+  return new Entry(
+    key === token ? undefined : key,
+    serialiseCredentials(result),
     expiresAtMs,
-    // Never later than servableUntilMs: short lifetimes (under 75 s) would otherwise be served below 15 s.
-    freshUntilMs: Math.min(
+    // Never later than the servable bound: short lifetimes (under 75 s) would otherwise be served below 15 s.
+    Math.min(
       expiresAtMs - Math.min(FRESH_REMAINING_MS, lifetimeMs / 5),
       expiresAtMs - MIN_REMAINING_VALIDITY_MS,
     ),
-    servableUntilMs: expiresAtMs - MIN_REMAINING_VALIDITY_MS,
-    renewAtMonotonicMs: monotonicMs + renewAfterMs * (1 - RENEW_JITTER_FRACTION * random),
+    monotonicMs + renewAfterMs * (1 - RENEW_JITTER_FRACTION * random),
     token,
     tokenExpiresAtMs,
-    accessed: false,
-    idleCounted: false,
     subject,
     pod,
-  };
+  );
+}
+
+/**
+ * The same entry under a verified identity (claims-migration.ts): `token` is the string the token index keys
+ * by, kept whole so the two share it.
+ */
+export function withIdentity(
+  entry: CredentialEntry,
+  identity: string,
+  pod: string,
+  token: string,
+): CredentialEntry {
+  const moved = new Entry(
+    identity,
+    entry.body,
+    entry.expiresAtMs,
+    entry.freshUntilMs,
+    entry.renewAtMonotonicMs,
+    token,
+    entry.tokenExpiresAtMs,
+    entry.subject,
+    pod,
+  );
+  moved.accessed = entry.accessed;
+  moved.idleCounted = entry.idleCounted;
+  return moved;
+}
+
+class Entry implements CredentialEntry {
+  readonly identity: string | undefined;
+  readonly body: string;
+  readonly expiresAtMs: number;
+  readonly freshUntilMs: number;
+  renewAtMonotonicMs: number;
+  tokenHeader: string | undefined;
+  tokenRest: string;
+  tokenExpiresAtMs: number;
+  accessed = false;
+  idleCounted = false;
+  readonly subject: string;
+  readonly pod: string | undefined;
+
+  constructor(
+    identity: string | undefined,
+    body: string,
+    expiresAtMs: number,
+    freshUntilMs: number,
+    renewAtMonotonicMs: number,
+    token: string,
+    tokenExpiresAtMs: number,
+    subject: string,
+    pod: string | undefined,
+  ) {
+    this.identity = identity;
+    this.body = body;
+    this.expiresAtMs = expiresAtMs;
+    this.freshUntilMs = freshUntilMs;
+    this.renewAtMonotonicMs = renewAtMonotonicMs;
+    // Token-keyed: the cache indexes the rest, so it is kept apart from the shared header. Identity-keyed: the
+    // token index keys by the whole token, so it is kept whole and shared with the index.
+    const kept = identity === undefined ? keepToken(token) : undefined;
+    this.tokenHeader = kept?.header;
+    this.tokenRest = kept === undefined ? token : kept.rest;
+    this.tokenExpiresAtMs = tokenExpiresAtMs;
+    this.subject = subject;
+    this.pod = pod;
+  }
+
+  get key(): string {
+    return this.identity ?? this.token;
+  }
+
+  get token(): string {
+    return this.tokenHeader === undefined ? this.tokenRest : `${this.tokenHeader}.${this.tokenRest}`;
+  }
+
+  set token(token: string) {
+    if (this.identity === undefined) {
+      // Its token is its key: a different one would be a different entry.
+      if (!this.hasToken(token)) throw new Error('a token-keyed entry cannot change its token');
+      return;
+    }
+    this.tokenHeader = undefined;
+    this.tokenRest = token;
+  }
+
+  get servableUntilMs(): number {
+    return this.expiresAtMs - MIN_REMAINING_VALIDITY_MS;
+  }
+
+  hasToken(token: string): boolean {
+    return tokenMatches(token, this.tokenHeader, this.tokenRest);
+  }
 }

@@ -2,6 +2,7 @@
 // the LRU bound, a pod-level failure, and the refresher dropping entries whose token or credentials expired.
 import { describe, expect, test } from 'bun:test';
 import { createCredentialCache } from '../../src/credentials/cache.ts';
+import { withIdentity } from '../../src/credentials/entry.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
 import { createServiceFixture, metricValue } from '../helpers/service-fixture.ts';
 import { unsignedToken } from '../helpers/tokens.ts';
@@ -42,7 +43,7 @@ describe('the cache counts itself', () => {
     const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
     const entry = await f.service.resolve(token);
     cache.set(entry);
-    cache.rekey(entry.key, { ...entry, key: 'ns/sa/uid' });
+    cache.rekey(entry.key, withIdentity(entry, 'ns/sa/uid', 'pod', entry.token));
     expect([cache.peek(entry.key), cache.peek('ns/sa/uid')?.body]).toEqual([undefined, entry.body]);
     expect(await evicted(metrics)).toBe(0);
     expect(await metricValue(metrics, 'pod_identity_cache_entries')).toBe(1);

@@ -1,0 +1,89 @@
+// Token-keyed entries keep the token as a pooled header and a rest of its own, and the cache indexes them by the
+// rest (src/credentials/kept-token.ts, cache.ts). What must hold: the token read back is the exact token, a
+// token that shares a cached token's rest but not its header is a different token (never served its
+// credentials, never its entry), and the header pool stays bounded.
+import { describe, expect, test } from 'bun:test';
+import {
+  headerMatches,
+  keepToken,
+  MAX_POOLED_HEADERS,
+  pooledHeaderCount,
+  restOf,
+  tokenMatches,
+} from '../../src/credentials/kept-token.ts';
+import { createServiceFixture } from '../helpers/service-fixture.ts';
+import { unsignedToken } from '../helpers/tokens.ts';
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+/** The same token with another header segment (the rest, claims and signature, unchanged). */
+const withHeader = (token: string, header: unknown) => `${b64(header)}${token.slice(token.indexOf('.'))}`;
+
+describe('kept tokens', () => {
+  test('kept as header and rest, read back exactly; tokens without a dot are kept whole', () => {
+    const token = unsignedToken({ expSeconds: 2_000_000_000 });
+    const kept = keepToken(token);
+    expect(`${kept.header}.${kept.rest}`).toBe(token);
+    expect(kept.rest).toBe(restOf(token));
+    expect(tokenMatches(token, kept.header, kept.rest)).toBe(true);
+    expect(tokenMatches(`${token}x`, kept.header, kept.rest)).toBe(false);
+    expect(tokenMatches(withHeader(token, { alg: 'none' }), kept.header, kept.rest)).toBe(false);
+    expect(keepToken('opaque')).toEqual({ header: undefined, rest: 'opaque' });
+    expect(tokenMatches('opaque', undefined, 'opaque')).toBe(true);
+    // A leading dot is an empty header, not no header.
+    expect(keepToken('.a.b')).toEqual({ header: '', rest: 'a.b' });
+    expect(tokenMatches('a.b', '', 'a.b')).toBe(false);
+    expect(headerMatches('.a.b', 0, '')).toBe(true);
+    expect(headerMatches('a.b', -1, '')).toBe(false);
+  });
+
+  test('the header pool holds one string per header and never more than its bound', () => {
+    const before = pooledHeaderCount();
+    for (let i = 0; i < 50; i++) keepToken(unsignedToken({ expSeconds: 2_000_000_000 }));
+    expect(pooledHeaderCount()).toBeLessThanOrEqual(Math.max(before, 1) + 1);
+    for (let i = 0; i < 3 * MAX_POOLED_HEADERS; i++) keepToken(`${b64({ alg: 'RS256', kid: `k${i}` })}.p.s`);
+    expect(pooledHeaderCount()).toBe(MAX_POOLED_HEADERS);
+  });
+
+  test("a token with a cached token's rest but another header is a miss, and gets an entry of its own", async () => {
+    const f = createServiceFixture();
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
+    const entry = await f.service.resolve(token);
+    expect(f.service.lookup(token)).toBe(entry);
+    const other = withHeader(token, { alg: 'RS256', kid: 'k2' });
+    expect(f.service.lookup(other)).toBeUndefined();
+    expect(f.cache.peek(other)).toBeUndefined();
+    expect(f.cache.peek(token)).toBe(entry);
+    const calls = f.upstream.calls.length;
+    const second = await f.service.resolve(other);
+    expect(f.upstream.calls.length).toBe(calls + 1);
+    expect(f.upstream.calls.at(-1)?.token).toBe(other);
+    expect(second).not.toBe(entry);
+    expect(second.token).toBe(other);
+    expect(f.service.lookup(other)).toBe(second);
+    // One index slot per rest: the newer one holds it, and the older token is a miss again, never a wrong hit.
+    expect(f.service.lookup(token)).toBeUndefined();
+    expect(f.cache.evict(token)).toBe(false);
+    expect(f.cache.evict(other)).toBe(true);
+  });
+
+  test('entries keep the exact token for renewals, and the refresher renews with it', async () => {
+    const f = createServiceFixture();
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 12 * 3600 });
+    const entry = await f.service.resolve(token);
+    expect(entry.key).toBe(token);
+    expect(entry.identity).toBeUndefined();
+    expect(entry.token).toBe(token);
+    expect(entry.hasToken(token)).toBe(true);
+    expect(() => {
+      entry.token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
+    }).toThrow('cannot change its token');
+    f.service.lookup(token);
+    f.advanceMonotonicTo(entry.renewAtMonotonicMs);
+    const calls = f.upstream.calls.length;
+    await f.refresher.tick();
+    await f.service.idle();
+    expect(f.upstream.calls.length).toBe(calls + 1);
+    expect(f.upstream.calls.at(-1)?.token).toBe(token);
+    expect(f.service.lookup(token)?.body).not.toBe(entry.body);
+  });
+});
