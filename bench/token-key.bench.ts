@@ -4,6 +4,9 @@
 // xxHash32, the tokens side by side in one slab, an exact compare). Each lookup starts from a fresh string, as a
 // request's header is; the cost of making that string is measured alone and subtracted.
 // Usage: bun bench/token-key.bench.ts   (prints ns per lookup; wrap it in flock /tmp/bench.lock)
+import { LRUCache } from 'lru-cache';
+import { createCredentialCache } from '../src/credentials/cache.ts';
+import { createEntry } from '../src/credentials/entry.ts';
 
 const TOKENS = 1000;
 const ROUNDS = 300_000;
@@ -67,9 +70,6 @@ console.log(
 // The cache as it is (src/credentials/cache.ts): claims-mode entries indexed by the token's rest, the header
 // checked against the one pooled string (kept-token.ts), through the LRU; against the same LRU keyed by the whole
 // token string, as it was before.
-const { LRUCache } = await import('lru-cache');
-const { createCredentialCache } = await import('../src/credentials/cache.ts');
-const { createEntry } = await import('../src/credentials/entry.ts');
 const farFuture = Date.now() + 3600_000;
 const result = {
   credentials: {
