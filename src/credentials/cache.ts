@@ -79,6 +79,16 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   }
   /** Where an entry sits in the LRU. */
   const slotOf = (entry: CredentialEntry) => entry.identity ?? entry.tokenRest;
+  /**
+   * Stores `entry` in its slot, emptied first: a value stored over another keeps the key the slot was first
+   * stored under, which for a renewal is the old entry's copy of the token's rest (or identity), a second copy
+   * beside the new entry's own for as long as the entry is cached.
+   */
+  function store(entry: CredentialEntry) {
+    const slot = slotOf(entry);
+    lru.delete(slot);
+    lru.set(slot, entry);
+  }
   /** The entry under a cache key (an identity, or a token), without touching LRU order. */
   function find(key: string): CredentialEntry | undefined {
     const byIdentity = lru.peek(key);
@@ -112,9 +122,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     lookup: lookup.lookup,
     indexToken: lookup.indexToken,
     peek: find,
-    set(entry) {
-      lru.set(slotOf(entry), entry);
-    },
+    set: store,
     evict(key) {
       const entry = find(key);
       if (entry === undefined) return false;
@@ -125,7 +133,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     rekey(fromKey, entry) {
       const from = find(fromKey);
       if (from !== undefined) lru.delete(slotOf(from));
-      lru.set(slotOf(entry), entry);
+      store(entry);
     },
     entries: () => lru.values(),
     get size() {

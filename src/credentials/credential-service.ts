@@ -46,7 +46,10 @@ export interface CredentialServiceOptions {
 }
 
 export interface CredentialService {
-  /** Hot path: the entry to serve for this token now, or undefined. Synchronous, no allocation. */
+  /**
+   * Hot path: the entry to serve for this token now, or undefined. Synchronous; allocates only the slice of the
+   * token a token-keyed entry is found by (cache.ts).
+   */
   lookup(token: string): CredentialEntry | undefined;
   /**
    * Slow path: checks the token, then shares or starts the upstream call. `client` (the source address)

@@ -2,6 +2,7 @@
 // rest (src/credentials/kept-token.ts, cache.ts). What must hold: the token read back is the exact token, a
 // token that shares a cached token's rest but not its header is a different token (never served its
 // credentials, never its entry), and the header pool stays bounded.
+import { heapStats } from 'bun:jsc';
 import { describe, expect, test } from 'bun:test';
 import {
   headerMatches,
@@ -85,5 +86,36 @@ describe('kept tokens', () => {
     expect(f.upstream.calls.length).toBe(calls + 1);
     expect(f.upstream.calls.at(-1)?.token).toBe(token);
     expect(f.service.lookup(token)?.body).not.toBe(entry.body);
+  });
+
+  test("a renewed entry is stored under its own rest: the LRU does not keep the replaced entry's copy beside it", async () => {
+    // The LRU keeps the key a slot was first stored under when a value replaces another, so storing the renewal
+    // over the old entry kept the old entry's rest as the key and the new entry's as its token: two copies of
+    // every renewed token. Counted as live strings after full collections: about one per entry with it.
+    const n = 2000;
+    const f = createServiceFixture({ maxEntries: 2 * n, maxServiceQps: 10 * n });
+    for (let i = 0; i < n; i++) {
+      const token = unsignedToken({ expSeconds: f.nowSeconds() + 12 * 3600, podUid: `uid-${i}` });
+      await f.service.resolve(token);
+      f.service.lookup(token);
+    }
+    // The fake's call log holds every token sent upstream; only the cache may hold them here.
+    f.upstream.calls.length = 0;
+    const liveStrings = () => {
+      Bun.gc(true);
+      Bun.gc(true);
+      return heapStats().objectTypeCounts.string ?? 0;
+    };
+    const before = liveStrings();
+    let due = 0;
+    for (const entry of f.cache.entries()) due = Math.max(due, entry.renewAtMonotonicMs);
+    f.advanceMonotonicTo(due);
+    await f.refresher.tick();
+    await f.service.idle();
+    expect(f.upstream.calls.length).toBe(n);
+    f.upstream.calls.length = 0;
+    expect(f.cache.size).toBe(n);
+    for (const entry of f.cache.entries()) expect(entry.renewAtMonotonicMs).toBeGreaterThan(due);
+    expect(liveStrings() - before).toBeLessThan(n / 4);
   });
 });
