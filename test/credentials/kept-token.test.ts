@@ -4,6 +4,9 @@
 // credentials, never its entry), and the header pool stays bounded.
 import { heapStats } from 'bun:jsc';
 import { describe, expect, test } from 'bun:test';
+import { createManualClock } from '../../src/clock.ts';
+import { createCredentialCache } from '../../src/credentials/cache.ts';
+import { createEntry, withIdentity } from '../../src/credentials/entry.ts';
 import {
   headerMatches,
   keepToken,
@@ -12,6 +15,8 @@ import {
   restOf,
   tokenMatches,
 } from '../../src/credentials/kept-token.ts';
+import type { TokenVerifier } from '../../src/token/types.ts';
+import { createFakeEksAuth } from '../helpers/fake-eks-auth.ts';
 import { createServiceFixture } from '../helpers/service-fixture.ts';
 import { unsignedToken } from '../helpers/tokens.ts';
 
@@ -117,5 +122,139 @@ describe('kept tokens', () => {
     expect(f.cache.size).toBe(n);
     for (const entry of f.cache.entries()) expect(entry.renewAtMonotonicMs).toBeGreaterThan(due);
     expect(liveStrings() - before).toBeLessThan(n / 4);
+  });
+});
+
+describe('tokens that share a slot never reach each other', () => {
+  const clock = createManualClock();
+  const upstream = createFakeEksAuth(clock);
+  const timing = () => ({
+    nowMs: clock.now(),
+    monotonicMs: clock.monotonic(),
+    retentionMs: 3600_000,
+    random: 0.5,
+  });
+  let n = 0;
+  const entryFor = (key: string, token: string) =>
+    createEntry(
+      key,
+      token,
+      Number.POSITIVE_INFINITY,
+      upstream.success({ token, options: undefined }, ++n),
+      timing(),
+    );
+  // Every token here shares its rest (the slot) or its header with another, or its whole text with another's rest.
+  const tokens = [
+    'R',
+    'h.R',
+    '.R',
+    'g.R',
+    'h.h.R',
+    'h.R.',
+    'R.',
+    '..R',
+    '.',
+    '..',
+    '',
+    'h.',
+    'a.b.c',
+    'x.a.b.c',
+    'b.c',
+  ];
+  const identity = 'ns/sa/uid';
+
+  for (const keyByIdentity of [false, true]) {
+    test(`keyByIdentity ${keyByIdentity}: lookup, peek, evict and rekey by one token touch only its own entry`, () => {
+      for (const t of tokens) expect([entryFor(t, t).token, entryFor(t, t).key]).toEqual([t, t]);
+      for (const a of tokens) {
+        for (const b of tokens) {
+          if (a === b) continue;
+          const cache = createCredentialCache({ maxEntries: 10, keyByIdentity });
+          const byIdentity = entryFor(identity, tokens[0]!);
+          cache.set(byIdentity);
+          cache.set(entryFor(a, a));
+          cache.set(entryFor(b, b));
+          const held = () => new Set(cache.entries());
+          const now = clock.now();
+          for (const t of [...tokens, identity]) {
+            const hit = cache.lookup(t, now);
+            if (hit !== undefined)
+              expect([t, hit.key, hit.token, hit.identity]).toEqual([t, t, t, undefined]);
+            const peeked = cache.peek(t);
+            if (peeked !== undefined) expect([t, peeked.key]).toEqual([t, t]);
+          }
+          expect(cache.peek(identity)).toBe(byIdentity);
+          expect(cache.peek(b)?.token).toBe(b);
+          expect(cache.lookup(b, now)?.token).toBe(b);
+          // Evicting or re-keying any other token removes nothing.
+          const before = held();
+          for (const c of tokens) {
+            if (c === b || (c === a && cache.peek(a) !== undefined)) continue;
+            expect(cache.evict(c)).toBe(false);
+            cache.rekey(c, byIdentity);
+            expect(held()).toEqual(before);
+          }
+          const moved = withIdentity(cache.peek(b)!, 'ns/sa/other', 'pod', b);
+          cache.rekey(b, moved);
+          expect([cache.peek(b), cache.peek('ns/sa/other'), cache.peek(identity)]).toEqual([
+            undefined,
+            moved,
+            byIdentity,
+          ]);
+          if (cache.peek(a) !== undefined) expect(cache.evict(a)).toBe(true);
+          expect(new Set(cache.entries())).toEqual(new Set([byIdentity, moved]));
+        }
+      }
+    });
+  }
+});
+
+describe('claims-mode entries re-keyed when the signing keys load', () => {
+  test('moved under the pod with the exact token, found through the index, renewed with that token', async () => {
+    let ready = false;
+    const verifier: TokenVerifier = {
+      canVerify: () => ready,
+      requestKeys() {},
+      async verify(token) {
+        const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+        const k = payload['kubernetes.io'];
+        return {
+          namespace: k.namespace,
+          serviceAccount: k.serviceaccount.name,
+          podName: k.pod.name,
+          podUid: k.pod.uid,
+          exp: payload.exp,
+        };
+      },
+      async close() {},
+    };
+    const f = createServiceFixture({ verifier });
+    const exp = f.nowSeconds() + 12 * 3600;
+    const a = unsignedToken({ expSeconds: exp, podUid: 'a' });
+    const b = unsignedToken({ expSeconds: exp, podUid: 'b' });
+    // b's rest under another header: a different token, cached in claims mode in b's slot.
+    const bRespelt = withHeader(b, { alg: 'RS256', kid: 'k2' });
+    const first = await f.service.resolve(a);
+    await f.service.resolve(bRespelt);
+    await f.service.resolve(b);
+    expect([first.identity, f.cache.peek(bRespelt), f.cache.size]).toEqual([undefined, undefined, 2]);
+    ready = true;
+    const c = unsignedToken({ expSeconds: exp, podUid: 'c' });
+    expect((await f.service.resolve(c)).identity).toBe('default/app/c');
+    const movedA = f.cache.peek('default/app/a');
+    const movedB = f.cache.peek('default/app/b');
+    expect([movedA?.token, movedA?.body, movedA?.identity]).toEqual([a, first.body, 'default/app/a']);
+    expect(movedB?.token).toBe(b);
+    expect([f.cache.peek(a), f.cache.peek(b), f.cache.size]).toEqual([undefined, undefined, 3]);
+    expect(f.service.lookup(a)).toBe(movedA);
+    expect(f.service.lookup(b)).toBe(movedB);
+    expect(f.service.lookup(bRespelt)).toBeUndefined();
+    f.advanceMonotonicTo(Math.max(movedA!.renewAtMonotonicMs, movedB!.renewAtMonotonicMs));
+    const calls = f.upstream.calls.length;
+    await f.refresher.tick();
+    await f.service.idle();
+    expect(new Set(f.upstream.calls.slice(calls).map((c) => c.token))).toEqual(new Set([a, b, c]));
+    expect(f.service.lookup(a)?.body).not.toBe(first.body);
+    expect(f.service.lookup(a)?.identity).toBe('default/app/a');
   });
 });
