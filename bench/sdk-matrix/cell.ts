@@ -131,10 +131,17 @@ export async function runCell(
   if (flooder) await Bun.sleep(1000);
   let outcomes: Outcome[];
   let flood: Record<string, number> | undefined;
+  let recovery: ReturnType<typeof setTimeout> | undefined;
   try {
     const addresses = setup.tokens.map((_, i) => podAddress(setup.onePod ? 0 : i));
+    // An outage that ends mid-cell: the pods' times then include how long after the recovery they were served.
+    recovery =
+      setup.recoverAfterMs === undefined
+        ? undefined
+        : setTimeout(() => void emulator.resetFaults(), setup.recoverAfterMs);
     outcomes = await row.run({ url: env.agent.credentialsUrl, tokens: setup.tokens, tokenFiles, addresses });
   } finally {
+    clearTimeout(recovery);
     flood = await flooder?.stop();
     rmSync(dir, { recursive: true, force: true });
     await emulator.resetFaults();

@@ -12,6 +12,8 @@ export interface CellSetup {
   onePod?: boolean;
   /** Started before the pods, stopped after them. */
   flood?: { template: string; perSecond: number };
+  /** EKS Auth's faults are lifted this many ms after the pods start (an outage that ends mid-cell). */
+  recoverAfterMs?: number;
 }
 
 export interface Scenario {
@@ -76,6 +78,21 @@ function flooded(prefix: string, faults: Record<string, unknown>) {
   };
 }
 
+/** How long the outage of "outage-recovery" lasts after its pods start. */
+export const RECOVER_AFTER_MS = 2000;
+
+/**
+ * Possible when the client still has a request open, or one to come, once EKS Auth answers again: its window
+ * without the random parts of its delays (the shortest a pod draws) ends after the recovery.
+ */
+function outlasts(recoverMs: number) {
+  return (row: Row, pods: number) => {
+    if (!Number.isFinite(row.windowMs)) return pods;
+    const fixedMs = (row.jitterMs ?? []).reduce((rest, max) => rest - max, row.windowMs);
+    return fixedMs > recoverMs ? pods : 0;
+  };
+}
+
 function forgedSignature(token: string): string {
   const [h, p] = token.split('.');
   return `${h}.${p}.${Buffer.from('not-the-issuer-signature'.repeat(11)).toString('base64url')}`;
@@ -122,6 +139,18 @@ export const SCENARIOS: readonly Scenario[] = [
     prepare: newPods('outage', 1, { outage: true }),
     possible: () => 0,
     why: 'EKS Auth answers nothing and a new pod has nothing cached: no client can get new credentials',
+  },
+  {
+    id: 'outage-recovery',
+    title: `30 new pods, EKS Auth out (503) for their first ${RECOVER_AFTER_MS / 1000} s`,
+    expect: 'credentials',
+    passShare: 1,
+    async prepare(emulator) {
+      const setup = await newPods('recovery', 30, { outage: true })(emulator);
+      return { ...setup, recoverAfterMs: RECOVER_AFTER_MS };
+    },
+    possible: outlasts(RECOVER_AFTER_MS),
+    why: `no credentials exist before EKS Auth recovers; a client that stops trying within ${RECOVER_AFTER_MS / 1000} s cannot be served`,
   },
   {
     id: 'slow-950',
