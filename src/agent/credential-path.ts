@@ -136,6 +136,7 @@ function buildEksAuthClient(config: Config, deps: CredentialPathDeps) {
       credentials: nodeCredentials,
       requestTimeoutMs: config.upstreamTimeoutMs,
       maxConcurrency: config.maxUpstreamConcurrency,
+      failureGateThreshold: config.upstreamFailureGate,
       metrics,
       logger,
       clock,

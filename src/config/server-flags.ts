@@ -173,6 +173,15 @@ export const SERVER_FLAGS = [
     help: 'EKS Auth calls in flight at once.',
   },
   {
+    name: 'upstream-failure-gate',
+    kind: 'value',
+    valueName: 'N',
+    default: '5',
+    help:
+      'Distinct pods whose EKS Auth calls fail server-side (5xx, timeouts, no connection) in a row before the ' +
+      'failure gate opens: one call at a time is then sent and the others share its outcome; the first answer closes it. 0 disables.',
+  },
+  {
     name: 'max-connections',
     kind: 'value',
     valueName: 'N',

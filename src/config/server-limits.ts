@@ -15,6 +15,8 @@ export interface ServerLimits {
   readonly upstreamTimeoutMs: number;
   /** --max-upstream-concurrency, default 128: EKS Auth calls in flight at once. */
   readonly maxUpstreamConcurrency: number;
+  /** --upstream-failure-gate, default 5: distinct pods failing server-side in a row that open the failure gate; 0 disables. */
+  readonly upstreamFailureGate: number;
   /** --max-connections, default 16384: open descriptors at which the data listeners stop accepting. */
   readonly maxConnections: number;
   /** --client-patience (Go duration), default 4500ms: how long a request waits for a miss before a retryable 503. */
@@ -39,6 +41,7 @@ export function readLimits(flags: FlagValues<ServerFlagName>): ServerLimits {
     keySourceGraceMs: duration('key-source-grace', true, ONE_HOUR_MS),
     upstreamTimeoutMs: duration('upstream-timeout', false, TEN_MINUTES_MS),
     maxUpstreamConcurrency: integer('max-upstream-concurrency', 1, 1024),
+    upstreamFailureGate: integer('upstream-failure-gate', 0, 1000),
     maxConnections: integer('max-connections', 64, 1_048_576),
     clientPatienceMs: duration('client-patience', false, TEN_MINUTES_MS),
     rateLimitPerClient: rate('rate-limit-per-client'),

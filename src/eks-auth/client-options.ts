@@ -2,6 +2,7 @@
 import type { Clock, MonotonicNow, Timers } from '../clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import { MAX_TOKEN_LENGTH } from '../shared/token-bound.ts';
+import { FAILURE_GATE_THRESHOLD, type FailureGateMetrics } from './failure-gate.ts';
 import type { CredentialsProvider } from './node-credentials.ts';
 import { defaultEksAuthEndpoint } from './partitions.ts';
 import type { ProxyEnv } from './proxy.ts';
@@ -33,7 +34,9 @@ export interface EksAuthClientOptions {
   readonly maxQueue?: number;
   readonly maxResponseBytes?: number;
   readonly maxTokenChars?: number;
-  readonly metrics?: UpstreamMetrics;
+  /** Distinct pods' calls failing server-side in a row that open the failure gate (failure-gate.ts); 0: never. */
+  readonly failureGateThreshold?: number;
+  readonly metrics?: UpstreamMetrics & FailureGateMetrics;
   readonly logger?: Logger;
   /** Wall time: request signing and node-credential expiry. */
   readonly clock?: Clock;
@@ -64,6 +67,7 @@ export const EKS_AUTH_CLIENT_DEFAULTS = {
   maxQueue: 1024,
   maxResponseBytes: 64 * 1024,
   maxTokenChars: MAX_TOKEN_LENGTH,
+  failureGateThreshold: FAILURE_GATE_THRESHOLD,
 } as const;
 
 export function endpointUrl(region: string, clusterName: string, endpoint?: string, useFips = false): URL {

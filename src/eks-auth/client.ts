@@ -9,10 +9,11 @@ import { type AdaptivePacer, createAdaptivePacer } from './adaptive-pacer.ts';
 import { type Attempt, createAttempt } from './attempt.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { EKS_AUTH_CLIENT_DEFAULTS, type EksAuthClientOptions, endpointUrl } from './client-options.ts';
+import { createFailureGate, type FailureGate, type UpstreamOutcome } from './failure-gate.ts';
 import { createFairGate, type FairGate, type Release, type Standing } from './fair-gate.ts';
 import { createNodeCredentials } from './node-credentials.ts';
 import { resolveProxy } from './proxy.ts';
-import { decideRetry, paceOnFailure } from './retry-decision.ts';
+import { decideRetry, paceOnFailure, upstreamOutcome } from './retry-decision.ts';
 import { createRetryQuota, type RetryQuota } from './retry-quota.ts';
 import { createRequestSigner } from './signer.ts';
 import { shuttingDown, tlsOptions } from './transport.ts';
@@ -38,6 +39,7 @@ async function timerSleep(timers: Timers, ms: number, signal?: AbortSignal): Pro
 interface CallParts {
   readonly attempt: Attempt;
   readonly gate: FairGate;
+  readonly failureGate: FailureGate;
   readonly pacer: AdaptivePacer;
   readonly retryQuota: RetryQuota;
   readonly observe: ReturnType<typeof createUpstreamObserver>;
@@ -49,6 +51,8 @@ interface CallParts {
 }
 
 interface Call {
+  /** The pod's token (the failure gate counts failures per distinct token). */
+  readonly token: string;
   readonly body: string;
   readonly signal: AbortSignal;
   readonly reason: string;
@@ -59,42 +63,64 @@ interface Call {
   readonly standing: Standing;
 }
 
+/** Waits for the failure gate when it holds the call back; false when the call's budget ran out first. */
+async function admitted(parts: CallParts, call: Call, budgetMs: number | undefined): Promise<boolean> {
+  const held = parts.failureGate.admit(call, budgetMs, call.signal);
+  if (held === undefined) return true;
+  try {
+    return await held;
+  } catch (err) {
+    // The failure of the probe it waited for, shared as the single flight shares a call's failure.
+    throw call.signal.aborted ? shuttingDown(err) : err;
+  }
+}
+
 async function callWithRetries(parts: CallParts, call: Call): Promise<AssumeRoleForPodIdentityResult> {
-  const { gate, pacer, retryQuota, observe, monotonicNow } = parts;
+  const { gate, failureGate, pacer, retryQuota, observe, monotonicNow } = parts;
   const { signal, deadline } = call;
   let spentOnRetries = 0;
   let failure: unknown;
   for (let n = 1; ; n++) {
-    // A concurrency slot and a pacer token, fairly shared among clients (fair-gate.ts). Paced right before
-    // sending: calls queued while EKS Auth still admitted everything must not all go out once it starts
-    // throttling.
-    const budgetMs = deadline === undefined ? undefined : deadline - monotonicNow();
-    let release: Release | false;
+    // While EKS Auth keeps failing server-side, one call at a time is sent and the rest wait for its outcome
+    // (failure-gate.ts); then a concurrency slot and a pacer token, fairly shared among clients (fair-gate.ts).
+    // Paced right before sending: calls queued while EKS Auth still admitted everything must not all go out
+    // once it starts throttling.
+    if (!(await admitted(parts, call, deadline === undefined ? undefined : deadline - monotonicNow())))
+      throw failure ?? failureGate.failure ?? pacedPastDeadline();
+    let outcome: UpstreamOutcome = 'neutral';
     try {
-      release = await gate.acquire(call.client, budgetMs, signal, call.standing);
-    } catch (err) {
-      throw signal.aborted ? shuttingDown(err) : err;
-    }
-    if (release === false) throw failure ?? pacedPastDeadline();
-    // One call's sending (signing, fetch()) and one answer's working (reading, classifying, logging, answering
-    // its waiting pods) per event-loop turn, on one queue: calls set off together (a batch of token checks
-    // finishing) or answered together (one batch from the HTTP client) do not run back to back before any
-    // timer or cached pod's hit. The answer's turn is taken in transport.ts, once its headers are in.
-    await parts.nextTurn();
-    const startedAt = monotonicNow();
-    const done = observe.start(call.reason, n);
-    try {
-      const result = await parts.attempt(call.body, signal);
-      done.success(result.requestId, monotonicNow() - startedAt);
-      retryQuota.release(spentOnRetries);
-      pacer.onSuccess();
-      return result;
-    } catch (err) {
-      failure = err;
-      done.failure(err, monotonicNow() - startedAt);
-      paceOnFailure(pacer, err);
+      const budgetMs = deadline === undefined ? undefined : deadline - monotonicNow();
+      let release: Release | false;
+      try {
+        release = await gate.acquire(call.client, budgetMs, signal, call.standing);
+      } catch (err) {
+        throw signal.aborted ? shuttingDown(err) : err;
+      }
+      if (release === false) throw failure ?? pacedPastDeadline();
+      // One call's sending (signing, fetch()) and one answer's working (reading, classifying, logging, answering
+      // its waiting pods) per event-loop turn, on one queue: calls set off together (a batch of token checks
+      // finishing) or answered together (one batch from the HTTP client) do not run back to back before any
+      // timer or cached pod's hit. The answer's turn is taken in transport.ts, once its headers are in.
+      await parts.nextTurn();
+      const startedAt = monotonicNow();
+      const done = observe.start(call.reason, n);
+      try {
+        const result = await parts.attempt(call.body, signal);
+        outcome = 'answering';
+        done.success(result.requestId, monotonicNow() - startedAt);
+        retryQuota.release(spentOnRetries);
+        pacer.onSuccess();
+        return result;
+      } catch (err) {
+        failure = err;
+        outcome = signal.aborted ? 'neutral' : upstreamOutcome(err);
+        done.failure(err, monotonicNow() - startedAt);
+        paceOnFailure(pacer, err);
+      } finally {
+        release();
+      }
     } finally {
-      release();
+      failureGate.settle(call, outcome, failure);
     }
     const retry = decideRetry(failure, {
       attempt: n,
@@ -161,6 +187,12 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       timers,
       now: monotonicNow,
     }),
+    failureGate: createFailureGate({
+      threshold: options.failureGateThreshold ?? d.failureGateThreshold,
+      timers,
+      now: monotonicNow,
+      metrics: options.metrics,
+    }),
     pacer,
     retryQuota: options.retryQuota ?? createRetryQuota(undefined, monotonicNow),
     observe: createUpstreamObserver({ metrics: options.metrics, logger: options.logger }),
@@ -186,6 +218,7 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
         );
       }
       return callWithRetries(parts, {
+        token,
         body: JSON.stringify({ token }),
         signal: callOptions.signal ? AbortSignal.any([callOptions.signal, shutdown.signal]) : shutdown.signal,
         reason: callOptions.reason ?? 'request',

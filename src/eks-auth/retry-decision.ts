@@ -3,6 +3,7 @@
 import type { AdaptivePacer } from './adaptive-pacer.ts';
 import { type BackoffOptions, fullJitterBackoffMs } from './backoff.ts';
 import { EksAuthError } from './errors.ts';
+import type { UpstreamOutcome } from './failure-gate.ts';
 import type { RetryQuota } from './retry-quota.ts';
 
 /** Tells the pacer what a failed attempt says about the rate EKS Auth admits. */
@@ -13,6 +14,20 @@ export function paceOnFailure(pacer: AdaptivePacer, err: unknown): void {
   // Auth admits, or a flood of junk tokens would make the pacer underrate it.
   else if (err.kind === 'modelled' && err.upstreamStatus !== undefined && err.upstreamStatus < 500)
     pacer.onSuccess();
+}
+
+/**
+ * What a sent attempt's failure says about EKS Auth itself, for the failure gate: failing server-side (a 5xx
+ * other than throttling, a timeout, no connection), answering (throttling, a 4xx about the pod or the node's
+ * signature: it is up and deciding), or nothing (the node's credentials failed and nothing was sent; a 2xx
+ * that does not parse).
+ */
+export function upstreamOutcome(err: unknown): UpstreamOutcome {
+  if (!(err instanceof EksAuthError)) return 'neutral';
+  if (err.kind === 'timeout' || err.kind === 'network') return 'failing';
+  if (err.kind !== 'modelled' && err.kind !== 'http') return 'neutral';
+  if (err.code === 'ThrottlingException' || err.upstreamStatus === 429) return 'answering';
+  return err.upstreamStatus !== undefined && err.upstreamStatus >= 500 ? 'failing' : 'answering';
 }
 
 export interface RetryContext {

@@ -1,5 +1,5 @@
 // Metrics of EKS Auth attempts (written by the client's upstream observer): latency and results by reason,
-// retries, calls in flight.
+// retries, calls in flight; and the failure gate's state (failure-gate.ts).
 import { Counter, Gauge, Histogram, type Registry } from '../prom-client.ts';
 
 /** Seconds; an upstream answering in hundreds of ms, up to the 4 s attempt timeout and beyond. */
@@ -29,7 +29,24 @@ export function createEksAuthMetrics(registry: Registry) {
     help: 'EKS Auth calls in flight now.',
     registers: [registry],
   });
-  return { upstreamDuration, upstreamCalls, upstreamRetries, upstreamInFlight };
+  const upstreamGateOpen = new Gauge({
+    name: 'pod_identity_upstream_failure_gate_open',
+    help: 'EKS Auth failure gate: 1 while EKS Auth keeps failing server-side and calls wait for one probe at a time.',
+    registers: [registry],
+  });
+  const upstreamGateHeldFailures = new Counter({
+    name: 'pod_identity_upstream_failure_gate_held_total',
+    help: 'EKS Auth calls not sent while the failure gate was open: they ended with the failure of the probe they waited for.',
+    registers: [registry],
+  });
+  return {
+    upstreamDuration,
+    upstreamCalls,
+    upstreamRetries,
+    upstreamInFlight,
+    upstreamGateOpen,
+    upstreamGateHeldFailures,
+  };
 }
 
 export type EksAuthMetrics = ReturnType<typeof createEksAuthMetrics>;

@@ -1,0 +1,266 @@
+// The failure gate's state machine: when it opens (distinct tokens failing server-side in a row), what waiting
+// calls get from the probe's outcome, and that the first answer closes it. Plus upstreamOutcome's table.
+import { describe, expect, test } from 'bun:test';
+import { EksAuthError } from '../../src/eks-auth/errors.ts';
+import {
+  createFailureGate,
+  type GateCall,
+  PROBE_INTERVAL_MS,
+  type UpstreamOutcome,
+} from '../../src/eks-auth/failure-gate.ts';
+import { upstreamOutcome } from '../../src/eks-auth/retry-decision.ts';
+import { AgentError } from '../../src/errors.ts';
+import { createVirtualTimers } from '../helpers/virtual-timers.ts';
+
+const never = new AbortController().signal;
+const call = (token: string): GateCall => ({ token });
+const err500 = () =>
+  new EksAuthError('InternalServerException', 'EKS Auth InternalServerException (HTTP 500)', {
+    kind: 'modelled',
+    upstreamStatus: 500,
+  });
+
+/** A gate opened by `threshold` distinct tokens' failures, its first probe's interval passed. */
+function openedGate(threshold = 3) {
+  const timers = createVirtualTimers();
+  const gauge: number[] = [];
+  let held = 0;
+  const gate = createFailureGate({
+    threshold,
+    timers,
+    now: timers.now,
+    metrics: {
+      upstreamGateOpen: { set: (v) => gauge.push(v) },
+      upstreamGateHeldFailures: { inc: () => held++ },
+    },
+  });
+  for (let i = 0; i < threshold; i++) {
+    const c = call(`t${i}`);
+    expect(gate.admit(c, undefined, never)).toBeUndefined();
+    gate.settle(c, 'failing', err500());
+  }
+  expect(gate.open).toBe(true);
+  timers.advance(PROBE_INTERVAL_MS);
+  return { gate, timers, gauge, held: () => held };
+}
+
+/** Settles a promise's state without awaiting it forever: 'pending', or what it resolved/rejected with. */
+async function state<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown } | 'pending'> {
+  const pending = Symbol('pending');
+  const r = await Promise.race([
+    p.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    Promise.resolve().then(() => pending),
+  ]);
+  return r === pending ? 'pending' : (r as { value?: T; error?: unknown });
+}
+
+describe('opening', () => {
+  test('opens after `threshold` distinct tokens fail server-side in a row, and says so on the gauge', () => {
+    const { gauge } = openedGate(3);
+    expect(gauge).toEqual([1]);
+  });
+
+  test('one token failing any number of times (its retries, its SDK retries) does not open it', () => {
+    const gate = createFailureGate({ threshold: 3 });
+    for (let i = 0; i < 20; i++) {
+      const c = call('the-same-pod');
+      expect(gate.admit(c, undefined, never)).toBeUndefined();
+      gate.settle(c, 'failing', err500());
+    }
+    expect(gate.open).toBe(false);
+  });
+
+  test('an answer between failures starts the count again', () => {
+    const gate = createFailureGate({ threshold: 3 });
+    gate.settle(call('a'), 'failing', err500());
+    gate.settle(call('b'), 'failing', err500());
+    gate.settle(call('c'), 'answering');
+    gate.settle(call('d'), 'failing', err500());
+    gate.settle(call('e'), 'failing', err500());
+    expect(gate.open).toBe(false);
+    gate.settle(call('f'), 'failing', err500());
+    expect(gate.open).toBe(true);
+  });
+
+  test('neutral outcomes (nothing sent) neither count nor reset', () => {
+    const gate = createFailureGate({ threshold: 2 });
+    gate.settle(call('a'), 'failing', err500());
+    gate.settle(call('b'), 'neutral');
+    expect(gate.open).toBe(false);
+    gate.settle(call('c'), 'failing', err500());
+    expect(gate.open).toBe(true);
+  });
+
+  test('threshold 0 disables it: every call is admitted whatever fails', () => {
+    const gate = createFailureGate({ threshold: 0 });
+    for (let i = 0; i < 50; i++) gate.settle(call(`t${i}`), 'failing', err500());
+    expect(gate.open).toBe(false);
+    expect(gate.admit(call('x'), undefined, never)).toBeUndefined();
+    expect(gate.admit(call('y'), undefined, never)).toBeUndefined();
+  });
+
+  test('rejects a threshold that is not a whole number', () => {
+    expect(() => createFailureGate({ threshold: -1 })).toThrow(RangeError);
+    expect(() => createFailureGate({ threshold: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe('while open', () => {
+  test('one probe is sent; the calls after it wait and end with its failure, unsent', async () => {
+    const { gate, held } = openedGate();
+    const probe = call('p');
+    expect(gate.admit(probe, undefined, never)).toBeUndefined();
+    const waiting = [call('w1'), call('w2'), call('w3')].map((c) => gate.admit(c, 5000, never)!);
+    expect(waiting.every((w) => w instanceof Promise)).toBe(true);
+    expect(gate.waiting).toBe(3);
+    for (const w of waiting) expect(await state(w)).toBe('pending');
+    const failure = err500();
+    gate.settle(probe, 'failing', failure);
+    for (const w of waiting) expect(await state(w)).toEqual({ error: failure });
+    expect(held()).toBe(3);
+    expect(gate.open).toBe(true);
+    expect(gate.failure).toBe(failure);
+  });
+
+  test('the next probe starts an interval after the last one started; calls before it wait for it', async () => {
+    const { gate, timers } = openedGate();
+    const first = call('p1');
+    expect(gate.admit(first, undefined, never)).toBeUndefined();
+    timers.advance(10);
+    gate.settle(first, 'failing', err500());
+    const second = call('p2');
+    const w2 = gate.admit(second, 5000, never)!;
+    const w3 = gate.admit(call('w3'), 5000, never)!;
+    timers.advance(PROBE_INTERVAL_MS - 11);
+    expect(await state(w2)).toBe('pending');
+    timers.advance(1);
+    // The first to wait is the probe; the one after it waits for the probe's outcome.
+    expect(await state(w2)).toEqual({ value: true });
+    expect(await state(w3)).toBe('pending');
+    const failure = err500();
+    gate.settle(second, 'failing', failure);
+    expect(await state(w3)).toEqual({ error: failure });
+    expect(timers.pending).toBe(0);
+  });
+
+  test("the probe's success closes it at once and sends every waiting call", async () => {
+    const { gate, gauge } = openedGate();
+    const probe = call('p');
+    gate.admit(probe, undefined, never);
+    const waiting = [call('w1'), call('w2')].map((c) => gate.admit(c, 5000, never)!);
+    gate.settle(probe, 'answering');
+    for (const w of waiting) expect(await state(w)).toEqual({ value: true });
+    expect(gate.open).toBe(false);
+    expect(gauge).toEqual([1, 0]);
+    expect(gate.admit(call('after'), undefined, never)).toBeUndefined();
+    expect(gate.admit(call('after2'), undefined, never)).toBeUndefined();
+  });
+
+  test('any answer that is not a server-side failure closes it, from the probe or a call sent before', async () => {
+    const { gate } = openedGate();
+    const probe = call('p');
+    gate.admit(probe, undefined, never);
+    const w = gate.admit(call('w'), 5000, never)!;
+    // A call that was already in flight when the gate opened comes back answered (e.g. a pod's 4xx).
+    gate.settle(call('older'), 'answering');
+    expect(await state(w)).toEqual({ value: true });
+    expect(gate.open).toBe(false);
+  });
+
+  test("a failure of a call sent before the gate opened does not speak for the probe's waiters", async () => {
+    const { gate } = openedGate();
+    const probe = call('p');
+    gate.admit(probe, undefined, never);
+    const w = gate.admit(call('w'), 5000, never)!;
+    gate.settle(call('older'), 'failing', err500());
+    expect(await state(w)).toBe('pending');
+    gate.settle(probe, 'answering');
+    expect(await state(w)).toEqual({ value: true });
+  });
+
+  test('a probe that sent nothing hands the probe on to the first waiter', async () => {
+    const { gate } = openedGate();
+    const probe = call('p');
+    gate.admit(probe, undefined, never);
+    const first = call('w1');
+    const w1 = gate.admit(first, 5000, never)!;
+    const w2 = gate.admit(call('w2'), 5000, never)!;
+    gate.settle(probe, 'neutral');
+    expect(await state(w1)).toEqual({ value: true });
+    expect(await state(w2)).toBe('pending');
+    // w1 is now the probe: its failure ends w2.
+    const failure = err500();
+    gate.settle(first, 'failing', failure);
+    expect(await state(w2)).toEqual({ error: failure });
+  });
+
+  test("a waiter's budget bounds its wait: it resolves false and leaves the queue", async () => {
+    const { gate, timers } = openedGate();
+    gate.admit(call('p'), undefined, never);
+    const w = gate.admit(call('w'), 300, never)!;
+    timers.advance(299);
+    expect(await state(w)).toBe('pending');
+    timers.advance(1);
+    expect(await state(w)).toEqual({ value: false });
+    expect(gate.waiting).toBe(0);
+    expect(timers.pending).toBe(0);
+  });
+
+  test('an abort ends the wait with its reason and leaves no timer or waiter behind', async () => {
+    const { gate, timers } = openedGate();
+    gate.admit(call('p'), undefined, never);
+    const ac = new AbortController();
+    const w = gate.admit(call('w'), 5000, ac.signal)!;
+    const reason = new Error('shutting down');
+    ac.abort(reason);
+    expect(await state(w)).toEqual({ error: reason });
+    expect(gate.waiting).toBe(0);
+    expect(timers.pending).toBe(0);
+    const aborted = gate.admit(call('late'), 5000, ac.signal);
+    expect(await state(aborted!)).toEqual({ error: reason });
+  });
+});
+
+describe('upstreamOutcome: what counts', () => {
+  const modelled = (
+    code:
+      | 'InternalServerException'
+      | 'ServiceUnavailableException'
+      | 'ThrottlingException'
+      | 'AccessDeniedException'
+      | 'InvalidTokenException',
+    status: number,
+  ) => new EksAuthError(code, code, { kind: 'modelled', upstreamStatus: status });
+  const http = (status: number) =>
+    new EksAuthError('UpstreamHttpError', 'x', { kind: 'http', upstreamStatus: status });
+  const CASES: [string, unknown, UpstreamOutcome][] = [
+    ['500 InternalServerException', modelled('InternalServerException', 500), 'failing'],
+    ['503 ServiceUnavailableException', modelled('ServiceUnavailableException', 503), 'failing'],
+    ['a bare 502 from a proxy', http(502), 'failing'],
+    ['a timeout', new EksAuthError('UpstreamTimeout', 'x', { kind: 'timeout' }), 'failing'],
+    ['no connection', new EksAuthError('UpstreamUnreachable', 'x', { kind: 'network' }), 'failing'],
+    ['throttling (the pacer paces it)', modelled('ThrottlingException', 400), 'answering'],
+    ['a bare 429', http(429), 'answering'],
+    ["a pod's AccessDenied", modelled('AccessDeniedException', 403), 'answering'],
+    ["a pod's invalid token", modelled('InvalidTokenException', 400), 'answering'],
+    ['a 403 about the node signature', http(403), 'answering'],
+    [
+      'node credentials missing (nothing sent)',
+      new EksAuthError('NodeCredentialsUnavailable', 'x', { kind: 'credentials' }),
+      'neutral',
+    ],
+    [
+      'a 2xx that does not parse',
+      new EksAuthError('UpstreamMalformedResponse', 'x', { kind: 'malformed', upstreamStatus: 200 }),
+      'neutral',
+    ],
+    ['an agent error (queue full)', new AgentError('Overloaded', 'x'), 'neutral'],
+    ['anything else', new Error('bug'), 'neutral'],
+  ];
+  test.each(CASES)('%s', (_name, err, expected) => {
+    expect(upstreamOutcome(err)).toBe(expected);
+  });
+});

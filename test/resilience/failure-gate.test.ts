@@ -1,0 +1,109 @@
+// The failure gate end to end (agent + emulator on loopback): a pod-start storm against an EKS Auth that answers
+// 500 to everything costs a few probe calls instead of one call per pod, every pod still gets the same 502 it
+// got before, cached pods are served throughout, and once EKS Auth answers again the pods waiting for the probe
+// are all served. The same storm with --upstream-failure-gate=0 sends a call per pod (what the gate saves).
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { type FaultStack, startFaultStack } from './fault-stack.ts';
+
+const NEW_PODS = 60;
+/** Pods asking at once: a storm's SDKs start in waves, not all in one instant. */
+const AT_ONCE = 10;
+
+/** Each token asked once, `AT_ONCE` at a time (a new pod starts as one finishes). */
+async function storm(s: FaultStack, tokens: string[]) {
+  const answers: Awaited<ReturnType<FaultStack['get']>>[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < tokens.length) answers.push(await s.get(tokens[next++]!));
+  };
+  await Promise.all(Array.from({ length: AT_ONCE }, lane));
+  return answers;
+}
+
+const gauge = async (s: FaultStack) =>
+  /^pod_identity_upstream_failure_gate_open (\S+)$/m.exec(await s.agent.metrics.registry.metrics())?.[1];
+const held = async (s: FaultStack) =>
+  Number(
+    /^pod_identity_upstream_failure_gate_held_total (\S+)$/m.exec(
+      await s.agent.metrics.registry.metrics(),
+    )?.[1],
+  );
+
+async function failingStorm(s: FaultStack, label: string) {
+  s.emulator.resetFaults();
+  const cached = await s.token({ podName: `cached-${label}` });
+  expect((await s.get(cached)).status).toBe(200);
+  const tokens = await Promise.all(
+    Array.from({ length: NEW_PODS }, (_, i) => s.token({ podName: `new-${label}-${i}` })),
+  );
+  s.emulator.setFaults({ failWith: 'InternalServerException' });
+  const before = s.calls();
+  let hits = 0;
+  let done = false;
+  const prober = (async () => {
+    while (!done) {
+      expect((await s.get(cached)).status).toBe(200);
+      hits++;
+      await Bun.sleep(5);
+    }
+  })();
+  const answers = await storm(s, tokens);
+  done = true;
+  await prober;
+  await s.settle();
+  for (const a of answers) {
+    expect(a.status).toBe(502);
+    expect(a.body.code).toBe('InternalServerException');
+  }
+  expect(hits).toBeGreaterThan(0);
+  return { calls: s.calls() - before };
+}
+
+describe('with the gate (default)', () => {
+  let s: FaultStack;
+  beforeAll(async () => {
+    s = await startFaultStack();
+  });
+  afterAll(() => s.stop());
+
+  test(`${NEW_PODS} new pods against 500s: a few probe calls, not one per pod; each pod gets the 502`, async () => {
+    const { calls } = await failingStorm(s, 'gated');
+    // Without the gate the same storm makes one call per pod and more (the next describe). With it: the first
+    // wave's calls, the agent's few retries from its retry quota, and about one probe per wave after.
+    expect(calls).toBeLessThan(NEW_PODS / 2);
+    expect(await gauge(s)).toBe('1');
+    expect(await held(s)).toBeGreaterThan(NEW_PODS / 2);
+  }, 60_000);
+
+  test('once EKS Auth answers again, the probe closes it and the pods that waited for it are all served', async () => {
+    // Still open from the storm above; EKS Auth recovered but slow, so every pod arrives while the probe flies.
+    expect(await gauge(s)).toBe('1');
+    s.emulator.setFaults({ latencyMs: 200 });
+    const tokens = await Promise.all(
+      Array.from({ length: AT_ONCE }, (_, i) => s.token({ podName: `recovered-${i}` })),
+    );
+    const before = s.calls();
+    const startedAt = performance.now();
+    const answers = await Promise.all(tokens.map((t) => s.get(t)));
+    const tookMs = performance.now() - startedAt;
+    for (const a of answers) expect(a.status).toBe(200);
+    // The probe's 200 ms, then the others' own calls together: well under the SDKs' 1 s timeouts.
+    expect(tookMs).toBeLessThan(1500);
+    expect(s.calls() - before).toBe(AT_ONCE);
+    expect(await gauge(s)).toBe('0');
+  }, 30_000);
+});
+
+describe('with --upstream-failure-gate=0', () => {
+  let s: FaultStack;
+  beforeAll(async () => {
+    s = await startFaultStack(['--upstream-failure-gate=0']);
+  });
+  afterAll(() => s.stop());
+
+  test(`the same storm sends a call for every pod`, async () => {
+    const { calls } = await failingStorm(s, 'ungated');
+    expect(calls).toBeGreaterThanOrEqual(NEW_PODS);
+    expect(await gauge(s)).toBe('0');
+  }, 60_000);
+});
