@@ -1,4 +1,10 @@
-// Runs signature checks either inline (workers = 0) or on a fixed pool of node:worker_threads workers.
+// Runs signature checks either inline (workers = 0) or on a fixed pool of worker threads.
+//
+// The workers are Bun's Web Workers (the global Worker), not node:worker_threads: Bun's node:worker_threads
+// Worker wraps the same thread with Node's machinery on both sides (the module in the main thread, parentPort and
+// its streams in the worker), which cost a signature-mode agent ~2 MB of resident memory with one idle worker
+// (README, footprint). `smol: true` (a small JavaScriptCore heap for the worker) was measured and saves nothing
+// idle, so it is not set.
 //
 // Our own pool rather than piscina: piscina cannot start workers inside a `bun build --compile` executable
 // (it spawns its own dist/worker.js from a path fixed at build time), and its hand-off cost more than the
@@ -9,7 +15,6 @@
 // The pool's state (slots, pending count, ids) is one object that its small functions (start, settle, take,
 // pick, lost, dispatch) take explicitly. Over 200 lines: those functions and the worker-path rules are one unit.
 import { existsSync } from 'node:fs';
-import type { Worker } from 'node:worker_threads';
 import { AgentError } from '../errors.ts';
 import type { TokenMetrics } from '../observability/metrics.ts';
 import { createStarvationProbe, type StarvationProbe } from '../shared/loop-starvation.ts';
@@ -64,6 +69,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker | undefined;
+  /** Settles when the current worker's thread has closed ('close' event), for close(). */
+  closed: Promise<void> | undefined;
   readonly inFlight: Map<number, Pending>;
   /** Whether the current worker ever answered: one that never did is replaced lazily (see lost()). */
   answered: boolean;
@@ -86,14 +93,19 @@ interface PoolState {
 }
 
 function startWorker(pool: PoolState, slot: Slot): Worker {
-  // Loaded with the first worker (at the first check), not at start: a claims-mode agent never starts one.
-  const { Worker: WorkerThread } = require('node:worker_threads') as typeof import('node:worker_threads');
-  const worker = new WorkerThread(pool.scriptUrl);
-  // Idle workers never keep the process alive; a worker is ref'd only while it has tasks (see run()).
-  worker.unref();
-  worker.on('message', (reply: VerifyReply) => settle(pool, slot, reply));
-  worker.on('error', (err) => lost(pool, slot, worker, err));
-  worker.on('exit', (code) => lost(pool, slot, worker, new Error(`verify worker exited with code ${code}`)));
+  // Idle workers never keep the process alive (ref: false); a worker is ref'd only while it has tasks (see run()).
+  const worker = new Worker(pool.scriptUrl, { ref: false });
+  worker.addEventListener('message', (event) => settle(pool, slot, event.data as VerifyReply));
+  // An uncaught error, or a script that cannot load: 'close' (code 1) follows, and lost() counts only the first.
+  worker.addEventListener('error', (event) =>
+    lost(pool, slot, worker, new Error(`verify worker failed: ${event.message}`)),
+  );
+  slot.closed = new Promise<void>((resolve) =>
+    worker.addEventListener('close', (event) => {
+      resolve();
+      lost(pool, slot, worker, new Error(`verify worker exited with code ${event.code}`));
+    }),
+  );
   slot.worker = worker;
   slot.answered = false;
   return worker;
@@ -134,7 +146,7 @@ function failAll(pool: PoolState, slot: Slot, err: AgentError): void {
 function lost(pool: PoolState, slot: Slot, worker: Worker, cause: unknown): void {
   if (slot.worker !== worker) return;
   slot.worker = undefined;
-  void worker.terminate();
+  worker.terminate();
   // InternalError is retryable: the same check on the replacement worker may well succeed.
   failAll(pool, slot, new AgentError('InternalError', 'token verification worker stopped', { cause }));
   // A worker that never answered may be unable to start at all (e.g. its file is missing): replacing it
@@ -194,6 +206,7 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
     scriptUrl: workerUrl ?? verifyWorkerUrl(),
     slots: Array.from({ length: workers }, () => ({
       worker: undefined,
+      closed: undefined,
       inFlight: new Map(),
       answered: false,
     })),
@@ -231,11 +244,14 @@ export function createSignaturePool(options: SignaturePoolOptions): SignaturePoo
     async close() {
       if (pool.closed) return;
       pool.closed = true;
-      const stopping: Promise<number>[] = [];
+      const stopping: Promise<void>[] = [];
       for (const slot of slots) {
         const worker = slot.worker;
         slot.worker = undefined;
-        if (worker) stopping.push(worker.terminate());
+        if (worker) {
+          worker.terminate();
+          if (slot.closed) stopping.push(slot.closed);
+        }
         failAll(pool, slot, new AgentError('ShuttingDown', 'token verification is shutting down'));
       }
       await Promise.all(stopping);

@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto';
 
 /**
  * node:crypto, loaded at the first check rather than at start: an agent in claims mode never verifies, and
- * the module (with node:worker_threads, see signature-pool.ts) cost it ~0.7 MB of resident memory idle and with
+ * the module (with node:worker_threads, which the pool loaded then) cost it ~0.7 MB of resident memory idle and with
  * 250 pods (bench/footprint.bench.ts). require() caches it.
  */
 const nodeCrypto = (): typeof import('node:crypto') => require('node:crypto');

@@ -3,6 +3,7 @@
 // a scripted fake worker (fixtures/scripted-worker.ts) where a worker must hold, crash or say who it is.
 import { afterAll, afterEach, describe, expect, test } from 'bun:test';
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { BroadcastChannel } from 'node:worker_threads';
 import { AgentError } from '../../src/errors.ts';
 import { createMetrics } from '../../src/observability/metrics.ts';
@@ -257,5 +258,38 @@ describe('starved event loop', () => {
     release();
     expect(await held).toBe('valid');
     expect(await queued).toBe('valid');
+  });
+});
+
+describe('what a worker loads', () => {
+  // Bun's node:worker_threads Worker costs a signature-mode agent ~2 MB more with one idle worker than a Web
+  // Worker (README, footprint): neither the pool nor anything the worker script loads may bring it back.
+  const transpiler = new Bun.Transpiler({ loader: 'ts' });
+  const importsOf = (file: URL) => transpiler.scanImports(readFileSync(file, 'utf8')).map((i) => i.path);
+  const modulesOfWorker = (): string[] => {
+    const seen = new Set<string>();
+    const found: string[] = [];
+    const visit = (file: URL) => {
+      if (seen.has(file.href)) return;
+      seen.add(file.href);
+      for (const path of importsOf(file)) {
+        if (path.startsWith('.')) visit(new URL(path, file));
+        else found.push(path);
+      }
+    };
+    visit(verifyWorkerUrl());
+    return found;
+  };
+
+  test('the worker script and its imports: no node:worker_threads (nor any module but node:crypto)', () => {
+    const modules = modulesOfWorker();
+    expect(modules).not.toContain('node:worker_threads');
+    expect(modules.every((m) => m === 'node:crypto')).toBe(true);
+  });
+
+  test('the pool starts Web Workers: no node:worker_threads import or require', () => {
+    const pool = new URL('../../src/token/signature-pool.ts', import.meta.url);
+    expect(importsOf(pool)).not.toContain('node:worker_threads');
+    expect(importsOf(pool).length).toBeGreaterThan(0);
   });
 });
