@@ -70,7 +70,8 @@ async function admitted(parts: CallParts, call: Call, budgetMs: number | undefin
   try {
     return await held;
   } catch (err) {
-    // The failure of the probe it waited for, shared as the single flight shares a call's failure.
+    // The failure of the probe it waited for (or the last one, when too many wait), shared as the single flight
+    // shares a call's failure.
     throw call.signal.aborted ? shuttingDown(err) : err;
   }
 }

@@ -24,6 +24,13 @@ export const FAILURE_GATE_THRESHOLD = 5;
  */
 export const PROBE_INTERVAL_MS = 250;
 
+/**
+ * Calls waiting at once for the next probe; more end at once with the last failure. Each is one pod's miss (one
+ * per token in flight), waiting at most a probe's time and an interval: the fair gate's queue bound, which they
+ * wait in front of.
+ */
+export const MAX_WAITING = 1024;
+
 /** What an attempt said about EKS Auth: failing server-side, answering (anything else it sent), or nothing. */
 export type UpstreamOutcome = 'failing' | 'answering' | 'neutral';
 
@@ -44,8 +51,9 @@ export interface FailureGate {
   /**
    * Before an attempt of `call`: undefined when it may be sent now (the gate is closed, or this call is the
    * probe). Otherwise a promise that resolves true once it may be sent (the gate closed, or it became the
-   * probe), false when `budgetMs` passes first, and rejects with the failure of the probe it waited for, or
-   * with the signal's reason on abort. Every attempt admitted must be settled.
+   * probe), false when `budgetMs` passes first, and rejects with the failure of the probe it waited for (at
+   * once with the last failure when MAX_WAITING calls already wait), or with the signal's reason on abort.
+   * Every attempt admitted must be settled.
    */
   admit(call: GateCall, budgetMs: number | undefined, signal: AbortSignal): Promise<boolean> | undefined;
   /** How the attempt admitted for `call` ended; `failure` is what it failed with. */
@@ -194,6 +202,10 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
         probe = call;
         probeStartedAtMs = now();
         return undefined;
+      }
+      if (waiters.size >= MAX_WAITING) {
+        metrics?.upstreamGateHeldFailures?.inc();
+        return Promise.reject(lastFailure);
       }
       const waiting = wait(call, budgetMs, signal);
       if (probe === undefined) scheduleProbe();

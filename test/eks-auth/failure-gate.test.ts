@@ -5,6 +5,7 @@ import { EksAuthError } from '../../src/eks-auth/errors.ts';
 import {
   createFailureGate,
   type GateCall,
+  MAX_WAITING,
   PROBE_INTERVAL_MS,
   type UpstreamOutcome,
 } from '../../src/eks-auth/failure-gate.ts';
@@ -144,6 +145,17 @@ describe('while open', () => {
     gate.settle(second, 'failing', failure);
     expect(await state(w3)).toEqual({ error: failure });
     expect(timers.pending).toBe(0);
+  });
+
+  test(`more than ${MAX_WAITING} waiting: the next ends at once with the last failure, counted`, async () => {
+    const { gate, held } = openedGate();
+    gate.admit(call('p'), undefined, never);
+    const waiting = Array.from({ length: MAX_WAITING }, (_, i) => gate.admit(call(`w${i}`), 5000, never)!);
+    expect(gate.waiting).toBe(MAX_WAITING);
+    const over = gate.admit(call('over'), 5000, never)!;
+    expect(await state(over)).toEqual({ error: gate.failure });
+    expect(held()).toBe(1);
+    expect(await state(waiting[0]!)).toBe('pending');
   });
 
   test("the probe's success closes it at once and sends every waiting call", async () => {
