@@ -179,7 +179,7 @@ export const SERVER_FLAGS = [
     default: '5',
     help:
       'Distinct pods whose EKS Auth calls fail server-side (5xx, timeouts, no connection) in a row before the ' +
-      'failure gate opens: one call at a time is then sent and the others share its outcome; the first answer closes it. 0 disables.',
+      'failure gate opens: a probe call at most every 250 ms is then sent and the others share its outcome; the first answer closes it. 0 disables.',
   },
   {
     name: 'max-connections',

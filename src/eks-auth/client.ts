@@ -82,7 +82,7 @@ async function callWithRetries(parts: CallParts, call: Call): Promise<AssumeRole
   let spentOnRetries = 0;
   let failure: unknown;
   for (let n = 1; ; n++) {
-    // While EKS Auth keeps failing server-side, one call at a time is sent and the rest wait for its outcome
+    // While EKS Auth keeps failing server-side, a probe call at most every 250 ms and the rest wait for its outcome
     // (failure-gate.ts); then a concurrency slot and a pacer token, fairly shared among clients (fair-gate.ts).
     // Paced right before sending: calls queued while EKS Auth still admitted everything must not all go out
     // once it starts throttling.

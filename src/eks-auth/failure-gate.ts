@@ -1,8 +1,11 @@
 // The upstream failure gate: once EKS Auth has failed server-side (5xx, timeouts, connection errors) for several
-// pods in a row, one call at a time goes out as a probe, at most one per PROBE_INTERVAL_MS, and calls that
-// arrive meanwhile wait for the next probe's outcome instead of each paying for a call of its own (signing,
-// fetch(), classifying, logging). The probe's failure ends them with its error, as their own calls would have
-// ended; its success, or any answer that is not a server-side failure, closes the gate and sends them at once.
+// pods in a row, one call goes out as a probe, at most one per PROBE_INTERVAL_MS, and calls that arrive
+// meanwhile wait for a probe's outcome instead of each paying for a call of its own (signing, fetch(),
+// classifying, logging). A probe's failure ends them with its error, as their own calls would have ended; a
+// success, or any answer that is not a server-side failure, closes the gate and sends them at once. A probe
+// still out when the interval has passed does not hold the rest: the first waiter goes as the next probe, so a
+// black-holed connection (ended only by the attempt timeout, up to --upstream-timeout) cannot keep the node's
+// misses from an EKS Auth that answers again.
 // Throttling is the adaptive pacer's (adaptive-pacer.ts) and an answer about a pod (4xx) says EKS Auth is up:
 // neither counts. What counts is decided by upstreamOutcome (retry-decision.ts).
 import type { Timers } from '../clock.ts';
@@ -49,7 +52,7 @@ export interface FailureGateMetrics {
 
 export interface FailureGate {
   /**
-   * Before an attempt of `call`: undefined when it may be sent now (the gate is closed, or this call is the
+   * Before an attempt of `call`: undefined when it may be sent now (the gate is closed, or this call is a
    * probe). Otherwise a promise that resolves true once it may be sent (the gate closed, or it became the
    * probe), false when `budgetMs` passes first, and rejects with the failure of the probe it waited for (at
    * once with the last failure when MAX_WAITING calls already wait), or with the signal's reason on abort.
@@ -61,7 +64,7 @@ export interface FailureGate {
   /** The last server-side failure seen while open (what a call that gave up waiting ends with). */
   readonly failure: unknown;
   readonly open: boolean;
-  /** Calls waiting for the probe's outcome. */
+  /** Calls waiting for a probe's outcome. */
   readonly waiting: number;
 }
 
@@ -100,10 +103,10 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
   const failedTokens = new Set<string>();
   const waiters = new Set<Waiter>();
   let open = false;
-  let probe: GateCall | undefined;
-  /** While open and no probe is in flight: when the next may start, and the timer that starts it. */
+  /** Probes in flight: several only when one has been out longer than the interval. */
+  const probes = new Set<GateCall>();
+  /** While open: when the next probe may start, and the timer that starts it while calls wait. */
   let nextProbeAtMs = 0;
-  let probeStartedAtMs = 0;
   let probeTimer: unknown;
   let lastFailure: unknown;
 
@@ -113,35 +116,43 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
     metrics?.upstreamGateOpen?.set(value ? 1 : 0);
   }
 
-  function close(): void {
-    setOpen(false);
-    probe = undefined;
+  function cancelProbeTimer(): void {
     if (probeTimer !== undefined) timers.clearTimeout(probeTimer);
     probeTimer = undefined;
+  }
+
+  function close(): void {
+    setOpen(false);
+    probes.clear();
+    cancelProbeTimer();
     lastFailure = undefined;
     const released = [...waiters];
     waiters.clear();
     for (const w of released) w.pass();
   }
 
-  /** The first waiter becomes the probe (the interval has passed, or the probe sent nothing). */
+  function startProbe(call: GateCall): void {
+    probes.add(call);
+    nextProbeAtMs = now() + PROBE_INTERVAL_MS;
+  }
+
+  /** The first waiter becomes a probe (the interval has passed, or a probe sent nothing). */
   function handOn(): void {
-    probe = undefined;
     const next = waiters.values().next();
     if (next.done) return;
     waiters.delete(next.value);
-    probe = next.value.call;
-    probeStartedAtMs = now();
+    startProbe(next.value.call);
     next.value.pass();
+    scheduleProbe();
   }
 
-  /** Calls wait for the next probe: it starts once the interval since the last has passed. */
+  /** While calls wait, the next probe starts once the interval since the last one's start has passed. */
   function scheduleProbe(): void {
-    if (probeTimer !== undefined) return;
+    if (probeTimer !== undefined || waiters.size === 0) return;
     probeTimer = timers.setTimeout(
       () => {
         probeTimer = undefined;
-        if (open && probe === undefined) handOn();
+        if (open) handOn();
       },
       Math.max(0, nextProbeAtMs - now()),
     );
@@ -163,6 +174,8 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
         if (timer !== undefined) timers.clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         waiters.delete(waiter);
+        // Nobody left for the next probe: no timer outlives the waiting.
+        if (waiters.size === 0) cancelProbeTimer();
       };
       const onAbort = () => {
         done();
@@ -198,9 +211,8 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
     admit(call, budgetMs, signal) {
       if (!open) return undefined;
       if (signal.aborted) return Promise.reject(signal.reason);
-      if (probe === undefined && waiters.size === 0 && now() >= nextProbeAtMs) {
-        probe = call;
-        probeStartedAtMs = now();
+      if (waiters.size === 0 && now() >= nextProbeAtMs) {
+        startProbe(call);
         return undefined;
       }
       if (waiters.size >= MAX_WAITING) {
@@ -208,7 +220,7 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
         return Promise.reject(lastFailure);
       }
       const waiting = wait(call, budgetMs, signal);
-      if (probe === undefined) scheduleProbe();
+      scheduleProbe();
       return waiting;
     },
     settle(call, outcome, failure) {
@@ -217,8 +229,9 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
         else failedTokens.clear();
         return;
       }
-      const isProbe = open && probe === call;
+      const isProbe = open && probes.delete(call);
       if (outcome === 'neutral') {
+        // It sent nothing: the next waiter goes now rather than at the interval.
         if (isProbe) handOn();
         return;
       }
@@ -230,12 +243,8 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
         nextProbeAtMs = now() + PROBE_INTERVAL_MS;
         return;
       }
-      // A call sent before the gate opened may fail after: only the probe's failure speaks for the waiters.
-      if (isProbe) {
-        probe = undefined;
-        nextProbeAtMs = probeStartedAtMs + PROBE_INTERVAL_MS;
-        failWaiters(failure);
-      }
+      // A call sent before the gate opened may fail after: only a probe's failure speaks for the waiters.
+      if (isProbe) failWaiters(failure);
     },
     get failure() {
       return lastFailure;

@@ -209,11 +209,57 @@ describe('while open', () => {
     expect(await state(w2)).toEqual({ error: failure });
   });
 
+  test('a probe still out after the interval does not hold the rest: the first waiter goes as the next probe', async () => {
+    const { gate, timers } = openedGate();
+    // EKS Auth black-holes this probe's connection: it ends only at the attempt timeout (4 s by default,
+    // --upstream-timeout up to 10 min). Waiting for it held every miss on the node until then.
+    const hung = call('hung');
+    expect(gate.admit(hung, undefined, never)).toBeUndefined();
+    const first = call('w1');
+    const w1 = gate.admit(first, 10_000, never)!;
+    const w2 = gate.admit(call('w2'), 10_000, never)!;
+    timers.advance(PROBE_INTERVAL_MS - 1);
+    expect(await state(w1)).toBe('pending');
+    timers.advance(1);
+    expect(await state(w1)).toEqual({ value: true });
+    expect(await state(w2)).toBe('pending');
+    // EKS Auth has recovered: the second probe's answer closes the gate and sends w2.
+    gate.settle(first, 'answering');
+    expect(await state(w2)).toEqual({ value: true });
+    expect(gate.open).toBe(false);
+    // The hung probe's timeout, long after, neither reopens it nor counts as a probe of a gate now closed.
+    timers.advance(4000);
+    gate.settle(hung, 'failing', new EksAuthError('UpstreamTimeout', 'x', { kind: 'timeout' }));
+    expect(gate.open).toBe(false);
+    expect(gate.admit(call('later'), undefined, never)).toBeUndefined();
+  });
+
+  test('probes start at most one per interval however many hang; any probe failing ends the calls waiting', async () => {
+    const { gate, timers } = openedGate();
+    expect(gate.admit(call('hung0'), undefined, never)).toBeUndefined();
+    const calls = Array.from({ length: 6 }, (_, i) => call(`w${i}`));
+    const waiting = calls.map((c) => gate.admit(c, 10_000, never)!);
+    for (let i = 0; i < 6; i++) {
+      timers.advance(PROBE_INTERVAL_MS - 1);
+      expect(await state(waiting[i]!)).toBe('pending');
+      timers.advance(1);
+      expect(await state(waiting[i]!)).toEqual({ value: true });
+      if (i + 1 < 6) expect(await state(waiting[i + 1]!)).toBe('pending');
+    }
+    expect(gate.waiting).toBe(0);
+    const late = gate.admit(call('late'), 10_000, never)!;
+    const failure = err500();
+    gate.settle(calls[2]!, 'failing', failure);
+    expect(await state(late)).toEqual({ error: failure });
+    expect(gate.open).toBe(true);
+  });
+
   test("a waiter's budget bounds its wait: it resolves false and leaves the queue", async () => {
     const { gate, timers } = openedGate();
     gate.admit(call('p'), undefined, never);
-    const w = gate.admit(call('w'), 300, never)!;
-    timers.advance(299);
+    // Shorter than the interval, after which it would go as the next probe.
+    const w = gate.admit(call('w'), 200, never)!;
+    timers.advance(199);
     expect(await state(w)).toBe('pending');
     timers.advance(1);
     expect(await state(w)).toEqual({ value: false });

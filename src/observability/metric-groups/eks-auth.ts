@@ -31,7 +31,7 @@ export function createEksAuthMetrics(registry: Registry) {
   });
   const upstreamGateOpen = new Gauge({
     name: 'pod_identity_upstream_failure_gate_open',
-    help: 'EKS Auth failure gate: 1 while EKS Auth keeps failing server-side and calls wait for one probe at a time.',
+    help: 'EKS Auth failure gate: 1 while EKS Auth keeps failing server-side and calls wait for a probe (at most one every 250 ms).',
     registers: [registry],
   });
   const upstreamGateHeldFailures = new Counter({

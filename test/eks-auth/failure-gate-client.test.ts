@@ -1,0 +1,58 @@
+// The failure gate inside the client, against a fake fetch: what it does to calls when a probe's connection
+// hangs (EKS Auth black-holing it) and EKS Auth recovers meanwhile.
+import { expect, test } from 'bun:test';
+import { createEksAuthClient } from '../../src/eks-auth/client.ts';
+import type { FetchLike } from '../../src/eks-auth/transport.ts';
+
+const NODE = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
+const OK_BODY = JSON.stringify({
+  subject: { namespace: 'default', serviceAccount: 'sa' },
+  audience: 'pods.eks.amazonaws.com',
+  podIdentityAssociation: { associationArn: 'arn:aws:eks:us-west-2:111122223333:x', associationId: 'a-1' },
+  assumedRoleUser: { arn: 'arn:aws:sts::111122223333:assumed-role/r/s', assumeRoleId: 'AROA:s' },
+  credentials: { sessionToken: 'S', secretAccessKey: 'K', accessKeyId: 'ASIA', expiration: 4102444800 },
+});
+
+test("a probe whose connection hangs does not hold the node's misses once EKS Auth answers again", async () => {
+  let phase: 'failing' | 'hanging' | 'recovered' = 'failing';
+  let hung = 0;
+  const fetch: FetchLike = async (_url, init) => {
+    if (phase === 'failing') return new Response('', { status: 503 });
+    if (phase === 'hanging') {
+      hung++;
+      // Black-holed: ends only when the attempt's timeout (or shutdown) aborts it.
+      return new Promise<Response>((_, reject) =>
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true }),
+      );
+    }
+    return new Response(OK_BODY, { status: 200 });
+  };
+  const client = createEksAuthClient({
+    region: 'us-west-2',
+    clusterName: 'c',
+    endpoint: 'http://127.0.0.1:9',
+    credentials: async () => NODE,
+    proxyEnv: {},
+    fetch,
+    maxAttempts: 1,
+    requestTimeoutMs: 60_000,
+  });
+  try {
+    // Five pods' 503s open the gate.
+    for (let i = 0; i < 5; i++)
+      await expect(client.assumeRoleForPodIdentity(`t${i}`, { budgetMs: 10_000 })).rejects.toThrow();
+    phase = 'hanging';
+    const probe = client.assumeRoleForPodIdentity('hung', { budgetMs: 60_000 });
+    probe.catch(() => {});
+    while (hung === 0) await Bun.sleep(5);
+    phase = 'recovered';
+    // EKS Auth answers again. A miss now must not wait for the hung probe until its own budget runs out.
+    const after = await client.assumeRoleForPodIdentity('after', { budgetMs: 3_000 });
+    expect(after.credentials.accessKeyId).toBe('ASIA');
+  } finally {
+    client.close();
+  }
+}, 20_000);
