@@ -83,12 +83,11 @@ describe('with the gate (default)', () => {
       Array.from({ length: AT_ONCE }, (_, i) => s.token({ podName: `recovered-${i}` })),
     );
     const before = s.calls();
-    const startedAt = performance.now();
+    const heldBefore = await held(s);
     const answers = await Promise.all(tokens.map((t) => s.get(t)));
-    const tookMs = performance.now() - startedAt;
     for (const a of answers) expect(a.status).toBe(200);
-    // The probe's 200 ms, then the others' own calls together: well under the SDKs' 1 s timeouts.
-    expect(tookMs).toBeLessThan(1500);
+    // The probe, then the others' own calls: none ended unsent (no timed assertion: the machine is shared).
+    expect(await held(s)).toBe(heldBefore);
     expect(s.calls() - before).toBe(AT_ONCE);
     expect(await gauge(s)).toBe('0');
   }, 30_000);
