@@ -231,8 +231,9 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
       }
       const isProbe = open && probes.delete(call);
       if (outcome === 'neutral') {
-        // It sent nothing: the next waiter goes now rather than at the interval.
-        if (isProbe) handOn();
+        // It sent nothing: unless another probe is out, the next waiter goes now rather than at the interval
+        // (while one is, the interval's timer starts the next, so starts stay one per interval).
+        if (isProbe && probes.size === 0) handOn();
         return;
       }
       lastFailure = failure;

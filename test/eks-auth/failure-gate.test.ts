@@ -254,6 +254,26 @@ describe('while open', () => {
     expect(gate.open).toBe(true);
   });
 
+  test('a probe that sent nothing while another is still out does not start one before the interval', async () => {
+    const { gate, timers } = openedGate();
+    const hung = call('hung');
+    expect(gate.admit(hung, undefined, never)).toBeUndefined();
+    const second = call('second');
+    const w2 = gate.admit(second, 10_000, never)!;
+    const w3 = gate.admit(call('third'), 10_000, never)!;
+    timers.advance(PROBE_INTERVAL_MS);
+    expect(await state(w2)).toEqual({ value: true });
+    // The second probe sent nothing (its budget ran out in the fair gate): the hung one is still out, so the
+    // next starts at the interval as any other, not at once.
+    timers.advance(10);
+    gate.settle(second, 'neutral');
+    expect(await state(w3)).toBe('pending');
+    timers.advance(PROBE_INTERVAL_MS - 11);
+    expect(await state(w3)).toBe('pending');
+    timers.advance(1);
+    expect(await state(w3)).toEqual({ value: true });
+  });
+
   test("a waiter's budget bounds its wait: it resolves false and leaves the queue", async () => {
     const { gate, timers } = openedGate();
     gate.admit(call('p'), undefined, never);
