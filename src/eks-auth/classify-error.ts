@@ -8,7 +8,8 @@ import { sanitizeUpstreamMessage } from './sanitize-message.ts';
 const MODELLED_CODES = new Set<string>(EKS_AUTH_CODES);
 
 /**
- * AWS-wide authentication failures of the node's own signature (bad key, clock skew, expired node session).
+ * AWS-wide authentication failures of the node's own signature (bad key, clock skew; an expired node session is
+ * ExpiredTokenException at 403, below).
  * Not modelled by EKS Auth and 4xx, but the fault is the agent's credentials, not the pod's token: they
  * stay retryable so the refresher keeps serving cached credentials instead of evicting every entry while
  * the node's credentials are being fixed or rotated.
@@ -107,7 +108,11 @@ export function classifyErrorResponse(
         : '';
   const suffix = detail === '' ? '' : `: ${detail}`;
 
-  if (code !== undefined && MODELLED_CODES.has(code)) {
+  // AWS answers an expired session token in the request's own signature (the node's credentials) with this code
+  // at 403 (AWS Common Errors); EKS Auth's modelled ExpiredTokenException, about the pod's token, is a 400. Read
+  // as the pod's, a node whose credentials lapsed would evict every cached pod instead of serving them meanwhile.
+  const nodeSessionExpired = code === 'ExpiredTokenException' && status === 403;
+  if (code !== undefined && MODELLED_CODES.has(code) && !nodeSessionExpired) {
     return new EksAuthError(code as ErrorCode, `EKS Auth ${code} (HTTP ${status})${suffix}`, {
       kind: 'modelled',
       requestId,
@@ -115,7 +120,11 @@ export function classifyErrorResponse(
     });
   }
   // Unknown or missing code: trust the status. 429 and 5xx are worth retrying, other 4xx are not.
-  const retryable = status === 429 || status >= 500 || (code !== undefined && NODE_AUTH_CODES.has(code));
+  const retryable =
+    status === 429 ||
+    status >= 500 ||
+    nodeSessionExpired ||
+    (code !== undefined && NODE_AUTH_CODES.has(code));
   const named = code === undefined ? '' : ` ${code}`;
   return new EksAuthError('UpstreamHttpError', `EKS Auth answered HTTP ${status}${named}${suffix}`, {
     kind: 'http',

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { classifyErrorResponse } from '../../src/eks-auth/classify-error.ts';
 import { AgentError } from '../../src/errors.ts';
 import { identityKey } from '../../src/token/token-checker.ts';
 import type { TokenVerifier, VerifiedIdentity } from '../../src/token/types.ts';
@@ -133,6 +134,31 @@ describe('credential service', () => {
       ).toBeGreaterThan(0);
     },
   );
+
+  test.each([
+    // The node's own session expired: AWS's 403 ExpiredTokenException (classify-error.ts). The pod's token is fine.
+    ["the node's expired session (403)", 403, 'The security token included in the request is expired', true],
+    // EKS Auth's own 400 ExpiredTokenException is about the pod's token: its entry goes.
+    ["the pod's expired token (400)", 400, 'The token has expired', false],
+  ] as const)('ExpiredTokenException from %s', async (_name, status, message, kept) => {
+    const f = createServiceFixture();
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 86400 });
+    const first = await f.service.resolve(token);
+    f.clock.set(first.freshUntilMs + 1);
+    f.upstream.behaviour = async () => {
+      throw classifyErrorResponse(
+        status,
+        new Headers({ 'x-amzn-errortype': 'ExpiredTokenException' }),
+        JSON.stringify({ message }),
+      );
+    };
+    const answer = f.service.resolve(token).then(
+      (entry) => entry.body,
+      (err: AgentError) => err.code,
+    );
+    expect(await answer).toBe(kept ? first.body : 'ExpiredTokenException');
+    expect(f.cache.peek(token)).toBe(kept ? first : undefined);
+  });
 
   test.each([
     ['not a JWT', 'abc'],

@@ -187,6 +187,18 @@ describe('classifyErrorResponse', () => {
       kind: 'http',
     },
     {
+      // AWS Common Errors: ExpiredTokenException 403 is the request signature's session token (the node's);
+      // EKS Auth's own ExpiredTokenException (the pod's token) is a 400 and stays modelled (row above).
+      name: "an expired node session (ExpiredTokenException at 403) is the node's, retryable, not the pod's",
+      status: 403,
+      headers: { 'x-amzn-errortype': 'ExpiredTokenException' },
+      body: '{"message":"The security token included in the request is expired"}',
+      code: 'UpstreamHttpError',
+      httpStatus: 502,
+      retryable: true,
+      kind: 'http',
+    },
+    {
       name: 'unknown node key stays retryable',
       status: 403,
       body: '{"__type":"UnrecognizedClientException"}',
