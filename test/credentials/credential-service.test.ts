@@ -5,7 +5,7 @@ import { identityKey } from '../../src/token/token-checker.ts';
 import type { TokenVerifier, VerifiedIdentity } from '../../src/token/types.ts';
 import { holdCalls } from '../helpers/fake-eks-auth.ts';
 import { createServiceFixture, metricValue } from '../helpers/service-fixture.ts';
-import { unsignedToken } from '../helpers/tokens.ts';
+import { identityFromClaims, unsignedToken } from '../helpers/tokens.ts';
 
 describe('credential service', () => {
   test('200 concurrent misses for one token make one upstream call and all get the same body', async () => {
@@ -193,15 +193,7 @@ describe('credential service keyed by verified identity', () => {
       calls: 0,
       async verify(token: string): Promise<VerifiedIdentity> {
         v.calls += 1;
-        const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
-        const k = payload['kubernetes.io'];
-        return {
-          namespace: k.namespace,
-          serviceAccount: k.serviceaccount.name,
-          podName: k.pod.name,
-          podUid: k.pod.uid,
-          exp: payload.exp,
-        };
+        return identityFromClaims(token);
       },
       async close() {},
     };

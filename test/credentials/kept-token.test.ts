@@ -18,7 +18,7 @@ import {
 import type { TokenVerifier } from '../../src/token/types.ts';
 import { createFakeEksAuth } from '../helpers/fake-eks-auth.ts';
 import { createServiceFixture } from '../helpers/service-fixture.ts';
-import { unsignedToken } from '../helpers/tokens.ts';
+import { identityFromClaims, unsignedToken } from '../helpers/tokens.ts';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 /** The same token with another header segment (the rest, claims and signature, unchanged). */
@@ -216,15 +216,7 @@ describe('claims-mode entries re-keyed when the signing keys load', () => {
       canVerify: () => ready,
       requestKeys() {},
       async verify(token) {
-        const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
-        const k = payload['kubernetes.io'];
-        return {
-          namespace: k.namespace,
-          serviceAccount: k.serviceaccount.name,
-          podName: k.pod.name,
-          podUid: k.pod.uid,
-          exp: payload.exp,
-        };
+        return identityFromClaims(token);
       },
       async close() {},
     };

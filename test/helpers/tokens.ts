@@ -40,3 +40,16 @@ export function unsignedToken(claims: TestClaims): string {
   };
   return `${b64({ alg: 'RS256', kid: 'k1' })}.${b64(payload)}.${Buffer.from(`sig-${counter}`).toString('base64url')}`;
 }
+
+/** The pod identity an unsigned test token's claims name, as a verifier that trusts them would return it. */
+export function identityFromClaims(token: string) {
+  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+  const k = payload['kubernetes.io'];
+  return {
+    namespace: k.namespace as string,
+    serviceAccount: k.serviceaccount.name as string,
+    podName: k.pod.name as string,
+    podUid: k.pod.uid as string,
+    exp: payload.exp as number,
+  };
+}
