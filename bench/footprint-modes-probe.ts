@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startAgentProcess } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
-import { fillFromClient as fill, rssPages as pages } from './lib/probe-steps.ts';
-import { settledRssMb, waitForOk } from './lib/processes.ts';
+import { fillFromClient as fill, type rssPages as pages, settledPages } from './lib/probe-steps.ts';
+import { waitForOk } from './lib/processes.ts';
 
 const [reps = '3', modes = 'claims,signature', ...variants] = process.argv.slice(2);
 const dir = mkdtempSync(join(tmpdir(), 'sigprobe-'));
@@ -75,14 +75,12 @@ for (let r = 0; r < Number(reps); r++) {
         const ready = Math.round(performance.now() - t0);
         const pid = agent.child.pid;
         await Bun.sleep(1000);
-        await settledRssMb(pid);
-        const idle = pages(pid);
+        const idle = await settledPages(pid);
         const threads = readFileSync(`/proc/${pid}/status`, 'utf8').match(/Threads:\s+(\d+)/)![1];
         const top = process.env.TOP ? topAnon(pid) : undefined;
         await fill(agent.credentialsUrl, join(dir, 'pods.txt'));
         await Bun.sleep(1000);
-        await settledRssMb(pid);
-        const pods = pages(pid);
+        const pods = await settledPages(pid);
         const row: Row = { label, mode, ready, threads, idle, pods, top };
         console.log(JSON.stringify(row));
         const key = `${label}/${mode}`;

@@ -15,8 +15,8 @@ import { join, resolve } from 'node:path';
 import { startImdsStandIn } from '../src/emulator/imds.ts';
 import { cacheEntries, startAgentProcess } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
-import { fillFromClient as fill, rssPages as pages } from './lib/probe-steps.ts';
-import { settledRssMb, waitForOk } from './lib/processes.ts';
+import { fillFromClient as fill, settledPages } from './lib/probe-steps.ts';
+import { waitForOk } from './lib/processes.ts';
 
 const [exe, envJson = '{}', maxCache = '20000'] = process.argv.slice(2);
 if (!exe) throw new Error('usage: footprint-probe.ts EXECUTABLE [ENV_JSON] [MAX_CACHE_SIZE]');
@@ -87,21 +87,17 @@ try {
     await waitForOk(agent.readyUrl, 15_000, agent.child);
     const pid = agent.child.pid;
     await Bun.sleep(1000);
-    await settledRssMb(pid);
-    const idle = pages(pid);
+    const idle = await settledPages(pid);
     await fill(agent.credentialsUrl, join(dir, 'pods.txt'));
     await Bun.sleep(1000);
-    await settledRssMb(pid);
-    const pods = pages(pid);
+    const pods = await settledPages(pid);
     const cpuBefore = cpuMs(pid);
     await fill(agent.credentialsUrl, join(dir, 'rest.txt'));
     const cpuUsPerMiss = Math.round(((cpuMs(pid) - cpuBefore) * 1000) / (ENTRIES - PODS));
     const held = await cacheEntries(agent.metricsUrl);
-    await settledRssMb(pid);
-    const filled = pages(pid);
+    const filled = await settledPages(pid);
     await Bun.sleep(IDLE_GC_WAIT_MS);
-    await settledRssMb(pid);
-    const afterIdleGc = pages(pid);
+    const afterIdleGc = await settledPages(pid);
     const kb = (mb: number, n: number) => Math.round((mb * 1024 * 100) / n) / 100;
     console.log(
       JSON.stringify({

@@ -1,7 +1,8 @@
-// What the footprint probes (bench/footprint-probe.ts, bench/footprint-residue-probe.ts) share: RSS split into
+// What the footprint probes (bench/footprint-probe.ts, footprint-residue-probe.ts, footprint-modes-probe.ts) share: RSS split into
 // anonymous and file-backed pages, and a cache fill from a separate client process.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { settledRssMb } from './processes.ts';
 
 const REPO_ROOT = resolve(import.meta.dir, '../..');
 
@@ -13,6 +14,12 @@ export function rssPages(pid: number): { rss: number; anon: number; file: number
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return { rss: mbOfKb(kb('Rss')), anon: mbOfKb(kb('Anonymous')), file: mbOfKb(kb('Rss') - kb('Anonymous')) };
+}
+
+/** rssPages once the process's RSS has settled (processes.ts settledRssMb). */
+export async function settledPages(pid: number): Promise<{ rss: number; anon: number; file: number }> {
+  await settledRssMb(pid);
+  return rssPages(pid);
 }
 
 /**

@@ -28,6 +28,14 @@ function fakeThreads(nices: Record<number, number>, fail: Record<number, string>
 }
 
 /** A scheduler the test ticks by hand. */
+/** deprioritiseHelperThreads at nice 19 on a manual scheduler, its reported errors collected. */
+function startRecordingErrors(system: ReturnType<typeof fakeThreads>['system']) {
+  const errors: unknown[] = [];
+  const timer = manualScheduler();
+  deprioritiseHelperThreads({ nice: 19, system, scheduler: timer.scheduler, onError: (e) => errors.push(e) });
+  return { errors, timer };
+}
+
 function manualScheduler() {
   let tick: (() => void) | undefined;
   let cancelled = false;
@@ -72,28 +80,14 @@ describe('deprioritiseHelperThreads', () => {
 
   test('a thread that ended between the listing and the call is skipped, the rest still lowered', () => {
     const { threads, system } = fakeThreads({ [MAIN]: 0, 101: 0, 102: 0 }, { 101: 'ESRCH' });
-    const errors: unknown[] = [];
-    const timer = manualScheduler();
-    deprioritiseHelperThreads({
-      nice: 19,
-      system,
-      scheduler: timer.scheduler,
-      onError: (e) => errors.push(e),
-    });
+    const { errors } = startRecordingErrors(system);
     expect(threads.get(102)).toBe(19);
     expect(errors).toEqual([]);
   });
 
   test('any other failure is reported once and stops the rescans', () => {
     const { threads, calls, system } = fakeThreads({ [MAIN]: 0, 101: 0, 102: 0 }, { 101: 'EPERM' });
-    const errors: unknown[] = [];
-    const timer = manualScheduler();
-    deprioritiseHelperThreads({
-      nice: 19,
-      system,
-      scheduler: timer.scheduler,
-      onError: (e) => errors.push(e),
-    });
+    const { errors, timer } = startRecordingErrors(system);
     threads.set(105, 0);
     timer.tick();
     timer.tick();
