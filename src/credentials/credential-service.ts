@@ -112,6 +112,10 @@ async function checkAndStart(stages: MissStages, token: string, client: string):
     pod,
     client,
     subject,
+    // With nothing servable cached, a failure would only be answered: the call is held through EKS Auth's
+    // server-side failures instead, for the recovery within the pod's patience or its SDK's retries. A pod
+    // that still has servable credentials gets them at once when the call fails (the fallback), as before.
+    hold: previous === undefined || clock.now() >= previous.servableUntilMs,
   } as const;
   return { key, previous, call: fetcher.fetch(request) };
 }
@@ -195,7 +199,7 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       // Counted as waiting for the call while it waits: the fair gate serves calls someone still waits for first.
       const leave = fetcher.demand(key)?.hold(arrivedMs, hungUp);
       try {
-        return await patience.wait(call!, waitedMs);
+        return await patience.wait(call!, waitedMs, () => fetcher.failing(key));
       } catch (err) {
         // Keep serving the credentials we still hold while EKS Auth is slow or failing.
         const fallback = policy.fallback(err, key, previous);

@@ -31,6 +31,11 @@ export interface FetchRequest {
   readonly client: string;
   /** `namespace/serviceAccount` EKS Auth must answer for, when known. */
   readonly subject: string | undefined;
+  /**
+   * Nothing cached could be served instead if the call fails: the call is held through EKS Auth's server-side
+   * failures until its budget (AssumeRoleOptions.hold), and its pod's requests answered at their patience.
+   */
+  readonly hold?: boolean;
 }
 
 export interface EntryFetcherOptions {
@@ -48,6 +53,8 @@ export interface EntryFetcherOptions {
 export interface EntryFetcher {
   /** Joins the call in flight for `request.key` or starts one; rejections are AgentErrors. */
   fetch(request: FetchRequest): Promise<CredentialEntry>;
+  /** What the call in flight for `key` last failed with while it is held (FetchRequest.hold) and goes on. */
+  failing(key: string): AgentError | undefined;
   /** Who waits for the call in flight for `key` (requests register there while they wait for it). */
   demand(key: string): DemandTracker | undefined;
   /** Resolves once no upstream call is in flight. */
@@ -60,6 +67,8 @@ export function createEntryFetcher(options: EntryFetcherOptions): EntryFetcher {
   const { client, cache, retentionMs, clock, random, metrics, logger, onFailure } = options;
   const flights = createSingleFlight<CredentialEntry>();
   const demands = new Map<string, DemandTracker>();
+  /** Per key in flight: its held call's latest failure (one entry per flight, gone when it settles). */
+  const heldFailures = new Map<string, AgentError>();
   const subjects = createSubjectNames();
 
   /** EKS Auth must answer for the token's own subject; anything else is refused and never cached. */
@@ -81,6 +90,8 @@ export function createEntryFetcher(options: EntryFetcherOptions): EntryFetcher {
         reason: r.reason,
         client: r.client,
         demand,
+        hold: r.hold === true,
+        onHeld: (err) => heldFailures.set(r.key, toAgentError(err)),
       });
       const subject = subjects.of(result.subject.namespace, result.subject.serviceAccount);
       checkSubject(r.subject, subject);
@@ -122,6 +133,7 @@ export function createEntryFetcher(options: EntryFetcherOptions): EntryFetcher {
         demands.set(key, demand);
         const forget = () => {
           if (demands.get(key) === demand) demands.delete(key);
+          heldFailures.delete(key);
         };
         flight.promise.then(forget, forget);
       }
@@ -129,6 +141,7 @@ export function createEntryFetcher(options: EntryFetcherOptions): EntryFetcher {
       flight.promise.catch(() => {});
       return flight.promise;
     },
+    failing: (key) => heldFailures.get(key),
     demand: (key) => demands.get(key),
     idle: () => flights.idle(),
     get inFlight() {

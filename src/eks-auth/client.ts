@@ -9,7 +9,12 @@ import { type AdaptivePacer, createAdaptivePacer } from './adaptive-pacer.ts';
 import { type Attempt, createAttempt } from './attempt.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { EKS_AUTH_CLIENT_DEFAULTS, type EksAuthClientOptions, endpointUrl } from './client-options.ts';
-import { createFailureGate, type FailureGate, type UpstreamOutcome } from './failure-gate.ts';
+import {
+  createFailureGate,
+  type FailureGate,
+  PROBE_INTERVAL_MS,
+  type UpstreamOutcome,
+} from './failure-gate.ts';
 import { createFairGate, type FairGate, type Release, type Standing } from './fair-gate.ts';
 import { createNodeCredentials } from './node-credentials.ts';
 import { resolveProxy } from './proxy.ts';
@@ -53,6 +58,14 @@ interface CallParts {
 interface Call {
   /** The pod's token (the failure gate counts failures per distinct token). */
   readonly token: string;
+  /** AssumeRoleOptions.hold, and what it is told when it goes on after a failure (onHeld). */
+  readonly hold: boolean;
+  readonly onHeld: ((failure: unknown) => void) | undefined;
+  /**
+   * Whether it is held through server-side failures now: `hold`, and a request still waits for it (a call nobody
+   * waits for any more ends with the failure; the SDK's retry starts the next).
+   */
+  readonly held: () => boolean;
   readonly body: string;
   readonly signal: AbortSignal;
   readonly reason: string;
@@ -67,6 +80,8 @@ interface Call {
 async function admitted(parts: CallParts, call: Call, budgetMs: number | undefined): Promise<boolean> {
   const held = parts.failureGate.admit(call, budgetMs, call.signal);
   if (held === undefined) return true;
+  // Held before it has failed itself: its pods' requests answered at their patience say what the probes say.
+  if (call.hold && parts.failureGate.failure !== undefined) call.onHeld?.(parts.failureGate.failure);
   try {
     return await held;
   } catch (err) {
@@ -123,6 +138,16 @@ async function callWithRetries(parts: CallParts, call: Call): Promise<AssumeRole
     } finally {
       failureGate.settle(call, outcome, failure);
     }
+    // A held call (a pod's miss with nothing cached to serve instead, that a request still waits for) that EKS
+    // Auth failed server-side does not end with the failure while its budget lasts. With the failure gate open it
+    // waits there for the next probe (sending nothing itself: no backoff, no retry quota). With it closed (fewer
+    // pods failing than its threshold so far) it retries as any call, and once out of retries looks again one
+    // probe interval later: if the gate opened meanwhile (an outage's first wave, whose calls all fail at once)
+    // it waits there; if not (EKS Auth fails this pod alone, or only a few) it ends with its failure, as before:
+    // held without the gate's shared probes it could only retry on its own, several times the calls per pod.
+    const held = outcome === 'failing' && deadline !== undefined && call.held();
+    if (held) call.onHeld?.(failure);
+    if (held && failureGate.open) continue;
     const retry = decideRetry(failure, {
       attempt: n,
       maxAttempts: parts.maxAttempts,
@@ -132,13 +157,18 @@ async function callWithRetries(parts: CallParts, call: Call): Promise<AssumeRole
       retryQuota,
       backoff: parts.backoff,
     });
-    if (retry === undefined) throw failure;
-    spentOnRetries += retry.cost;
+    if (
+      retry === undefined &&
+      !(held && deadline !== undefined && monotonicNow() + PROBE_INTERVAL_MS < deadline)
+    )
+      throw failure;
+    spentOnRetries += retry?.cost ?? 0;
     try {
-      await parts.sleep(retry.delayMs, signal);
+      await parts.sleep(retry?.delayMs ?? PROBE_INTERVAL_MS, signal);
     } catch (err) {
       throw shuttingDown(err);
     }
+    if (retry === undefined && !failureGate.open) throw failure;
   }
 }
 
@@ -220,6 +250,12 @@ export function createEksAuthClient(options: EksAuthClientOptions): EksAuthClien
       }
       return callWithRetries(parts, {
         token,
+        hold: callOptions.hold === true,
+        held:
+          callOptions.hold === true
+            ? () => callOptions.demand === undefined || callOptions.demand.waiting > 0
+            : () => false,
+        onHeld: callOptions.onHeld,
         body: JSON.stringify({ token }),
         signal: callOptions.signal ? AbortSignal.any([callOptions.signal, shutdown.signal]) : shutdown.signal,
         reason: callOptions.reason ?? 'request',

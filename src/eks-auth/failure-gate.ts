@@ -6,6 +6,11 @@
 // still out when the interval has passed does not hold the rest: the first waiter goes as the next probe, so a
 // black-holed connection (ended only by the attempt timeout, up to --upstream-timeout) cannot keep the node's
 // misses from an EKS Auth that answers again.
+// A held call (GateCall.held: a pod's miss with nothing cached to fall back on, that a request still waits for)
+// is not ended by a probe's failure: it keeps waiting for the next probe until its budget passes, so the pod's request, answered at its patience
+// with the retryable RequestTimeoutException, or its SDK's retry, which joins the same call, gets credentials as
+// soon as a probe succeeds. Probes stay one at a time (one start per interval), never one per waiter; once the
+// gate has been open LONG_OUTAGE_MS the interval grows to SLOW_PROBE_INTERVAL_MS.
 // Throttling is the adaptive pacer's (adaptive-pacer.ts) and an answer about a pod (4xx) says EKS Auth is up:
 // neither counts. What counts is decided by upstreamOutcome (retry-decision.ts).
 import type { Timers } from '../clock.ts';
@@ -28,6 +33,14 @@ export const FAILURE_GATE_THRESHOLD = 5;
 export const PROBE_INTERVAL_MS = 250;
 
 /**
+ * After the gate has been open this long, probes start at most one per SLOW_PROBE_INTERVAL_MS: every call held
+ * since the outage began has reached its 10 s budget (REQUEST_UPSTREAM_BUDGET_MS), and a long outage then costs
+ * a node one EKS Auth call a second while anything waits, not four.
+ */
+export const LONG_OUTAGE_MS = 10_000;
+export const SLOW_PROBE_INTERVAL_MS = 1000;
+
+/**
  * Calls waiting at once for the next probe; more end at once with the last failure. Each is one pod's miss (one
  * per token in flight), waiting at most a probe's time and an interval: the fair gate's queue bound, which they
  * wait in front of.
@@ -41,12 +54,18 @@ export type UpstreamOutcome = 'failing' | 'answering' | 'neutral';
 export interface GateCall {
   /** The pod's token: failures count once per distinct token. Held only until the count is decided. */
   readonly token: string;
+  /**
+   * Whether it keeps waiting through a failed probe (until its budget passes): true for a pod's miss with
+   * nothing cached to serve instead while a request still waits for it. Otherwise, or when absent, a probe's
+   * failure ends it with that failure.
+   */
+  readonly held?: () => boolean;
 }
 
 export interface FailureGateMetrics {
   /** 1 while the gate is open. */
   readonly upstreamGateOpen?: { set(value: number): void };
-  /** Calls ended with a probe's failure without being sent. */
+  /** Calls ended unsent: with a probe's failure, at their budget while held, or because too many waited. */
   readonly upstreamGateHeldFailures?: { inc(): void };
 }
 
@@ -54,8 +73,9 @@ export interface FailureGate {
   /**
    * Before an attempt of `call`: undefined when it may be sent now (the gate is closed, or this call is a
    * probe). Otherwise a promise that resolves true once it may be sent (the gate closed, or it became the
-   * probe), false when `budgetMs` passes first, and rejects with the failure of the probe it waited for (at
-   * once with the last failure when MAX_WAITING calls already wait), or with the signal's reason on abort.
+   * probe), false when `budgetMs` passes first, and rejects with the failure of the probe it waited for (a call
+   * that is not held; at once with the last failure when MAX_WAITING calls already wait), or with the signal's
+   * reason on abort.
    * Every attempt admitted must be settled.
    */
   admit(call: GateCall, budgetMs: number | undefined, signal: AbortSignal): Promise<boolean> | undefined;
@@ -107,6 +127,7 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
   const probes = new Set<GateCall>();
   /** While open: when the next probe may start, and the timer that starts it while calls wait. */
   let nextProbeAtMs = 0;
+  let openedAtMs = 0;
   let probeTimer: unknown;
   let lastFailure: unknown;
 
@@ -133,7 +154,8 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
 
   function startProbe(call: GateCall): void {
     probes.add(call);
-    nextProbeAtMs = now() + PROBE_INTERVAL_MS;
+    const at = now();
+    nextProbeAtMs = at + (at - openedAtMs >= LONG_OUTAGE_MS ? SLOW_PROBE_INTERVAL_MS : PROBE_INTERVAL_MS);
   }
 
   /** The first waiter becomes a probe (the interval has passed, or a probe sent nothing). */
@@ -158,13 +180,16 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
     );
   }
 
+  /** A probe failed: calls that are not held end with its failure; held ones wait for the next probe. */
   function failWaiters(err: unknown): void {
-    const failed = [...waiters];
-    waiters.clear();
-    for (const w of failed) {
+    for (const w of [...waiters]) {
+      if (w.call.held?.() === true) continue;
+      waiters.delete(w);
       metrics?.upstreamGateHeldFailures?.inc();
       w.fail(err);
     }
+    if (waiters.size === 0) cancelProbeTimer();
+    else scheduleProbe();
   }
 
   function wait(call: GateCall, budgetMs: number | undefined, signal: AbortSignal): Promise<boolean> {
@@ -197,6 +222,7 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
           () => {
             timer = undefined;
             done();
+            if (open) metrics?.upstreamGateHeldFailures?.inc();
             resolve(false);
           },
           Math.max(0, budgetMs),
@@ -241,7 +267,8 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
         failedTokens.add(call.token);
         if (failedTokens.size < threshold) return;
         setOpen(true);
-        nextProbeAtMs = now() + PROBE_INTERVAL_MS;
+        openedAtMs = now();
+        nextProbeAtMs = openedAtMs + PROBE_INTERVAL_MS;
         return;
       }
       // A call sent before the gate opened may fail after: only a probe's failure speaks for the waiters.

@@ -34,6 +34,14 @@ export interface AssumeRoleOptions {
   readonly reason?: 'request' | 'refresh';
   /** Who still waits for the call, read each time the fair gate picks the next call (fair-queues.ts). */
   readonly demand?: Demand;
+  /**
+   * Server-side failures (5xx other than throttling, timeouts, no connection) do not end the call while its
+   * budget lasts: it waits for the failure gate's probes instead (client.ts). For a pod's miss with nothing
+   * cached to serve instead, whose request is answered at its patience meanwhile. Needs budgetMs.
+   */
+  readonly hold?: boolean;
+  /** A held call goes on after `failure` (what its pods' requests answered at their patience may say). */
+  readonly onHeld?: (failure: unknown) => void;
 }
 
 /**

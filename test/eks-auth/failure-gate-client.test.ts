@@ -2,6 +2,7 @@
 // hangs (EKS Auth black-holing it) and EKS Auth recovers meanwhile.
 import { expect, test } from 'bun:test';
 import { createEksAuthClient } from '../../src/eks-auth/client.ts';
+import { createRetryQuota } from '../../src/eks-auth/retry-quota.ts';
 import type { FetchLike } from '../../src/eks-auth/transport.ts';
 
 const NODE = {
@@ -52,6 +53,42 @@ test("a probe whose connection hangs does not hold the node's misses once EKS Au
     // EKS Auth answers again. A miss now must not wait for the hung probe until its own budget runs out.
     const after = await client.assumeRoleForPodIdentity('after', { budgetMs: 3_000 });
     expect(after.credentials.accessKeyId).toBe('ASIA');
+  } finally {
+    client.close();
+  }
+}, 20_000);
+
+test("held calls of an outage's first wave wait through the failed probes and get credentials once EKS Auth answers; unheld ones end with the 503", async () => {
+  let recovered = false;
+  let calls = 0;
+  const fetch: FetchLike = async () => {
+    calls++;
+    return recovered ? new Response(OK_BODY, { status: 200 }) : new Response('', { status: 503 });
+  };
+  const quota = createRetryQuota();
+  const client = createEksAuthClient({
+    region: 'us-west-2',
+    clusterName: 'c',
+    endpoint: 'http://127.0.0.1:9',
+    credentials: async () => NODE,
+    proxyEnv: {},
+    fetch,
+    retryQuota: quota,
+  });
+  try {
+    // Eight pods' first calls fail at once (the gate opens at the fifth); one more call is not held.
+    const held = Array.from({ length: 8 }, (_, i) =>
+      client.assumeRoleForPodIdentity(`t${i}`, { budgetMs: 10_000, hold: true }),
+    );
+    const unheld = client.assumeRoleForPodIdentity('unheld', { budgetMs: 10_000 });
+    await expect(unheld).rejects.toMatchObject({ upstreamStatus: 503 });
+    // Probes go one at a time: a few calls over the first wave's, not one per held call per interval.
+    while (calls < 12) await Bun.sleep(10);
+    const quotaWhileHeld = quota.available;
+    recovered = true;
+    for (const r of await Promise.all(held)) expect(r.credentials.accessKeyId).toBe('ASIA');
+    // Waiting at the gate sent nothing and spent nothing from the retry quota.
+    expect(quotaWhileHeld).toBeGreaterThan(0);
   } finally {
     client.close();
   }

@@ -5,8 +5,10 @@ import { EksAuthError } from '../../src/eks-auth/errors.ts';
 import {
   createFailureGate,
   type GateCall,
+  LONG_OUTAGE_MS,
   MAX_WAITING,
   PROBE_INTERVAL_MS,
+  SLOW_PROBE_INTERVAL_MS,
   type UpstreamOutcome,
 } from '../../src/eks-auth/failure-gate.ts';
 import { upstreamOutcome } from '../../src/eks-auth/retry-decision.ts';
@@ -15,6 +17,8 @@ import { createVirtualTimers } from '../helpers/virtual-timers.ts';
 
 const never = new AbortController().signal;
 const call = (token: string): GateCall => ({ token });
+/** A pod's miss with nothing cached, held through failed probes while `waited()` says a request waits for it. */
+const heldCall = (token: string, waited: () => boolean = () => true): GateCall => ({ token, held: waited });
 const err500 = () =>
   new EksAuthError('InternalServerException', 'EKS Auth InternalServerException (HTTP 500)', {
     kind: 'modelled',
@@ -299,6 +303,127 @@ describe('while open', () => {
     expect(timers.pending).toBe(0);
     const aborted = gate.admit(call('late'), 5000, ac.signal);
     expect(await state(aborted!)).toEqual({ error: reason });
+  });
+});
+
+describe('held calls (a miss with nothing cached that a request still waits for)', () => {
+  test('stay through a failed probe, while the unheld waiters beside them end with its failure', async () => {
+    const { gate, held } = openedGate();
+    const probe = call('p');
+    expect(gate.admit(probe, undefined, never)).toBeUndefined();
+    const kept = heldCall('h');
+    const h = gate.admit(kept, 5000, never)!;
+    const u = gate.admit(call('u'), 5000, never)!;
+    const failure = err500();
+    gate.settle(probe, 'failing', failure);
+    expect(await state(u)).toEqual({ error: failure });
+    expect(await state(h)).toBe('pending');
+    expect(gate.waiting).toBe(1);
+    expect(held()).toBe(1);
+  });
+
+  test('a held waiter goes as the next probe at the interval, and its success sends the rest at once', async () => {
+    const { gate, timers } = openedGate();
+    const probe = call('p');
+    gate.admit(probe, undefined, never);
+    const first = heldCall('h1');
+    const h1 = gate.admit(first, 5000, never)!;
+    const h2 = gate.admit(heldCall('h2'), 5000, never)!;
+    gate.settle(probe, 'failing', err500());
+    timers.advance(PROBE_INTERVAL_MS);
+    // One probe per interval, never one per waiter: h1 goes, h2 still waits.
+    expect(await state(h1)).toEqual({ value: true });
+    expect(await state(h2)).toBe('pending');
+    gate.settle(first, 'answering');
+    expect(await state(h2)).toEqual({ value: true });
+    expect(gate.open).toBe(false);
+    expect(timers.pending).toBe(0);
+  });
+
+  test('a held waiter stays through failed probes until its budget: then it resolves false, counted', async () => {
+    const { gate, timers, held } = openedGate();
+    const probe = call('p');
+    gate.admit(probe, undefined, never);
+    const ahead = heldCall('ahead');
+    const w = gate.admit(ahead, 5000, never)!;
+    const h = gate.admit(heldCall('h'), 400, never)!;
+    gate.settle(probe, 'failing', err500());
+    timers.advance(PROBE_INTERVAL_MS);
+    expect(await state(w)).toEqual({ value: true });
+    gate.settle(ahead, 'failing', err500());
+    // The probe it went as failed too: the client's loop brings it back, behind h.
+    const again = gate.admit(heldCall('ahead'), 5000, never)!;
+    timers.advance(149);
+    expect(await state(h)).toBe('pending');
+    timers.advance(1);
+    expect(await state(h)).toEqual({ value: false });
+    expect(held()).toBe(1);
+    expect(await state(again)).toBe('pending');
+    expect(gate.waiting).toBe(1);
+  });
+
+  test('a held call nobody waits for any more ends at the next failed probe, and the probes stop', async () => {
+    const { gate, timers } = openedGate();
+    const probe = call('p');
+    gate.admit(probe, undefined, never);
+    let waited = true;
+    const h = gate.admit(
+      heldCall('h', () => waited),
+      5000,
+      never,
+    )!;
+    gate.settle(probe, 'failing', err500());
+    expect(await state(h)).toBe('pending');
+    // Its pod's request was answered at its patience (or hung up).
+    waited = false;
+    timers.advance(PROBE_INTERVAL_MS);
+    // h itself went as that probe (resolved true, to be sent): it fails too, and nobody is left waiting.
+    expect(await state(h)).toEqual({ value: true });
+    const next = heldCall('h2', () => false);
+    const h2 = gate.admit(next, 5000, never)!;
+    const failure = err500();
+    gate.settle(call('h'), 'failing', failure);
+    // A settle of a call that is not a probe speaks for nobody: h2 still waits...
+    expect(await state(h2)).toBe('pending');
+    timers.advance(PROBE_INTERVAL_MS);
+    expect(await state(h2)).toEqual({ value: true });
+    const third = gate.admit(
+      heldCall('h3', () => false),
+      5000,
+      never,
+    )!;
+    gate.settle(next, 'failing', failure);
+    // ...and a probe's failure ends the waiter nobody waits for, leaving no timer.
+    expect(await state(third)).toEqual({ error: failure });
+    expect(gate.waiting).toBe(0);
+    expect(timers.pending).toBe(0);
+  });
+
+  test(`probes start one per ${SLOW_PROBE_INTERVAL_MS} ms once the gate has been open ${LONG_OUTAGE_MS} ms`, async () => {
+    const { gate, timers } = openedGate();
+    const opened = timers.now() - PROBE_INTERVAL_MS;
+    const end = timers.now() + LONG_OUTAGE_MS + 5 * SLOW_PROBE_INTERVAL_MS;
+    const starts: number[] = [];
+    // One held call going as each probe, failing, and waiting again (the client's loop): its starts are what
+    // EKS Auth sees while the outage lasts.
+    let c = heldCall('h');
+    let w = gate.admit(c, 60_000, never);
+    while (timers.now() < end) {
+      if (w === undefined || (await state(w)) !== 'pending') {
+        starts.push(timers.now());
+        gate.settle(c, 'failing', err500());
+        c = heldCall('h');
+        w = gate.admit(c, 60_000, never);
+        continue;
+      }
+      timers.advance(50);
+    }
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    gaps.forEach((gap, i) => {
+      expect(gap).toBe(starts[i]! - opened >= LONG_OUTAGE_MS ? SLOW_PROBE_INTERVAL_MS : PROBE_INTERVAL_MS);
+    });
+    expect(gaps.filter((g) => g === PROBE_INTERVAL_MS).length).toBeGreaterThanOrEqual(30);
+    expect(gaps.filter((g) => g === SLOW_PROBE_INTERVAL_MS).length).toBeGreaterThanOrEqual(4);
   });
 });
 

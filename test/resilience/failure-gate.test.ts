@@ -1,8 +1,11 @@
 // The failure gate end to end (agent + emulator on loopback): a pod-start storm against an EKS Auth that answers
-// 500 to everything costs a few probe calls instead of one call per pod, every pod still gets the same 502 it
-// got before, cached pods are served throughout, and once EKS Auth answers again the pods waiting for the probe
-// are all served. The same storm with --upstream-failure-gate=0 sends a call per pod (what the gate saves).
+// 500 to everything costs at most one probe call per interval once the gate is open, not one call per pod; every
+// pod still gets the same 502, at its patience (its call is held for a probe that succeeds); cached pods are
+// served throughout, and once EKS Auth answers again the pods waiting for the probe are all served. The same
+// storm with --upstream-failure-gate=0 sends a call per pod (what the gate saves).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { PROBE_INTERVAL_MS } from '../../src/eks-auth/failure-gate.ts';
+import { RETRY_COST, RETRY_QUOTA_CAPACITY } from '../../src/eks-auth/retry-quota.ts';
 import { type FaultStack, startFaultStack } from './fault-stack.ts';
 
 const NEW_PODS = 60;
@@ -47,7 +50,9 @@ async function failingStorm(s: FaultStack, label: string) {
       await Bun.sleep(5);
     }
   })();
+  const startedMs = performance.now();
   const answers = await storm(s, tokens);
+  const stormMs = performance.now() - startedMs;
   done = true;
   await prober;
   await s.settle();
@@ -56,21 +61,27 @@ async function failingStorm(s: FaultStack, label: string) {
     expect(a.body.code).toBe('InternalServerException');
   }
   expect(hits).toBeGreaterThan(0);
-  return { calls: s.calls() - before };
+  return { calls: s.calls() - before, stormMs };
 }
 
 describe('with the gate (default)', () => {
   let s: FaultStack;
+  // Each held pod is answered at its patience: 1 s keeps the storm's six waves short.
   beforeAll(async () => {
-    s = await startFaultStack();
+    s = await startFaultStack(['--client-patience=1s']);
   });
   afterAll(() => s.stop());
 
-  test(`${NEW_PODS} new pods against 500s: a few probe calls, not one per pod; each pod gets the 502`, async () => {
-    const { calls } = await failingStorm(s, 'gated');
+  test(`${NEW_PODS} new pods against 500s: one probe per interval, not one call per pod; each pod gets the 502`, async () => {
+    const { calls, stormMs } = await failingStorm(s, 'gated');
     // Without the gate the same storm makes one call per pod and more (the next describe). With it: the first
-    // wave's calls, the agent's few retries from its retry quota, and about one probe per wave after.
-    expect(calls).toBeLessThan(NEW_PODS / 2);
+    // wave's calls, the agent's few retries from its retry quota, and at most one probe per interval after,
+    // while the storm lasts and one more: a held call that nobody waits for any more ends at the next probe's
+    // failure rather than keeping the probes going until its 10 s budget.
+    expect(calls).toBeLessThan(NEW_PODS);
+    expect(calls).toBeLessThanOrEqual(
+      AT_ONCE + RETRY_QUOTA_CAPACITY / RETRY_COST + Math.ceil(stormMs / PROBE_INTERVAL_MS) + 1,
+    );
     expect(await gauge(s)).toBe('1');
     expect(await held(s)).toBeGreaterThan(NEW_PODS / 2);
   }, 60_000);
