@@ -1,7 +1,7 @@
 // The standalone executable (scripts/build-executable.sh, the same build the Dockerfile runs): it starts, and
 // in a network namespace it initializes the node and serves credentials with its embedded token-verify worker.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { IDaemonSet } from 'kubernetes-models/apps/v1';
@@ -97,55 +97,93 @@ describe('image packaging stays in sync with the manifests', () => {
 
   test('the runtime environment the image sets is the one the footprint bench runs the executable with', async () => {
     const { imageRuntimeEnv } = await import('../../bench/footprint.bench.ts');
-    expect(imageRuntimeEnv(dockerfile)).toEqual({ BUN_JSC_useFTLJIT: '0' });
+    expect(imageRuntimeEnv(dockerfile)).toEqual({
+      BUN_JSC_useFTLJIT: '0',
+      BUN_JSC_useWarmUpMarkedBlocks: '0',
+    });
     const withEnv = Bun.spawnSync([exe, 'version'], {
       env: { ...process.env, ...imageRuntimeEnv(dockerfile) },
     });
     expect(withEnv.exitCode).toBe(0);
   });
 
-  test("the DaemonSet's startup probe command, run by the executable, asks the agent on its probe socket", async () => {
+  /** The DaemonSet's startup probe command with its socket path replaced. */
+  function startupProbe(socket: string): { program: string; args: string[] } {
     const ds = loadManifests(K8S_DIR).find((m) => m.doc.kind === 'DaemonSet')!.doc as unknown as IDaemonSet;
     const [program, ...args] = ds.spec!.template.spec!.containers[0]!.startupProbe!.exec!.command!;
-    expect(program).toBe('/eks-pod-identity-agent');
-    const socket = join(outDir, 'probe.sock');
-    const probeArgs = args.map((a) => (a.endsWith('.sock') ? socket : a));
-    expect((await run([exe, ...probeArgs])).exitCode).toBe(1); // nothing listens yet
+    return { program: program!, args: args.map((a) => (a.endsWith('.sock') ? socket : a)) };
+  }
+
+  /** The executable's server in claims mode on loopback, answering on `socket`; resolves once the probe passes. */
+  async function startProbedAgent(socket: string, env: Record<string, string | undefined>) {
     const port = () => String(freePort());
-    const flags = [
-      '-c',
-      'exe',
-      '-b',
-      '127.0.0.1',
-      '-p',
-      port(),
-      '--probe-port',
-      port(),
-      '--metrics-port',
-      port(),
-    ];
     const agent = Bun.spawn(
       [
         exe,
         'server',
-        ...flags,
+        '-c',
+        'exe',
+        '-b',
+        '127.0.0.1',
+        '-p',
+        port(),
+        '--probe-port',
+        port(),
+        '--metrics-port',
+        port(),
         '--metrics-address=127.0.0.1',
         '--verify-tokens=claims',
         `--probe-socket=${socket}`,
       ],
-      { env: AGENT_ENV, stdout: 'pipe', stderr: 'pipe' },
+      { env, stdout: 'pipe', stderr: 'pipe' },
     );
+    const probeArgs = startupProbe(socket).args;
+    let result = await run([exe, ...probeArgs]);
+    for (let i = 0; i < 100 && result.exitCode !== 0; i++) {
+      await Bun.sleep(50);
+      result = await run([exe, ...probeArgs]);
+    }
+    const stop = async () => {
+      agent.kill('SIGTERM');
+      await agent.exited;
+    };
+    return { agent, result, stop };
+  }
+
+  test("the DaemonSet's startup probe command, run by the executable, asks the agent on its probe socket", async () => {
+    const socket = join(outDir, 'probe.sock');
+    const { program, args } = startupProbe(socket);
+    expect(program).toBe('/eks-pod-identity-agent');
+    expect((await run([exe, ...args])).exitCode).toBe(1); // nothing listens yet
+    const { result, stop } = await startProbedAgent(socket, AGENT_ENV);
     try {
-      let result = await run([exe, ...probeArgs]);
-      for (let i = 0; i < 100 && result.exitCode !== 0; i++) {
-        await Bun.sleep(50);
-        result = await run([exe, ...probeArgs]);
-      }
       expect({ code: result.exitCode, err: result.stderr }).toEqual({ code: 0, err: '' });
       expect(result.stdout).toStartWith('200 ');
     } finally {
-      agent.kill('SIGTERM');
-      await agent.exited;
+      await stop();
+    }
+  }, 30_000);
+
+  test("with the image's runtime environment an idle agent runs no heap warm-up thread", async () => {
+    // BUN_JSC_useWarmUpMarkedBlocks=0: without it JavaScriptCore starts a thread ("JSCWarmUp") once the heap has
+    // grown past a few blocks, which keeps blocks touched ahead of allocation: ~0.5 MB of an idle agent's RSS and
+    // ~1 MB in signature mode (README, footprint). A Bun that renamed or dropped the option would bring it back.
+    const { imageRuntimeEnv } = await import('../../bench/footprint.bench.ts');
+    const socket = join(outDir, 'warm-up.sock');
+    const { agent, result, stop } = await startProbedAgent(socket, {
+      ...AGENT_ENV,
+      ...imageRuntimeEnv(dockerfile),
+    });
+    try {
+      expect(result.exitCode).toBe(0);
+      await Bun.sleep(1_500);
+      const threads = readdirSync(`/proc/${agent.pid}/task`).map((t) =>
+        readFileSync(`/proc/${agent.pid}/task/${t}/comm`, 'utf8').trim(),
+      );
+      expect(threads).toContain('HeapHelper'); // the listing sees JavaScriptCore's own threads
+      expect(threads).not.toContain('JSCWarmUp');
+    } finally {
+      await stop();
     }
   }, 30_000);
 
