@@ -179,7 +179,8 @@ export const SERVER_FLAGS = [
     default: '5',
     help:
       'Distinct pods whose EKS Auth calls fail server-side (5xx, timeouts, no connection) in a row before the ' +
-      'failure gate opens: a probe call at most every 250 ms is then sent and the others share its outcome; the first answer closes it. 0 disables.',
+      "failure gate opens: a probe call at most every 250 ms (every 1 s once open 10 s) is then sent and the others wait for it; new pods' misses " +
+      'wait through failed probes until a probe succeeds (each request answered at its patience with the latest failure); the first answer closes it. 0 disables.',
   },
   {
     name: 'max-connections',

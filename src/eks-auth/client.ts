@@ -141,10 +141,11 @@ async function callWithRetries(parts: CallParts, call: Call): Promise<AssumeRole
     // A held call (a pod's miss with nothing cached to serve instead, that a request still waits for) that EKS
     // Auth failed server-side does not end with the failure while its budget lasts. With the failure gate open it
     // waits there for the next probe (sending nothing itself: no backoff, no retry quota). With it closed (fewer
-    // pods failing than its threshold so far) it retries as any call, and once out of retries looks again one
-    // probe interval later: if the gate opened meanwhile (an outage's first wave, whose calls all fail at once)
-    // it waits there; if not (EKS Auth fails this pod alone, or only a few) it ends with its failure, as before:
-    // held without the gate's shared probes it could only retry on its own, several times the calls per pod.
+    // pods failing than its threshold so far) it retries as any call; when the retry quota (not its attempts)
+    // cut its retries, it looks again one probe interval later: if the gate opened meanwhile (an outage's first
+    // wave, whose calls all fail at once, after the failures that drained the quota) it waits there; if not, or
+    // once its attempts are spent (EKS Auth fails this pod alone, or only a few), it ends with its failure, as
+    // before: held without the gate's shared probes it could only retry on its own, several times the calls.
     const held = outcome === 'failing' && deadline !== undefined && call.held();
     if (held) call.onHeld?.(failure);
     if (held && failureGate.open) continue;
@@ -157,11 +158,12 @@ async function callWithRetries(parts: CallParts, call: Call): Promise<AssumeRole
       retryQuota,
       backoff: parts.backoff,
     });
-    if (
-      retry === undefined &&
-      !(held && deadline !== undefined && monotonicNow() + PROBE_INTERVAL_MS < deadline)
-    )
-      throw failure;
+    const lookAgain =
+      held &&
+      n < parts.maxAttempts &&
+      deadline !== undefined &&
+      monotonicNow() + PROBE_INTERVAL_MS < deadline;
+    if (retry === undefined && !lookAgain) throw failure;
     spentOnRetries += retry?.cost ?? 0;
     try {
       await parts.sleep(retry?.delayMs ?? PROBE_INTERVAL_MS, signal);

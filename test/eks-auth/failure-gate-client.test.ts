@@ -93,3 +93,41 @@ test("held calls of an outage's first wave wait through the failed probes and ge
     client.close();
   }
 }, 20_000);
+
+test('with the retry quota dry, the first wave calls that failed before the gate opened look again and are held', async () => {
+  let recovered = false;
+  let calls = 0;
+  const fetch: FetchLike = async () => {
+    calls++;
+    return recovered ? new Response(OK_BODY, { status: 200 }) : new Response('', { status: 503 });
+  };
+  const client = createEksAuthClient({
+    region: 'us-west-2',
+    clusterName: 'c',
+    endpoint: 'http://127.0.0.1:9',
+    credentials: async () => NODE,
+    proxyEnv: {},
+    fetch,
+    // No retries at all: each call's first failure is its last unless it is held.
+    retryQuota: createRetryQuota(0),
+  });
+  try {
+    const settled: string[] = [];
+    const held = Array.from({ length: 8 }, (_, i) => {
+      const r = client.assumeRoleForPodIdentity(`t${i}`, { budgetMs: 10_000, hold: true });
+      r.then(
+        () => settled.push('ok'),
+        () => settled.push('failed'),
+      );
+      return r;
+    });
+    // Two probes after the first wave, so past the one interval they look again after: none ended (the gate
+    // opened with the fifth failure).
+    while (calls < 10) await Bun.sleep(10);
+    expect(settled).toEqual([]);
+    recovered = true;
+    for (const r of await Promise.all(held)) expect(r.credentials.accessKeyId).toBe('ASIA');
+  } finally {
+    client.close();
+  }
+}, 20_000);

@@ -36,7 +36,7 @@ export function createEksAuthMetrics(registry: Registry) {
   });
   const upstreamGateHeldFailures = new Counter({
     name: 'pod_identity_upstream_failure_gate_held_total',
-    help: 'EKS Auth calls not sent while the failure gate was open: they ended with the failure of the probe they waited for.',
+    help: 'EKS Auth calls ended unsent by the failure gate: with the failure of the probe they waited for, at their budget while held for a probe to succeed, or because too many waited.',
     registers: [registry],
   });
   return {
