@@ -1,7 +1,11 @@
 // How long a request waits for its miss: the upstream call goes on past it (it belongs to the single-flight)
-// and fills the cache for the SDK's retry; the request is answered with a retryable error when patience ends:
-// the call's latest failure while it is held through EKS Auth's server-side failures (its code and sanitised
-// message, what the pod would have got at once before), else RequestTimeoutException.
+// and fills the cache for the SDK's retry; the request is answered with the retryable RequestTimeoutException
+// when patience ends. While the call is held through EKS Auth's server-side failures (it goes on until its
+// budget, for the probe that succeeds) the answer carries the call's latest failure (its code and its message,
+// sanitised where it was made) but keeps RequestTimeoutException's code and 503: the Go SDKs retry a container-credentials error by its code only
+// (RequestTimeoutException, never ServiceUnavailableException or InternalServerException: facts/sdk-clients.md,
+// src/errors.ts), and their retry joins the held call; every other SDK retries a 503 at least as readily as
+// the 502/504 of the failure itself.
 import type { Timers } from '../clock.ts';
 import { AgentError } from '../errors.ts';
 import { raceTimer } from '../shared/race-timer.ts';
@@ -9,8 +13,8 @@ import type { CredentialEntry } from './entry.ts';
 
 export interface Patience {
   /**
-   * The call's result, or once `patienceMs` less `waitedMs` has passed what `failing` says the call last failed
-   * with (it goes on), or RequestTimeoutException when it has not failed.
+   * The call's result, or RequestTimeoutException once `patienceMs` less `waitedMs` has passed (carrying what
+   * `failing` says the call last failed with while it goes on).
    */
   wait(
     call: Promise<CredentialEntry>,
@@ -22,10 +26,12 @@ export interface Patience {
 export function createPatience(timers: Timers, patienceMs: number): Patience {
   const timedOut = (failing?: () => AgentError | undefined): never => {
     const failure = failing?.();
-    if (failure !== undefined) throw failure;
+    // The failure's message is an AgentError's, already fit for a pod (the upstream text sanitised and bounded).
     throw new AgentError(
       'RequestTimeoutException',
-      `EKS Auth has not answered within ${patienceMs} ms; the call goes on and a retry will be served from the cache`,
+      failure === undefined
+        ? `EKS Auth has not answered within ${patienceMs} ms; the call goes on and a retry will be served from the cache`
+        : `EKS Auth is failing (${failure.code}): ${failure.message}; the call goes on and a retry will be served from the cache once EKS Auth answers`,
     );
   };
   return {

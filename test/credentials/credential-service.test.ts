@@ -52,6 +52,36 @@ describe('credential service', () => {
     expect(f.upstream.calls).toHaveLength(1);
   });
 
+  test('a held call failing server-side: the request is answered at its patience with the retryable RequestTimeoutException carrying the failure (Go SDKs retry it by that code only)', async () => {
+    const f = createServiceFixture({ clientPatienceMs: 20 });
+    const gate = holdCalls(f.upstream);
+    const normal = f.upstream.behaviour;
+    f.upstream.behaviour = async (call, n) => {
+      call.options?.onHeld?.(
+        new AgentError(
+          'ServiceUnavailableException',
+          'EKS Auth ServiceUnavailableException (HTTP 503): injected text',
+        ),
+      );
+      return normal(call, n);
+    };
+    const token = unsignedToken({ expSeconds: f.nowSeconds() + 3600 });
+    const err = await f.service.resolve(token).catch((e) => e);
+    expect(f.upstream.calls[0]!.options!.hold).toBe(true);
+    expect(err).toBeInstanceOf(AgentError);
+    expect(err.code).toBe('RequestTimeoutException');
+    expect(err.status).toBe(503);
+    expect(err.retryable).toBe(true);
+    expect(err.message).toContain(
+      'ServiceUnavailableException): EKS Auth ServiceUnavailableException (HTTP 503): injected text',
+    );
+    expect(err.message).not.toContain(token);
+    // The call goes on, and the SDK's retry is served from the cache.
+    gate.resolve();
+    await f.service.idle();
+    expect(f.service.lookup(token)).toBeDefined();
+  });
+
   test('the upstream call knows who still waits for it: each request while it waits, until its client hangs up', async () => {
     const f = createServiceFixture();
     const gate = holdCalls(f.upstream);

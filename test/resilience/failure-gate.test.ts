@@ -1,7 +1,7 @@
 // The failure gate end to end (agent + emulator on loopback): a pod-start storm against an EKS Auth that answers
 // 500 to everything costs at most one probe call per interval once the gate is open, not one call per pod; every
-// pod still gets the same 502, at its patience (its call is held for a probe that succeeds); cached pods are
-// served throughout, and once EKS Auth answers again the pods waiting for the probe are all served. The same
+// pod gets, at its patience (its call is held for a probe that succeeds), the retryable 503 RequestTimeoutException
+// naming the 500's InternalServerException (the 502 it gets at once without the gate); cached pods are served throughout, and once EKS Auth answers again the pods waiting for the probe are all served. The same
 // storm with --upstream-failure-gate=0 sends a call per pod (what the gate saves).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { PROBE_INTERVAL_MS } from '../../src/eks-auth/failure-gate.ts';
@@ -32,7 +32,7 @@ const held = async (s: FaultStack) =>
     )?.[1],
   );
 
-async function failingStorm(s: FaultStack, label: string) {
+async function failingStorm(s: FaultStack, label: string, held: boolean) {
   s.emulator.resetFaults();
   const cached = await s.token({ podName: `cached-${label}` });
   expect((await s.get(cached)).status).toBe(200);
@@ -57,8 +57,11 @@ async function failingStorm(s: FaultStack, label: string) {
   await prober;
   await s.settle();
   for (const a of answers) {
-    expect(a.status).toBe(502);
-    expect(a.body.code).toBe('InternalServerException');
+    // Held: the call went on past the pod's patience, so the code the Go SDKs retry by; without the gate the
+    // pod's own call's failure, at once.
+    expect(a.status).toBe(held ? 503 : 502);
+    expect(a.body.code).toBe(held ? 'RequestTimeoutException' : 'InternalServerException');
+    expect(a.body.message).toContain('InternalServerException');
   }
   expect(hits).toBeGreaterThan(0);
   return { calls: s.calls() - before, stormMs };
@@ -72,8 +75,8 @@ describe('with the gate (default)', () => {
   });
   afterAll(() => s.stop());
 
-  test(`${NEW_PODS} new pods against 500s: one probe per interval, not one call per pod; each pod gets the 502`, async () => {
-    const { calls, stormMs } = await failingStorm(s, 'gated');
+  test(`${NEW_PODS} new pods against 500s: one probe per interval, not one call per pod; each pod gets the 503 naming the 500`, async () => {
+    const { calls, stormMs } = await failingStorm(s, 'gated', true);
     // Without the gate the same storm makes one call per pod and more (the next describe). With it: the first
     // wave's calls, the agent's few retries from its retry quota, and at most one probe per interval after,
     // while the storm lasts and one more: a held call that nobody waits for any more ends at the next probe's
@@ -112,7 +115,7 @@ describe('with --upstream-failure-gate=0', () => {
   afterAll(() => s.stop());
 
   test(`the same storm sends a call for every pod`, async () => {
-    const { calls } = await failingStorm(s, 'ungated');
+    const { calls } = await failingStorm(s, 'ungated', false);
     expect(calls).toBeGreaterThanOrEqual(NEW_PODS);
     expect(await gauge(s)).toBe('0');
   }, 60_000);

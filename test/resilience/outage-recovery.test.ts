@@ -32,7 +32,7 @@ test(`${PODS} new pods whose first calls meet a ${OUTAGE_MS} ms outage get crede
   const elapsedMs = performance.now() - startedMs;
   await s.settle();
   // Credentials, so within the pod's patience (--client-patience, 4.5 s: past it the request is answered with
-  // the call's latest 503).
+  // the retryable 503 RequestTimeoutException naming the call's latest failure).
   for (const a of answers) {
     expect(a.status).toBe(200);
     expect(a.body.AccessKeyId).toMatch(/^ASIA/);
