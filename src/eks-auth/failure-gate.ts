@@ -42,8 +42,11 @@ export const SLOW_PROBE_INTERVAL_MS = 1000;
 
 /**
  * Calls waiting at once for the next probe; more end at once with the last failure. Each is one pod's miss (one
- * per token in flight), waiting at most a probe's time and an interval: the fair gate's queue bound, which they
- * wait in front of.
+ * per token in flight), waiting at most a probe's time and an interval, or a held call's budget: the fair gate's
+ * queue bound, which they wait in front of. When full, a call from a client (source address) with fewer calls
+ * waiting than the one with the most takes the place of that one's oldest: held calls last up to their 10 s
+ * budget, and one address minting tokens at its rate limit (100 misses/s) would otherwise hold every place and
+ * leave the node's other new pods the failure at once.
  */
 export const MAX_WAITING = 1024;
 
@@ -60,6 +63,8 @@ export interface GateCall {
    * failure ends it with that failure.
    */
   readonly held?: () => boolean;
+  /** Who it is for (the fair gate's client key, the source address): a full queue makes room fairly. */
+  readonly client?: string;
 }
 
 export interface FailureGateMetrics {
@@ -122,6 +127,8 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
   /** Tokens of the calls failing server-side since the last answer, while closed; at most `threshold`. */
   const failedTokens = new Set<string>();
   const waiters = new Set<Waiter>();
+  /** The same waiters by client, in arrival order (for making room when MAX_WAITING wait). */
+  const byClient = new Map<string, Set<Waiter>>();
   let open = false;
   /** Probes in flight: several only when one has been out longer than the interval. */
   const probes = new Set<GateCall>();
@@ -180,6 +187,21 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
     );
   }
 
+  /**
+   * MAX_WAITING calls wait: ends the oldest waiter of the client with the most waiting (with the last failure,
+   * counted) when `client` has at least two fewer, so the places are shared; false when none is ended.
+   */
+  function makeRoomFor(client: string): boolean {
+    const own = byClient.get(client)?.size ?? 0;
+    let most: Set<Waiter> | undefined;
+    for (const queue of byClient.values()) if (most === undefined || queue.size > most.size) most = queue;
+    if (most === undefined || most.size <= own + 1) return false;
+    const victim = most.values().next().value!;
+    metrics?.upstreamGateHeldFailures?.inc();
+    victim.fail(lastFailure);
+    return true;
+  }
+
   /** A probe failed: calls that are not held end with its failure; held ones wait for the next probe. */
   function failWaiters(err: unknown): void {
     for (const w of [...waiters]) {
@@ -193,12 +215,16 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
   }
 
   function wait(call: GateCall, budgetMs: number | undefined, signal: AbortSignal): Promise<boolean> {
+    const client = call.client ?? '';
     return new Promise<boolean>((resolve, reject) => {
       let timer: unknown;
       const done = () => {
         if (timer !== undefined) timers.clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         waiters.delete(waiter);
+        const mine = byClient.get(client);
+        mine?.delete(waiter);
+        if (mine?.size === 0) byClient.delete(client);
         // Nobody left for the next probe: no timer outlives the waiting.
         if (waiters.size === 0) cancelProbeTimer();
       };
@@ -230,6 +256,9 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
       }
       signal.addEventListener('abort', onAbort, { once: true });
       waiters.add(waiter);
+      const mine = byClient.get(client);
+      if (mine === undefined) byClient.set(client, new Set([waiter]));
+      else mine.add(waiter);
     });
   }
 
@@ -241,7 +270,7 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
         startProbe(call);
         return undefined;
       }
-      if (waiters.size >= MAX_WAITING) {
+      if (waiters.size >= MAX_WAITING && !makeRoomFor(call.client ?? '')) {
         metrics?.upstreamGateHeldFailures?.inc();
         return Promise.reject(lastFailure);
       }

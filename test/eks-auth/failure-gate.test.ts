@@ -162,6 +162,28 @@ describe('while open', () => {
     expect(await state(waiting[0]!)).toBe('pending');
   });
 
+  test(`${MAX_WAITING} waiting from one client: another client's call takes the oldest one's place; that client's next ends at once`, async () => {
+    const { gate, held } = openedGate();
+    gate.admit(call('p'), undefined, never);
+    // One address's held calls (junk tokens at its rate limit, each kept while its request waits).
+    const flood = Array.from(
+      { length: MAX_WAITING },
+      (_, i) => gate.admit({ token: `j${i}`, held: () => true, client: '10.0.0.66' }, 5000, never)!,
+    );
+    expect(gate.waiting).toBe(MAX_WAITING);
+    const pod = gate.admit({ token: 'pod', held: () => true, client: '10.0.0.7' }, 5000, never)!;
+    expect(await state(pod)).toBe('pending');
+    expect(await state(flood[0]!)).toEqual({ error: gate.failure });
+    expect(await state(flood[1]!)).toBe('pending');
+    expect(gate.waiting).toBe(MAX_WAITING);
+    expect(held()).toBe(1);
+    // The flooding client gains nothing: its next call ends at once, as does one from a client as heavy.
+    const more = gate.admit({ token: 'jx', held: () => true, client: '10.0.0.66' }, 5000, never)!;
+    expect(await state(more)).toEqual({ error: gate.failure });
+    expect(held()).toBe(2);
+    expect(await state(pod)).toBe('pending');
+  });
+
   test("the probe's success closes it at once and sends every waiting call", async () => {
     const { gate, gauge } = openedGate();
     const probe = call('p');
