@@ -180,7 +180,7 @@ export const SERVER_FLAGS = [
     help:
       'Distinct pods whose EKS Auth calls fail server-side (5xx, timeouts, no connection) in a row before the ' +
       "failure gate opens: a probe call at most every 250 ms (every 1 s once open 10 s) is then sent and the others wait for it; new pods' misses " +
-      'wait through failed probes until a probe succeeds (each request answered at its patience with the latest failure); the first answer closes it. 0 disables.',
+      'wait through failed probes until a probe succeeds (each request answered at its patience with a retryable 503 RequestTimeoutException carrying the latest failure); the first answer closes it. 0 disables.',
   },
   {
     name: 'max-connections',

@@ -70,7 +70,7 @@ export interface GateCall {
 export interface FailureGateMetrics {
   /** 1 while the gate is open. */
   readonly upstreamGateOpen?: { set(value: number): void };
-  /** Calls ended unsent: with a probe's failure, at their budget while held, or because too many waited. */
+  /** Calls ended unsent: with a probe's failure, at their budget while held, or because too many waited (the client with the most waiting gives way first). */
   readonly upstreamGateHeldFailures?: { inc(): void };
 }
 

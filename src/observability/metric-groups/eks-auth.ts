@@ -36,7 +36,7 @@ export function createEksAuthMetrics(registry: Registry) {
   });
   const upstreamGateHeldFailures = new Counter({
     name: 'pod_identity_upstream_failure_gate_held_total',
-    help: 'EKS Auth calls ended unsent by the failure gate: with the failure of the probe they waited for, at their budget while held for a probe to succeed, or because too many waited.',
+    help: 'EKS Auth calls ended unsent by the failure gate: with the failure of the probe they waited for, at their budget while held for a probe to succeed, or because too many waited (the client with the most waiting gives way first).',
     registers: [registry],
   });
   return {
