@@ -134,7 +134,9 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
   const probes = new Set<GateCall>();
   /** While open: when the next probe may start, and the timer that starts it while calls wait. */
   let nextProbeAtMs = 0;
+  /** When the outage the probes speak for began: the gate's opening, or the first probe after a quiet spell. */
   let openedAtMs = 0;
+  let lastProbeAtMs = 0;
   let probeTimer: unknown;
   let lastFailure: unknown;
 
@@ -162,6 +164,10 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
   function startProbe(call: GateCall): void {
     probes.add(call);
     const at = now();
+    // No probe for LONG_OUTAGE_MS (nothing waited: the gate stays open, unprobed, until the next call): this
+    // is a new stretch of failures, not a long outage, and starts with the short interval again.
+    if (at - lastProbeAtMs >= LONG_OUTAGE_MS) openedAtMs = at;
+    lastProbeAtMs = at;
     nextProbeAtMs = at + (at - openedAtMs >= LONG_OUTAGE_MS ? SLOW_PROBE_INTERVAL_MS : PROBE_INTERVAL_MS);
   }
 
@@ -297,6 +303,7 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
         if (failedTokens.size < threshold) return;
         setOpen(true);
         openedAtMs = now();
+        lastProbeAtMs = openedAtMs;
         nextProbeAtMs = openedAtMs + PROBE_INTERVAL_MS;
         return;
       }

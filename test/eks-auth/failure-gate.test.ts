@@ -447,6 +447,23 @@ describe('held calls (a miss with nothing cached that a request still waits for)
     expect(gaps.filter((g) => g === PROBE_INTERVAL_MS).length).toBeGreaterThanOrEqual(30);
     expect(gaps.filter((g) => g === SLOW_PROBE_INTERVAL_MS).length).toBeGreaterThanOrEqual(4);
   });
+
+  test(`a gate left open and unprobed for ${LONG_OUTAGE_MS} ms (nothing waited) starts the next failures with the ${PROBE_INTERVAL_MS} ms interval again`, async () => {
+    const { gate, timers } = openedGate();
+    // Nothing asks for a minute: the gate stays open (no probe says EKS Auth is back).
+    timers.advance(60_000);
+    expect(gate.open).toBe(true);
+    const probe = heldCall('p');
+    expect(gate.admit(probe, 60_000, never)).toBeUndefined();
+    const h = gate.admit(heldCall('h'), 60_000, never)!;
+    gate.settle(probe, 'failing', err500());
+    timers.advance(PROBE_INTERVAL_MS - 1);
+    expect(await state(h)).toBe('pending');
+    // The next probe after the short interval, not SLOW_PROBE_INTERVAL_MS: the gate's first minute was no outage
+    // anyone waited through.
+    timers.advance(1);
+    expect(await state(h)).toEqual({ value: true });
+  });
 });
 
 describe('upstreamOutcome: what counts', () => {
