@@ -132,6 +132,8 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
   let open = false;
   /** Probes in flight: several only when one has been out longer than the interval. */
   const probes = new Set<GateCall>();
+  /** Calls EKS Auth has failed server-side (an attempt's outcome): the next probe is one it has not failed yet. */
+  const failedCalls = new WeakSet<GateCall>();
   /** While open: when the next probe may start, and the timer that starts it while calls wait. */
   let nextProbeAtMs = 0;
   /** When the outage the probes speak for began: the gate's opening, or the first probe after a quiet spell. */
@@ -171,13 +173,24 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
     nextProbeAtMs = at + (at - openedAtMs >= LONG_OUTAGE_MS ? SLOW_PROBE_INTERVAL_MS : PROBE_INTERVAL_MS);
   }
 
-  /** The first waiter becomes a probe (the interval has passed, or a probe sent nothing). */
+  /**
+   * A waiter becomes a probe (the interval has passed, or a probe sent nothing): the first that EKS Auth has
+   * not failed yet, else the first. Held calls wait through failures (the first wave's, then each as a probe,
+   * waiting again at the back); a call that arrives meanwhile must not wait behind all of them (one interval
+   * each, up to its budget) when EKS Auth fails only some pods' calls: it may be one EKS Auth answers.
+   */
   function handOn(): void {
-    const next = waiters.values().next();
-    if (next.done) return;
-    waiters.delete(next.value);
-    startProbe(next.value.call);
-    next.value.pass();
+    let next: Waiter | undefined;
+    for (const w of waiters) {
+      if (failedCalls.has(w.call)) continue;
+      next = w;
+      break;
+    }
+    next ??= waiters.values().next().value;
+    if (next === undefined) return;
+    waiters.delete(next);
+    startProbe(next.call);
+    next.pass();
     scheduleProbe();
   }
 
@@ -298,6 +311,7 @@ export function createFailureGate(options: FailureGateOptions = {}): FailureGate
         return;
       }
       lastFailure = failure;
+      failedCalls.add(call);
       if (!open) {
         failedTokens.add(call.token);
         if (failedTokens.size < threshold) return;

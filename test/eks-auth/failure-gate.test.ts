@@ -448,6 +448,24 @@ describe('held calls (a miss with nothing cached that a request still waits for)
     expect(gaps.filter((g) => g === SLOW_PROBE_INTERVAL_MS).length).toBeGreaterThanOrEqual(4);
   });
 
+  test('the next probe is a waiter EKS Auth has not failed yet, before the held calls that failed', async () => {
+    const { gate, timers } = openedGate();
+    const a = heldCall('a');
+    expect(gate.admit(a, 60_000, never)).toBeUndefined();
+    // f was sent before the gate opened (the first wave), fails after it, and waits.
+    const f = heldCall('f');
+    gate.settle(f, 'failing', err500());
+    const first = gate.admit(f, 60_000, never)!;
+    // a fails as the probe and waits again (the client's loop); n arrives after both.
+    gate.settle(a, 'failing', err500());
+    const again = gate.admit(a, 60_000, never)!;
+    const n = gate.admit(heldCall('n'), 60_000, never)!;
+    timers.advance(PROBE_INTERVAL_MS);
+    expect(await state(n)).toEqual({ value: true });
+    expect(await state(first)).toBe('pending');
+    expect(await state(again)).toBe('pending');
+  });
+
   test(`a gate left open and unprobed for ${LONG_OUTAGE_MS} ms (nothing waited) starts the next failures with the ${PROBE_INTERVAL_MS} ms interval again`, async () => {
     const { gate, timers } = openedGate();
     // Nothing asks for a minute: the gate stays open (no probe says EKS Auth is back).
