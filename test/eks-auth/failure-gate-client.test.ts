@@ -131,3 +131,61 @@ test('with the retry quota dry, the first wave calls that failed before the gate
     client.close();
   }
 }, 20_000);
+
+test.each([
+  ['AccessDeniedException', 403],
+  ['InvalidTokenException', 400],
+  ['ExpiredTokenException', 400],
+])(
+  "a held call's %s (HTTP %d) about the pod ends it with that answer, sent once, not held",
+  async (code, status) => {
+    let calls = 0;
+    let deniedCalls = 0;
+    const fetch: FetchLike = async (_url, init) => {
+      calls++;
+      if (String(init.body).includes('"denied"')) {
+        deniedCalls++;
+        return new Response(JSON.stringify({ __type: code, message: 'about the pod' }), {
+          status,
+          headers: { 'content-type': 'application/json', 'x-amzn-errortype': code },
+        });
+      }
+      return new Response('', { status: 503 });
+    };
+    const client = createEksAuthClient({
+      region: 'us-west-2',
+      clusterName: 'c',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: async () => NODE,
+      proxyEnv: {},
+      fetch,
+      retryQuota: createRetryQuota(0),
+    });
+    try {
+      const settled: string[] = [];
+      const held = Array.from({ length: 6 }, (_, i) => {
+        const r = client.assumeRoleForPodIdentity(`t${i}`, { budgetMs: 10_000, hold: true });
+        r.then(
+          () => settled.push('ok'),
+          () => settled.push('failed'),
+        );
+        return r;
+      });
+      while (calls < 6) await Bun.sleep(5);
+      // The gate is open: the denied pod's call waits for its turn as a probe (after the waiters that have not
+      // been one yet), is sent once, and ends with its own answer: not held for a probe to succeed.
+      const denied = await client
+        .assumeRoleForPodIdentity('denied', { budgetMs: 10_000, hold: true })
+        .catch((e: unknown) => e);
+      expect(denied).toMatchObject({ code });
+      expect(deniedCalls).toBe(1);
+      // The other pods' calls are still held (their 503s are server-side).
+      expect(settled).toEqual([]);
+      client.close();
+      await Promise.allSettled(held);
+    } finally {
+      client.close();
+    }
+  },
+  20_000,
+);
