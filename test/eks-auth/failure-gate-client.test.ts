@@ -17,6 +17,33 @@ const OK_BODY = JSON.stringify({
   credentials: { sessionToken: 'S', secretAccessKey: 'K', accessKeyId: 'ASIA', expiration: 4102444800 },
 });
 
+/** A client on `fetch` with no real endpoint, and whatever else a test sets (its retry quota, attempts). */
+function clientOn(fetch: FetchLike, extra: Partial<Parameters<typeof createEksAuthClient>[0]> = {}) {
+  return createEksAuthClient({
+    region: 'us-west-2',
+    clusterName: 'c',
+    endpoint: 'http://127.0.0.1:9',
+    credentials: async () => NODE,
+    proxyEnv: {},
+    fetch,
+    ...extra,
+  });
+}
+
+/** `n` held calls of distinct pods (t0, t1, ...) and, in order, how each has settled so far. */
+function heldCalls(client: ReturnType<typeof createEksAuthClient>, n: number) {
+  const settled: string[] = [];
+  const held = Array.from({ length: n }, (_, i) => {
+    const r = client.assumeRoleForPodIdentity(`t${i}`, { budgetMs: 10_000, hold: true });
+    r.then(
+      () => settled.push('ok'),
+      () => settled.push('failed'),
+    );
+    return r;
+  });
+  return { held, settled };
+}
+
 test("a probe whose connection hangs does not hold the node's misses once EKS Auth answers again", async () => {
   let phase: 'failing' | 'hanging' | 'recovered' = 'failing';
   let hung = 0;
@@ -31,16 +58,7 @@ test("a probe whose connection hangs does not hold the node's misses once EKS Au
     }
     return new Response(OK_BODY, { status: 200 });
   };
-  const client = createEksAuthClient({
-    region: 'us-west-2',
-    clusterName: 'c',
-    endpoint: 'http://127.0.0.1:9',
-    credentials: async () => NODE,
-    proxyEnv: {},
-    fetch,
-    maxAttempts: 1,
-    requestTimeoutMs: 60_000,
-  });
+  const client = clientOn(fetch, { maxAttempts: 1, requestTimeoutMs: 60_000 });
   try {
     // Five pods' 503s open the gate.
     for (let i = 0; i < 5; i++)
@@ -66,15 +84,7 @@ test("held calls of an outage's first wave wait through the failed probes and ge
     return recovered ? new Response(OK_BODY, { status: 200 }) : new Response('', { status: 503 });
   };
   const quota = createRetryQuota();
-  const client = createEksAuthClient({
-    region: 'us-west-2',
-    clusterName: 'c',
-    endpoint: 'http://127.0.0.1:9',
-    credentials: async () => NODE,
-    proxyEnv: {},
-    fetch,
-    retryQuota: quota,
-  });
+  const client = clientOn(fetch, { retryQuota: quota });
   try {
     // Eight pods' first calls fail at once (the gate opens at the fifth); one more call is not held.
     const held = Array.from({ length: 8 }, (_, i) =>
@@ -101,26 +111,10 @@ test('with the retry quota dry, the first wave calls that failed before the gate
     calls++;
     return recovered ? new Response(OK_BODY, { status: 200 }) : new Response('', { status: 503 });
   };
-  const client = createEksAuthClient({
-    region: 'us-west-2',
-    clusterName: 'c',
-    endpoint: 'http://127.0.0.1:9',
-    credentials: async () => NODE,
-    proxyEnv: {},
-    fetch,
-    // No retries at all: each call's first failure is its last unless it is held.
-    retryQuota: createRetryQuota(0),
-  });
+  // No retries at all: each call's first failure is its last unless it is held.
+  const client = clientOn(fetch, { retryQuota: createRetryQuota(0) });
   try {
-    const settled: string[] = [];
-    const held = Array.from({ length: 8 }, (_, i) => {
-      const r = client.assumeRoleForPodIdentity(`t${i}`, { budgetMs: 10_000, hold: true });
-      r.then(
-        () => settled.push('ok'),
-        () => settled.push('failed'),
-      );
-      return r;
-    });
+    const { held, settled } = heldCalls(client, 8);
     // Two probes after the first wave, so past the one interval they look again after: none ended (the gate
     // opened with the fifth failure).
     while (calls < 10) await Bun.sleep(10);
@@ -152,25 +146,9 @@ test.each([
       }
       return new Response('', { status: 503 });
     };
-    const client = createEksAuthClient({
-      region: 'us-west-2',
-      clusterName: 'c',
-      endpoint: 'http://127.0.0.1:9',
-      credentials: async () => NODE,
-      proxyEnv: {},
-      fetch,
-      retryQuota: createRetryQuota(0),
-    });
+    const client = clientOn(fetch, { retryQuota: createRetryQuota(0) });
     try {
-      const settled: string[] = [];
-      const held = Array.from({ length: 6 }, (_, i) => {
-        const r = client.assumeRoleForPodIdentity(`t${i}`, { budgetMs: 10_000, hold: true });
-        r.then(
-          () => settled.push('ok'),
-          () => settled.push('failed'),
-        );
-        return r;
-      });
+      const { held, settled } = heldCalls(client, 6);
       while (calls < 6) await Bun.sleep(5);
       // The gate is open: the denied pod's call waits for its turn as a probe (after the waiters that have not
       // been one yet), is sent once, and ends with its own answer: not held for a probe to succeed.
