@@ -56,7 +56,12 @@ interface Counts {
  */
 const MAX_KERNEL_RACE_RESETS = 2;
 
-/** TcpExt ListenDrops of the namespace (/proc/net/netstat is per network namespace). */
+/**
+ * Connections the namespace's kernel dropped at a listener (/proc/net/netstat is per network namespace): TcpExt
+ * ListenDrops, plus TCPMigrateReqFailure where the kernel has it (a request or child of the closing listener that
+ * net.ipv4.tcp_migrate_req could not move to B's and reset instead; seen once in .ci/run, a reset with ListenDrops
+ * unchanged).
+ */
 async function listenDrops(exec: (cmd: readonly string[]) => Promise<{ stdout: string }>): Promise<number> {
   const lines = (await exec(['cat', '/proc/net/netstat'])).stdout
     .split('\n')
@@ -64,7 +69,8 @@ async function listenDrops(exec: (cmd: readonly string[]) => Promise<{ stdout: s
   const [names, values] = lines.map((l) => l.split(/\s+/));
   const at = names?.indexOf('ListenDrops') ?? -1;
   if (at < 0 || values === undefined) throw new Error('no TcpExt ListenDrops in /proc/net/netstat');
-  return Number(values[at]);
+  const migrateAt = names?.indexOf('TCPMigrateReqFailure') ?? -1;
+  return Number(values[at]) + (migrateAt < 0 ? 0 : Number(values[migrateAt]));
 }
 
 describe.skipIf(skipReason !== undefined)('rolling update on one node', () => {
@@ -171,6 +177,10 @@ describe.skipIf(skipReason !== undefined)('rolling update on one node', () => {
     // The kernel's own race (above): a reset of a fresh connection (odd pods open one per request, rollout-load.ts)
     // that A's closing listener dropped, counted by the kernel.
     const kernelRace = summary.failures.filter((f) => /^a-draining pod-\d*[13579] ECONNRESET /.test(f));
+    if (kernelRace.length > Math.min(MAX_KERNEL_RACE_RESETS, dropsDuringDrain))
+      console.error(
+        `rollout: resets ${JSON.stringify(kernelRace)}, kernel drops during the drain ${dropsDuringDrain}`,
+      );
     expect(kernelRace.length).toBeLessThanOrEqual(Math.min(MAX_KERNEL_RACE_RESETS, dropsDuringDrain));
     expect(summary.failures.filter((f) => !kernelRace.includes(f))).toEqual([]);
     for (const [phase, counts] of Object.entries(summary.phases)) {
