@@ -22,7 +22,7 @@ import { rssMb, settledRssMb, spawnChild, waitForOk } from './lib/processes.ts';
 import type { BenchContext, Scenario, ScenarioResult, TargetResult } from './lib/scenario.ts';
 import { fmtRatio } from './lib/scenario.ts';
 import { median, ratio, round } from './lib/stats.ts';
-import { hasWrk, runWrk } from './lib/wrk.ts';
+import { hasWrk, runWrk, WRK_INSTALL_HINT } from './lib/wrk.ts';
 
 const REPO_ROOT = resolve(import.meta.dir, '..');
 const BUSY_NODE_PODS = 250;
@@ -465,14 +465,19 @@ function summarise(
           [`after idle GC, since ${BUSY_NODE_PODS} pods`]: round(m(claims, perEntrySincePodsKb)),
         },
       },
-      {
-        label: `cache hits/s, wrk ${HOT_CONNECTIONS} connections (median)`,
-        values: {
-          floor: round(m(floors, (f) => f.hits)),
-          claims: round(m(claims, (c) => c.hits)),
-          'claims/floor': round(median(claims.map((c, i) => ratio(c.hits, floors[i]!.hits)))),
-        },
-      },
+      // Without wrk the row would read NaN: it is left out and a note says why (below).
+      ...(hasWrk()
+        ? [
+            {
+              label: `cache hits/s, wrk ${HOT_CONNECTIONS} connections (median)`,
+              values: {
+                floor: round(m(floors, (f) => f.hits)),
+                claims: round(m(claims, (c) => c.hits)),
+                'claims/floor': round(median(claims.map((c, i) => ratio(c.hits, floors[i]!.hits)))),
+              },
+            },
+          ]
+        : []),
       {
         label: 'exec to ready, ms (median)',
         values: {
@@ -493,7 +498,9 @@ function summarise(
         .at(-1)
         ?.decay.map((v) => round(v))
         .join(', ')}.`,
-      `Cache hits/s: after the idle-GC reading, the same agent (10,000 entries) serves one cached pod token to wrk (${HOT_CONNECTIONS} connections, a warm-up run first); the floor answers its fixed body.`,
+      hasWrk()
+        ? `Cache hits/s: after the idle-GC reading, the same agent (10,000 entries) serves one cached pod token to wrk (${HOT_CONNECTIONS} connections, a warm-up run first); the floor answers its fixed body.`
+        : `Cache hits/s: not measured (${WRK_INSTALL_HINT}).`,
       'Idle from a dropped page cache: byte-identical copies of both executables, synced and dropped from the page cache (dd iflag=nocache) once at the start, so their pages are read back from disk as on a node whose image was not just pulled; the other columns start the fresh builds, whose pages were just written (both alike in each case).',
       'Signature mode: --token-issuer pointing at the emulator (JWKS discovery, the worker pool).',
       'IMDS node: claims mode with no keys in the environment and an empty HOME, the node credentials from an IMDS stand-in (src/emulator/imds.ts) in the bench process, as on an EC2 node with an instance role; the other columns take them from the environment.',
