@@ -1,6 +1,8 @@
 // A cached credential: the response body serialised once, and the times that decide serving and renewal.
 import type { AssumeRoleForPodIdentityResult } from '../eks-auth/types.ts';
 import { keepToken, tokenMatches } from './kept-token.ts';
+import { pack, unpackBody, unpackRest } from './packed-entry.ts';
+import { MAX_PACKED_TEXT, type PackedRef, readText, releaseText, storeText } from './slab-store.ts';
 
 /**
  * Never serve credentials with less than this left. The public agent uses the same bound; an SDK that
@@ -64,6 +66,20 @@ export interface CredentialEntry {
   readonly pod: string | undefined;
   /** Whether `token` is this entry's token, without joining its parts. */
   hasToken(token: string): boolean;
+  /** Whether `rest` is its token's rest (`tokenRest`, or packed). */
+  hasRest(rest: string): boolean;
+  /**
+   * Whether the entry is packed (packed-entry.ts): the cache's cold tier keeps its body, and its token's rest
+   * when it is keyed by its token, in one string of about half their size. `body`, `token` and `hasToken` read
+   * through it; `tokenRest` is then empty.
+   */
+  readonly packed: boolean;
+  /** Packs the entry in place; false when its text cannot be packed exactly (it stays as it was). */
+  pack(): boolean;
+  /** Unpacks it in place (nothing when it is not packed). */
+  unpack(): void;
+  /** Its packed bytes are no longer kept for it (it left the cache packed); it still reads them. */
+  releasePacked(): void;
 }
 
 export interface EntryTiming {
@@ -147,7 +163,8 @@ export function withIdentity(
 
 class Entry implements CredentialEntry {
   readonly identity: string | undefined;
-  readonly body: string;
+  /** The body, or (packed) where the packed form of the body and (keyed by its token) the rest is kept. */
+  private text: string | PackedRef;
   readonly expiresAtMs: number;
   readonly freshUntilMs: number;
   renewAtMonotonicMs: number;
@@ -171,7 +188,7 @@ class Entry implements CredentialEntry {
     pod: string | undefined,
   ) {
     this.identity = identity;
-    this.body = body;
+    this.text = body;
     this.expiresAtMs = expiresAtMs;
     this.freshUntilMs = freshUntilMs;
     this.renewAtMonotonicMs = renewAtMonotonicMs;
@@ -189,8 +206,26 @@ class Entry implements CredentialEntry {
     return this.identity ?? this.token;
   }
 
+  get body(): string {
+    const text = this.text;
+    return typeof text === 'string' ? text : unpackBody(readText(text));
+  }
+
+  get packed(): boolean {
+    return typeof this.text !== 'string';
+  }
+
+  /** The token after its header: `tokenRest`, or from the packed text. */
+  private get rest(): string {
+    const text = this.text;
+    return this.identity === undefined && typeof text !== 'string'
+      ? unpackRest(readText(text))
+      : this.tokenRest;
+  }
+
   get token(): string {
-    return this.tokenHeader === undefined ? this.tokenRest : `${this.tokenHeader}.${this.tokenRest}`;
+    const rest = this.rest;
+    return this.tokenHeader === undefined ? rest : `${this.tokenHeader}.${rest}`;
   }
 
   set token(token: string) {
@@ -208,6 +243,34 @@ class Entry implements CredentialEntry {
   }
 
   hasToken(token: string): boolean {
-    return tokenMatches(token, this.tokenHeader, this.tokenRest);
+    return tokenMatches(token, this.tokenHeader, this.rest);
+  }
+
+  hasRest(rest: string): boolean {
+    return this.rest === rest;
+  }
+
+  pack(): boolean {
+    if (typeof this.text !== 'string') return true;
+    // Keyed by its token, the rest is packed too; keyed by an identity, the whole token is the token index's key
+    // as well, so packing it would free nothing.
+    const packed = pack(this.identity === undefined ? this.tokenRest : undefined, this.text);
+    if (packed === undefined || packed.length > MAX_PACKED_TEXT) return false;
+    this.text = storeText(packed);
+    if (this.identity === undefined) this.tokenRest = '';
+    return true;
+  }
+
+  unpack(): void {
+    const ref = this.text;
+    if (typeof ref === 'string') return;
+    const text = readText(ref);
+    if (this.identity === undefined) this.tokenRest = unpackRest(text);
+    this.text = unpackBody(text);
+    releaseText(ref);
+  }
+
+  releasePacked(): void {
+    if (typeof this.text !== 'string') releaseText(this.text);
   }
 }

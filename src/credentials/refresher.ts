@@ -74,6 +74,8 @@ export function createRefresher(options: RefresherOptions): Refresher {
         }
       } else due.push(entry);
     }
+    // Entries nobody asked for lately go cold (cache.ts), a chunk at a time with requests served in between.
+    while (cache.sweep(clock.monotonic())) await new Promise((resolve) => setImmediate(resolve));
     if (due.length === 0 || tokens < 1) return;
     due.sort((a, b) => a.renewAtMonotonicMs - b.renewAtMonotonicMs);
     const started: Promise<void>[] = [];

@@ -45,6 +45,15 @@ export function createCredentialsMetrics(registry: Registry) {
       if (cacheSize.read) this.set(cacheSize.read());
     },
   });
+  const coldSize: { read?: () => number } = {};
+  const cacheColdEntries = new Gauge({
+    name: 'pod_identity_cache_cold_entries',
+    help: "Credential entries in the cache's cold tier (packed, unpacked again by a hit); part of pod_identity_cache_entries.",
+    registers: [registry],
+    collect() {
+      if (coldSize.read) this.set(coldSize.read());
+    },
+  });
   const refreshes = new Counter({
     name: 'pod_identity_refreshes_total',
     help: 'Background refresh decisions, by result.',
@@ -62,6 +71,8 @@ export function createCredentialsMetrics(registry: Registry) {
     singleFlightShared,
     cacheEntries,
     cacheSize,
+    cacheColdEntries,
+    coldSize,
     refreshes,
     subjectMismatches,
     hot,
