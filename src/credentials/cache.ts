@@ -53,6 +53,8 @@ export interface CredentialCache {
    * (call again after yielding). `nowMs` is monotonic.
    */
   sweep(nowMs: number): boolean;
+  /** Entries packed since the last call (the refresher asks for a collection after many). */
+  takePacked(): number;
   readonly size: number;
 }
 
@@ -120,6 +122,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
    */
   const cold = new Map<number | string, CredentialEntry | CredentialEntry[]>();
   let coldCount = 0;
+  let packed = 0;
   /** Whether the sweep mark is in the LRU, and since when (monotonic ms). */
   let marked = false;
   let markedAtMs = 0;
@@ -197,7 +200,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   function demote(entry: CredentialEntry) {
     const slot = coldSlotOf(entry, entry.tokenRest);
     // Text that cannot be packed exactly is kept as it is (it is still bounded, as one entry).
-    entry.pack();
+    if (entry.pack()) packed++;
     addCold(slot, entry);
   }
   /** Moves a cold entry back to the hot tier (its most recent end). */
@@ -373,6 +376,11 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
       markedAtMs = nowMs;
       return false;
     },
+    takePacked() {
+      const n = packed;
+      packed = 0;
+      return n;
+    },
     get size() {
       return hotSize() + coldCount;
     },
@@ -389,6 +397,7 @@ function disabledCache(): CredentialCache {
     rekey() {},
     entries: () => [][Symbol.iterator](),
     sweep: () => false,
+    takePacked: () => 0,
     get size() {
       return 0;
     },

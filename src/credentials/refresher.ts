@@ -18,7 +18,15 @@ export interface RefresherOptions {
   logger: Logger;
   /** How often due entries are looked for. */
   intervalMs?: number;
+  /** Asks the runtime for a collection (after a sweep packed many entries); `Bun.gc(false)` by default. */
+  collect?: () => void;
 }
+
+/**
+ * A sweep that packed at least this many entries is followed by a collection: the strings it freed (~2 KB an
+ * entry) are returned at once instead of whenever the heap next grows, which after a storm can be 10-20 s.
+ */
+export const COLLECT_AFTER_PACKED = 256;
 
 export interface Refresher {
   /** One scan: drops dead entries and starts the renewals the rate allows. Resolves when they settle. */
@@ -30,6 +38,7 @@ export interface Refresher {
 export function createRefresher(options: RefresherOptions): Refresher {
   const { cache, service, clock, metrics, logger } = options;
   const intervalMs = options.intervalMs ?? 1_000;
+  const collect = options.collect ?? (() => Bun.gc(false));
   const qps = options.maxServiceQps;
   const burst = Math.max(1, qps);
   let tokens = burst;
@@ -76,6 +85,7 @@ export function createRefresher(options: RefresherOptions): Refresher {
     }
     // Entries nobody asked for lately go cold (cache.ts), a chunk at a time with requests served in between.
     while (cache.sweep(clock.monotonic())) await new Promise((resolve) => setImmediate(resolve));
+    if (cache.takePacked() >= COLLECT_AFTER_PACKED) collect();
     if (due.length === 0 || tokens < 1) return;
     due.sort((a, b) => a.renewAtMonotonicMs - b.renewAtMonotonicMs);
     const started: Promise<void>[] = [];

@@ -10,7 +10,9 @@ import {
   createCredentialCache,
   SWEEP_CHUNK,
 } from '../../src/credentials/cache.ts';
+import type { CredentialService } from '../../src/credentials/credential-service.ts';
 import { type CredentialEntry, createEntry, serialiseCredentials } from '../../src/credentials/entry.ts';
+import { COLLECT_AFTER_PACKED, createRefresher } from '../../src/credentials/refresher.ts';
 import {
   compact,
   MAX_PACKED_TEXT,
@@ -21,6 +23,8 @@ import {
   storeText,
 } from '../../src/credentials/slab-store.ts';
 import type { AssumeRoleForPodIdentityResult } from '../../src/eks-auth/types.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import type { CredentialsMetrics } from '../../src/observability/metrics.ts';
 import { createFakeEksAuth } from '../helpers/fake-eks-auth.ts';
 import { unsignedToken } from '../helpers/tokens.ts';
 
@@ -306,5 +310,39 @@ describe('slab store', () => {
 
   test('a text longer than MAX_PACKED_TEXT is refused', () => {
     expect(() => storeText('y'.repeat(MAX_PACKED_TEXT + 1))).toThrow('too long');
+  });
+});
+
+describe('the refresher sweeps', () => {
+  test('each tick sweeps; a pass that packed many entries asks the runtime for a collection, once', async () => {
+    const cache = createCredentialCache({ maxEntries: 2000, keyByIdentity: false, hotEntries: 1 });
+    const n = COLLECT_AFTER_PACKED + 44;
+    const entries = Array.from({ length: n }, (_, i) =>
+      tokenEntry(unsignedToken({ expSeconds: exp(), podName: `g${i}` }), i),
+    );
+    for (const e of entries) cache.set(e);
+    let collections = 0;
+    const refresher = createRefresher({
+      cache,
+      service: {} as CredentialService,
+      maxServiceQps: 3,
+      clock,
+      metrics: { refreshes: { labels: () => ({ inc() {} }) } } as unknown as Pick<
+        CredentialsMetrics,
+        'refreshes'
+      >,
+      logger: createLogger('error'),
+      collect: () => collections++,
+    });
+    for (let i = 0; i < 3; i++) {
+      await refresher.tick();
+      clock.advance(COLD_AFTER_MS);
+    }
+    await refresher.tick();
+    expect(entries.every((e) => e.packed)).toBe(true);
+    expect(collections).toBe(1);
+    clock.advance(COLD_AFTER_MS);
+    await refresher.tick();
+    expect(collections).toBe(1);
   });
 });

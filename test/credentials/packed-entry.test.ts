@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
-import { isPacked, pack, unpackBody, unpackRest } from '../../src/credentials/packed-entry.ts';
+import { isExact, isPacked, pack, unpackBody, unpackRest } from '../../src/credentials/packed-entry.ts';
 import { lzDecode, lzEncode, lzReference } from '../../src/credentials/reference-lz.ts';
 
 /** A token's rest (claims and signature) shaped like the API server's, and a body as serialiseCredentials makes it. */
@@ -97,6 +97,47 @@ describe('packed entries', () => {
       const packed = pack(rest, changed);
       expect(packed === undefined || unpackBody(packed) === changed).toBe(true);
     }
+  });
+});
+
+describe('exact base64', () => {
+  test('isExact agrees with "decodes to bytes that spell it back" on random and near-miss spellings', () => {
+    const alphabet = 'AQgw_-+/=.Zz09 \u00e9';
+    const cases: string[] = [];
+    for (let n = 0; n < 40; n++) {
+      const bytes = randomBytes(n);
+      cases.push(bytes.toString('base64'), bytes.toString('base64url'));
+    }
+    for (let i = 0; i < 20_000; i++) {
+      const base = cases[i % 80]!;
+      const at = Math.floor(Math.random() * (base.length + 1));
+      const c = alphabet[Math.floor(Math.random() * alphabet.length)]!;
+      // Insert, replace or cut one character, or build a short string from the alphabet.
+      const kind = i % 4;
+      cases.push(
+        kind === 0
+          ? base.slice(0, at) + c + base.slice(at)
+          : kind === 1
+            ? base.slice(0, at) + c + base.slice(at + 1)
+            : kind === 2
+              ? base.slice(0, at) + base.slice(at + 1)
+              : Array.from(
+                  { length: 1 + (i % 6) },
+                  () => alphabet[Math.floor(Math.random() * alphabet.length)],
+                ).join(''),
+      );
+    }
+    let exact = 0;
+    for (const s of cases) {
+      for (const encoding of ['base64', 'base64url'] as const) {
+        const spelled = s.length > 0 && Buffer.from(s, encoding).toString(encoding) === s;
+        expect(isExact(s, encoding)).toBe(spelled);
+        if (spelled) exact++;
+      }
+    }
+    // Both answers occur often enough to mean something.
+    expect(exact).toBeGreaterThan(2000);
+    expect(exact).toBeLessThan(cases.length * 2 - 2000);
   });
 });
 
