@@ -90,11 +90,11 @@ export const COLD_AFTER_MS = 5_000;
 export const SWEEP_CHUNK = 16;
 
 /**
- * The hot tier's sweep mark: an LRU key no token's rest or identity can be (a header value has no line break).
- * Entries behind it were not used since it was placed.
+ * The hot tier's sweep mark: an LRU key no lookup can name (a symbol; every key a lookup uses is a string, so a
+ * token's rest cannot move or replace the mark). Entries behind it were not used since it was placed.
  */
-const MARK_KEY = '\n';
-const MARK = { identity: MARK_KEY } as unknown as CredentialEntry;
+const MARK_KEY: unique symbol = Symbol('sweep mark');
+const MARK = Object.freeze({}) as unknown as CredentialEntry;
 
 /**
  * The cold tier's index for a token-keyed entry: a number from the rest's length and 32 of its characters (the
@@ -127,7 +127,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   let marked = false;
   let markedAtMs = 0;
   // The bounds are kept by setHot; the LRU's own only leaves room for the mark and the entry being stored.
-  const lru = new LRUCache<string, CredentialEntry>({
+  const lru = new LRUCache<string | typeof MARK_KEY, CredentialEntry>({
     max: maxEntries + 2,
     dispose: (entry, _key, reason) => {
       if (entry === MARK && reason !== 'set') marked = false;
@@ -240,7 +240,6 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   const slotOf = (entry: CredentialEntry) => entry.identity ?? entry.tokenRest;
   /** Where an entry is: the hot tier (a string, its LRU key) or the cold tier (a cold slot). */
   function locate(key: string): { entry: CredentialEntry; hot?: string; cold?: number | string } | undefined {
-    if (key === MARK_KEY) return undefined;
     const byIdentity = lru.peek(key);
     if (byIdentity !== undefined && byIdentity.identity === key) return { entry: byIdentity, hot: key };
     const rest = restOf(key);
@@ -360,7 +359,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
       // From the least recently used end up to the mark: not used since it was placed.
       const due: string[] = [];
       for (const key of lru.rkeys()) {
-        if (key === MARK_KEY || due.length === SWEEP_CHUNK) break;
+        if (typeof key !== 'string' || due.length === SWEEP_CHUNK) break;
         due.push(key);
       }
       for (const key of due) {

@@ -1,8 +1,9 @@
 // How a cold cache entry (cache.ts) keeps its text: its body and (keyed by its token) its token's rest in one
 // Latin-1 string of about half their size. The random parts are kept as bytes, 3 for every 4 base64 characters:
 // the token's signature and the body's session token. The rest, the token's claims and the body's other
-// fields, is coded against a reference (reference-lz.ts), the first such text packed in this process: entries
-// from one cluster share the issuer, the node, the audience and every claim and field name.
+// fields, is coded against a reference (reference-lz.ts), the first such text packed in this process with its
+// access key's values blanked (it keeps no credentials): entries from one cluster share the issuer, the node,
+// the audience and every claim and field name.
 //
 // Packing is exact or it does not happen: `pack` unpacks what it made and compares, and returns undefined for
 // text it cannot keep exactly (a character outside printable ASCII, a part too long), which stays as it was.
@@ -23,6 +24,14 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const MAX_REFERENCE = 4096;
 
 let reference: LzReference | undefined;
+
+/**
+ * The reference made from a first text: without its access key's values. The reference lives as long as the
+ * process, long after that entry left the cache; random values match nothing in other entries anyway.
+ */
+function referenceOf(text: string): string {
+  return text.replace(/("(?:AccessKeyId|SecretAccessKey)":")[^"]*/g, '$1');
+}
 
 /** Whether `text` is the packed form (a body is JSON and starts with '{'). */
 export function isPacked(text: string): boolean {
@@ -116,7 +125,7 @@ export function pack(rest: string | undefined, body: string): string | undefined
   const { claims, signature, bodyHead, sessionToken, bodyTail } = parts;
   const plain = claims + bodyHead + bodyTail;
   if (plain.length > MAX_PART || bodyHead.length > MAX_PART) return undefined;
-  reference ??= lzReference(plain.slice(0, MAX_REFERENCE));
+  reference ??= lzReference(referenceOf(plain.slice(0, MAX_REFERENCE)));
   const coded = lzEncode(plain, reference);
   if (coded === undefined || coded.length > MAX_PART) return undefined;
   const packed =
@@ -205,4 +214,9 @@ export function unpackRest(packed: string): string {
 /** Whether `packed` holds a token and its rest is `rest`. */
 export function packedRestIs(packed: string, rest: string): boolean {
   return packed.charCodeAt(0) === KIND_REST_AND_BODY && unpackRest(packed) === rest;
+}
+
+/** The reference's text, once made (tests). */
+export function referenceText(): string | undefined {
+  return reference?.text;
 }
