@@ -55,8 +55,14 @@ function counted() {
   const metrics = {
     hot: { evicted: { inc: () => evictions++ } },
     cacheSize: { read: () => 0 },
+    coldSize: { read: () => 0 },
   } as unknown as NonNullable<Parameters<typeof createCredentialCache>[0]['metrics']>;
-  return { metrics, evictions: () => evictions, size: () => (metrics.cacheSize.read as () => number)() };
+  return {
+    metrics,
+    evictions: () => evictions,
+    size: () => (metrics.cacheSize.read as () => number)(),
+    cold: () => (metrics.coldSize!.read as () => number)(),
+  };
 }
 
 /** Tokens of every shape the cache must keep apart: JWTs, rests under two headers, cold-slot twins, no dot, odd. */
@@ -152,7 +158,17 @@ function randomRun(seed: number, keyByIdentity: boolean) {
         ).length;
         if (useIdentity) cache.indexToken(token, key, exp() * 1000);
         lastDetail = `set ${pool.indexOf(token)} ${key === token ? '' : key} old=${old === undefined ? '-' : `${pool.indexOf(known.get(old)!.token)}${old.packed ? 'p' : ''}`}`;
+        // With no entry replaced, a full cache evicts the entry longest cold (entries() yields the hot tier, most
+        // recent first, then the cold tier, oldest first), or with none cold the least recently used.
+        const list = [...before];
+        const hot = list.length - c.cold();
+        const expected =
+          replaced > 0 || list.length < maxEntries ? undefined : c.cold() > 0 ? list[hot] : list[hot - 1];
         cache.set(make(key, token));
+        if (expected !== undefined) {
+          expect(cache.peek(expected.key)).not.toBe(expected);
+          expect([...cache.entries()]).not.toContain(expected);
+        }
       } else if (r < 0.6) {
         const token = pick(pool);
         lastDetail = `lookup ${pool.indexOf(token)}`;
