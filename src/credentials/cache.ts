@@ -241,13 +241,18 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   function byToken(token: string, nowMs: number): CredentialEntry | undefined {
     const dot = token.indexOf('.');
     const rest = dot < 0 ? token : token.slice(dot + 1);
-    let entry = lru.get(rest);
+    const entry = lru.get(rest);
     if (entry === undefined) {
-      const found = coldByToken(token, rest);
-      if (found === undefined) return undefined;
-      entry = found[1];
-      if (!(nowMs < entry.freshUntilMs && nowMs < entry.tokenExpiresAtMs)) return undefined;
-      return promote(found[0], entry);
+      // A cold hit: its entry is unpacked as it is told apart from others under the slot (one decode). A token
+      // finds at most one token-keyed entry, so skipping those that may not be served (still packed) first
+      // answers the same.
+      const slot = coldSlot(rest);
+      for (const there of coldAt(slot)) {
+        if (there.identity !== undefined || !(nowMs < there.freshUntilMs && nowMs < there.tokenExpiresAtMs))
+          continue;
+        if (there.unpackFor(token)) return promote(slot, there);
+      }
+      return undefined;
     }
     return entry.identity === undefined &&
       headerMatches(token, dot, entry.tokenHeader) &&

@@ -1,7 +1,7 @@
 // A cached credential: the response body serialised once, and the times that decide serving and renewal.
 import type { AssumeRoleForPodIdentityResult } from '../eks-auth/types.ts';
 import { keepToken, tokenMatches } from './kept-token.ts';
-import { pack, unpackBody, unpackRest } from './packed-entry.ts';
+import { pack, packedRestLength, unpackBody, unpackBoth, unpackRest } from './packed-entry.ts';
 import { MAX_PACKED_TEXT, type PackedRef, readText, releaseText, storeText } from './slab-store.ts';
 
 /**
@@ -78,6 +78,11 @@ export interface CredentialEntry {
   pack(): boolean;
   /** Unpacks it in place (nothing when it is not packed). */
   unpack(): void;
+  /**
+   * Whether `token` is its token, unpacking it in place when it is (a cold hit): the packed text is decoded once
+   * for both, and not at all for a token under another header or with a rest of another length.
+   */
+  unpackFor(token: string): boolean;
   /** Its packed bytes are no longer kept for it (it left the cache packed); it still reads them. */
   releasePacked(): void;
 }
@@ -264,10 +269,31 @@ class Entry implements CredentialEntry {
   unpack(): void {
     const ref = this.text;
     if (typeof ref === 'string') return;
-    const text = readText(ref);
-    if (this.identity === undefined) this.tokenRest = unpackRest(text);
-    this.text = unpackBody(text);
+    const { rest, body } = unpackBoth(readText(ref));
+    if (this.identity === undefined) this.tokenRest = rest!;
+    this.text = body;
     releaseText(ref);
+  }
+
+  unpackFor(token: string): boolean {
+    const ref = this.text;
+    if (typeof ref === 'string' || this.identity !== undefined) return this.hasToken(token);
+    const header = this.tokenHeader;
+    if (
+      header === undefined
+        ? token.includes('.')
+        : !(token.charCodeAt(header.length) === 46 && token.startsWith(header))
+    )
+      return false;
+    const text = readText(ref);
+    if (packedRestLength(text) !== token.length - (header === undefined ? 0 : header.length + 1))
+      return false;
+    const { rest, body } = unpackBoth(text);
+    if (!tokenMatches(token, header, rest!)) return false;
+    this.tokenRest = rest!;
+    this.text = body;
+    releaseText(ref);
+    return true;
   }
 
   releasePacked(): void {

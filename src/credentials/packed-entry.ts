@@ -178,10 +178,7 @@ function latin1Bytes(packed: string, start: number, length: number): Buffer {
   return Buffer.from(packed.slice(start, start + length), 'latin1');
 }
 
-/** The body a packed string holds, as one flat string. */
-export function unpackBody(packed: string): string {
-  const h = header(packed);
-  const plain = plainOf(packed, h);
+function bodyOf(packed: string, h: Header, plain: Uint8Array): string {
   const head = plain.subarray(h.claimsLength, h.claimsLength + h.bodySplit);
   const tail = plain.subarray(h.claimsLength + h.bodySplit);
   if (!h.hasSessionToken) return Buffer.from(head).toString('latin1') + Buffer.from(tail).toString('latin1');
@@ -194,11 +191,9 @@ export function unpackBody(packed: string): string {
   return out.toString('latin1');
 }
 
-/** The token's rest a packed string holds (KIND_REST_AND_BODY only), as one flat string. */
-export function unpackRest(packed: string): string {
+function restOf(packed: string, h: Header, plain: Uint8Array): string {
   if (packed.charCodeAt(0) !== KIND_REST_AND_BODY) throw new Error('packed text holds no token');
-  const h = header(packed);
-  const claims = plainOf(packed, h).subarray(0, h.claimsLength);
+  const claims = plain.subarray(0, h.claimsLength);
   if (!h.jwt) return Buffer.from(claims).toString('latin1');
   const payload = Buffer.from(claims).toString('base64url');
   const signature = latin1Bytes(packed, HEADER_LENGTH + h.codedLength, h.signatureLength).toString(
@@ -209,6 +204,37 @@ export function unpackRest(packed: string): string {
   out[payload.length] = 46;
   out.write(signature, payload.length + 1, 'latin1');
   return out.toString('latin1');
+}
+
+/** The body a packed string holds, as one flat string. */
+export function unpackBody(packed: string): string {
+  const h = header(packed);
+  return bodyOf(packed, h, plainOf(packed, h));
+}
+
+/** The token's rest a packed string holds (KIND_REST_AND_BODY only), as one flat string. */
+export function unpackRest(packed: string): string {
+  if (packed.charCodeAt(0) !== KIND_REST_AND_BODY) throw new Error('packed text holds no token');
+  const h = header(packed);
+  return restOf(packed, h, plainOf(packed, h));
+}
+
+/** The rest (KIND_REST_AND_BODY; undefined for KIND_BODY) and the body a packed string holds, decoded once. */
+export function unpackBoth(packed: string): { rest: string | undefined; body: string } {
+  const h = header(packed);
+  const plain = plainOf(packed, h);
+  return {
+    rest: packed.charCodeAt(0) === KIND_REST_AND_BODY ? restOf(packed, h, plain) : undefined,
+    body: bodyOf(packed, h, plain),
+  };
+}
+
+/** The length of the rest a packed string holds (KIND_REST_AND_BODY), read from its header without decoding. */
+export function packedRestLength(packed: string): number {
+  const h = header(packed);
+  // Unpadded base64url: 4 characters per 3 bytes, and 2 or 3 for the last 1 or 2.
+  const b64 = (n: number) => Math.ceil((n * 4) / 3);
+  return h.jwt ? b64(h.claimsLength) + 1 + b64(h.signatureLength) : h.claimsLength;
 }
 
 /** Whether `packed` holds a token and its rest is `rest`. */

@@ -10,7 +10,13 @@ import {
   createCredentialCache,
 } from '../../src/credentials/cache.ts';
 import { type CredentialEntry, createEntry, withIdentity } from '../../src/credentials/entry.ts';
-import { referenceText } from '../../src/credentials/packed-entry.ts';
+import {
+  pack,
+  packedRestLength,
+  referenceText,
+  unpackBoth,
+  unpackRest,
+} from '../../src/credentials/packed-entry.ts';
 import {
   compact,
   readText,
@@ -338,5 +344,65 @@ describe('cold tier review: the packing reference', () => {
     expect(reference).not.toContain(body.SecretAccessKey);
     e.unpack();
     expect(JSON.parse(e.body)).toEqual(body);
+  });
+});
+
+describe('cold tier review: a cold hit', () => {
+  test("the packed header gives the rest's length exactly, for every shape of rest that packs", () => {
+    const body = tokenEntry(unsignedToken({ expSeconds: exp() }), 1).body;
+    const jwt = unsignedToken({ expSeconds: exp(), podName: 'len' });
+    const rest = jwt.slice(jwt.indexOf('.') + 1);
+    const [payload, signature] = rest.split('.') as [string, string];
+    const shapes = [
+      rest,
+      `${payload}.${signature}x`,
+      `${payload}x.${signature}`,
+      `${payload}xy.${signature}xy`,
+    ];
+    shapes.push(`${payload}.${signature}.third`, 'no-dots-at-all', `${payload}=.${signature}`, '');
+    for (let n = 1; n < 12; n++)
+      shapes.push(`${randomBytes(n).toString('base64url')}.${randomBytes(n + 3).toString('base64url')}`);
+    for (const r of shapes) {
+      const packed = pack(r, body);
+      expect(packed).toBeDefined();
+      expect(unpackRest(packed!)).toBe(r);
+      expect(packedRestLength(packed!)).toBe(r.length);
+      expect(unpackBoth(packed!)).toEqual({ rest: r, body });
+    }
+    expect(unpackBoth(pack(undefined, body)!)).toEqual({ rest: undefined, body });
+  });
+
+  test('unpackFor unpacks only for its own token, and leaves the entry packed for any other', () => {
+    const token = unsignedToken({ expSeconds: exp(), podName: 'for' });
+    const dot = token.indexOf('.');
+    const e = tokenEntry(token, 1);
+    const body = e.body;
+    expect(e.pack()).toBe(true);
+    const live = slabStats().liveBytes;
+    const others = [
+      `${Buffer.from('{"alg":"RS256","kid":"k2"}').toString('base64url')}${token.slice(dot)}`, // another header
+      `${token}x`,
+      token.slice(0, -1),
+      `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`, // same length, one character
+      token.slice(dot + 1), // the rest alone
+    ];
+    for (const t of others) {
+      expect(e.unpackFor(t)).toBe(false);
+      expect(e.packed).toBe(true);
+    }
+    expect(slabStats().liveBytes).toBe(live);
+    expect(e.unpackFor(token)).toBe(true);
+    expect(e.packed).toBe(false);
+    expect(e.body).toBe(body);
+    expect(e.token).toBe(token);
+    expect(e.tokenRest).toBe(token.slice(dot + 1));
+    expect(slabStats().liveBytes).toBeLessThan(live);
+    // A token with no dot is its own rest.
+    const plain = randomBytes(200).toString('base64url');
+    const p = tokenEntry(plain, 2);
+    expect(p.pack()).toBe(true);
+    expect(p.unpackFor(`a.${plain}`)).toBe(false);
+    expect(p.unpackFor(plain)).toBe(true);
+    expect(p.token).toBe(plain);
   });
 });
