@@ -83,10 +83,6 @@ export function createRefresher(options: RefresherOptions): Refresher {
         }
       } else due.push(entry);
     }
-    // Entries nobody asked for lately go cold (cache.ts), a chunk at a time with requests served in between.
-    while (cache.sweep(clock.monotonic())) await new Promise((resolve) => setImmediate(resolve));
-    if (cache.takePacked() >= COLLECT_AFTER_PACKED) collect();
-    if (due.length === 0 || tokens < 1) return;
     due.sort((a, b) => a.renewAtMonotonicMs - b.renewAtMonotonicMs);
     const started: Promise<void>[] = [];
     for (const entry of due) {
@@ -94,6 +90,10 @@ export function createRefresher(options: RefresherOptions): Refresher {
       tokens -= 1;
       started.push(renew(entry));
     }
+    // Entries nobody asked for lately go cold (cache.ts), a chunk at a time with requests served in between:
+    // after the renewals started, so they are of the entries the scan saw, and not held up by the sweep.
+    while (cache.sweep(clock.monotonic())) await new Promise((resolve) => setImmediate(resolve));
+    if (cache.takePacked() >= COLLECT_AFTER_PACKED) collect();
     await Promise.all(started);
   }
 

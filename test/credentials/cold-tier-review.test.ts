@@ -17,6 +17,7 @@ import {
   unpackBoth,
   unpackRest,
 } from '../../src/credentials/packed-entry.ts';
+import { createRefresher } from '../../src/credentials/refresher.ts';
 import {
   compact,
   readText,
@@ -404,5 +405,43 @@ describe('cold tier review: a cold hit', () => {
     expect(p.unpackFor(`a.${plain}`)).toBe(false);
     expect(p.unpackFor(plain)).toBe(true);
     expect(p.token).toBe(plain);
+  });
+});
+
+describe('cold tier review: the refresher', () => {
+  test('renewals start from the scan that picked them, not after the sweep has yielded to requests', async () => {
+    const rclock = createManualClock();
+    const cache = createCredentialCache({ maxEntries: 1000, keyByIdentity: false, hotEntries: 1 });
+    const make = (i: number) =>
+      createEntry(`t${i}`, `t${i}`, rclock.now() + 86_400_000, result(i), {
+        nowMs: rclock.now(),
+        monotonicMs: rclock.monotonic(),
+        retentionMs: 3600_000,
+        random: 0.5,
+      });
+    const entries = Array.from({ length: 3 * 32 }, (_, i) => make(i));
+    for (const e of entries) cache.set(e);
+    const due = entries[0]!;
+    due.accessed = true;
+    due.renewAtMonotonicMs = rclock.monotonic();
+    cache.sweep(rclock.monotonic()); // the mark: every entry behind it
+    rclock.advance(COLD_AFTER_MS);
+    const renewed: CredentialEntry[] = [];
+    const noop = () => {};
+    const refresher = createRefresher({
+      cache,
+      service: { renew: async (e: CredentialEntry) => (renewed.push(e), 'success') } as never,
+      maxServiceQps: 10,
+      clock: rclock,
+      metrics: { refreshes: { labels: () => ({ inc: noop }) } } as never,
+      logger: { debug: noop, info: noop, warn: noop, error: noop } as never,
+    });
+    const tick = refresher.tick();
+    // Nothing else ran since the scan: the entry due is the one in the cache, and it is renewed now. (The sweep
+    // packs ~32 entries per call and yields between calls; a 10,000-entry cache's first sweep took ~350 ms.)
+    expect(renewed.length).toBe(1);
+    expect(renewed[0]).toBe(due);
+    await tick;
+    expect(entries.filter((e) => e.packed).length).toBeGreaterThan(32);
   });
 });
