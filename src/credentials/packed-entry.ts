@@ -141,7 +141,9 @@ export function pack(rest: string | undefined, body: string): string | undefined
     coded +
     (signature?.toString('latin1') ?? '') +
     (sessionToken?.toString('latin1') ?? '');
-  if (unpackBody(packed) !== body || (rest !== undefined && unpackRest(packed) !== rest)) return undefined;
+  // One decode checks both (the packed text is written to a slab by the caller, so no copy is kept here).
+  const back = unpackBoth(packed);
+  if (back.body !== body || back.rest !== rest) return undefined;
   return packed;
 }
 

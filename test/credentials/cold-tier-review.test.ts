@@ -430,7 +430,12 @@ describe('cold tier review: the refresher', () => {
     const noop = () => {};
     const refresher = createRefresher({
       cache,
-      service: { renew: async (e: CredentialEntry) => (renewed.push(e), 'success') } as never,
+      service: {
+        renew: async (e: CredentialEntry) => {
+          renewed.push(e);
+          return 'success';
+        },
+      } as never,
       maxServiceQps: 10,
       clock: rclock,
       metrics: { refreshes: { labels: () => ({ inc: noop }) } } as never,
