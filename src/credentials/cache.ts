@@ -347,13 +347,6 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     coldHead = undefined;
   }
 
-  function* coldValues(): Generator<CredentialEntry> {
-    for (const there of cold.values()) {
-      if (Array.isArray(there)) yield* there;
-      else yield there;
-    }
-  }
-
   return {
     lookup: lookup.lookup,
     indexToken: lookup.indexToken,
@@ -368,10 +361,17 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
       remove(fromKey);
       store(entry);
     },
-    *entries() {
-      // A snapshot of the hot tier: a promotion or demotion while the caller iterates must not skip or repeat.
-      for (const entry of [...lru.values()]) if (entry !== MARK) yield entry;
-      yield* coldValues();
+    entries() {
+      // A snapshot of both tiers, in one array (no generator: the refresher walks it every second, and generators
+      // cost the runtime more to compile): a promotion or demotion while the caller iterates must not skip or
+      // repeat.
+      const all: CredentialEntry[] = [];
+      for (const entry of lru.values()) if (entry !== MARK) all.push(entry);
+      for (const there of cold.values()) {
+        if (Array.isArray(there)) for (const entry of there) all.push(entry);
+        else all.push(there);
+      }
+      return all.values();
     },
     sweep(nowMs) {
       if (!marked) {
