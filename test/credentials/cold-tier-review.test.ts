@@ -2,6 +2,7 @@
 // operation sequences checked against the cache's invariants, and the cases the review found.
 import { describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
+import { createRandom } from '../../bench/cluster-sim/virtual-time.ts';
 import { createManualClock } from '../../src/clock.ts';
 import {
   COLD_AFTER_MS,
@@ -26,51 +27,12 @@ import {
   slabStats,
   storeText,
 } from '../../src/credentials/slab-store.ts';
-import type { AssumeRoleForPodIdentityResult } from '../../src/eks-auth/types.ts';
-import { createFakeEksAuth } from '../helpers/fake-eks-auth.ts';
+import { countedCacheMetrics, createColdTierFixture } from '../helpers/cold-tier-fixture.ts';
 import { unsignedToken } from '../helpers/tokens.ts';
 
-const clock = createManualClock();
-const fake = createFakeEksAuth(clock);
-const timing = () => ({
-  nowMs: clock.now(),
-  monotonicMs: clock.monotonic(),
-  retentionMs: 3600_000,
-  random: 0.5,
-});
-const exp = () => Math.floor(clock.now() / 1000) + 86_400;
-
-function result(n: number): AssumeRoleForPodIdentityResult {
-  const r = fake.success({ token: 't', options: undefined }, n);
-  return { ...r, credentials: { ...r.credentials, sessionToken: randomBytes(600).toString('base64') } };
-}
-
-/** A small deterministic PRNG (mulberry32), so a failing seed reproduces. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function counted() {
-  let evictions = 0;
-  const metrics = {
-    hot: { evicted: { inc: () => evictions++ } },
-    cacheSize: { read: () => 0 },
-    coldSize: { read: () => 0 },
-  } as unknown as NonNullable<Parameters<typeof createCredentialCache>[0]['metrics']>;
-  return {
-    metrics,
-    evictions: () => evictions,
-    size: () => (metrics.cacheSize.read as () => number)(),
-    cold: () => (metrics.coldSize!.read as () => number)(),
-  };
-}
+const { clock, timing, exp, result, tokenEntry } = createColdTierFixture();
+const counted = countedCacheMetrics;
+const prng = createRandom;
 
 /** Tokens of every shape the cache must keep apart: JWTs, rests under two headers, cold-slot twins, no dot, odd. */
 function tokenPool(): string[] {
@@ -280,10 +242,6 @@ describe('cold tier review: slab store under churn', () => {
     expect(slabStats().liveBytes).toBe(base.liveBytes);
   });
 });
-
-function tokenEntry(token: string, n: number): CredentialEntry {
-  return createEntry(token, token, exp() * 1000, result(n), timing());
-}
 
 describe('cold tier review: the sweep mark', () => {
   test('a lookup whose token rest is the mark key does not move the mark (an entry just asked for stays hot)', () => {

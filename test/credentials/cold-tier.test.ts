@@ -1,8 +1,6 @@
 // The cache's cold tier (src/credentials/cache.ts): entries past the hot tier's bound are packed, found again by
 // their exact token (or identity), unpacked on a hit, and the two tiers together keep maxEntries in LRU order.
 import { describe, expect, test } from 'bun:test';
-import { randomBytes } from 'node:crypto';
-import { createManualClock } from '../../src/clock.ts';
 import {
   COLD_AFTER_MS,
   type CredentialCache,
@@ -11,7 +9,7 @@ import {
   SWEEP_CHUNK,
 } from '../../src/credentials/cache.ts';
 import type { CredentialService } from '../../src/credentials/credential-service.ts';
-import { type CredentialEntry, createEntry, serialiseCredentials } from '../../src/credentials/entry.ts';
+import { createEntry, serialiseCredentials } from '../../src/credentials/entry.ts';
 import { COLLECT_AFTER_PACKED, createRefresher } from '../../src/credentials/refresher.ts';
 import {
   compact,
@@ -22,40 +20,13 @@ import {
   slabStats,
   storeText,
 } from '../../src/credentials/slab-store.ts';
-import type { AssumeRoleForPodIdentityResult } from '../../src/eks-auth/types.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { CredentialsMetrics } from '../../src/observability/metrics.ts';
-import { createFakeEksAuth } from '../helpers/fake-eks-auth.ts';
+import { countedCacheMetrics, createColdTierFixture } from '../helpers/cold-tier-fixture.ts';
 import { unsignedToken } from '../helpers/tokens.ts';
 
-const clock = createManualClock();
-const fake = createFakeEksAuth(clock);
-const timing = () => ({
-  nowMs: clock.now(),
-  monotonicMs: clock.monotonic(),
-  retentionMs: 3600_000,
-  random: 0.5,
-});
-const exp = () => Math.floor(clock.now() / 1000) + 86_400;
-
-/** A result whose session token is base64, as EKS Auth's is (the fake's is not), so the body packs fully. */
-function result(n: number): AssumeRoleForPodIdentityResult {
-  const r = fake.success({ token: 't', options: undefined }, n);
-  return { ...r, credentials: { ...r.credentials, sessionToken: randomBytes(600).toString('base64') } };
-}
-
-function tokenEntry(token: string, n: number): CredentialEntry {
-  return createEntry(token, token, exp() * 1000, result(n), timing());
-}
-
-function counted() {
-  let evictions = 0;
-  const metrics = {
-    hot: { evicted: { inc: () => evictions++ } },
-    cacheSize: { read: () => 0 },
-  } as unknown as NonNullable<Parameters<typeof createCredentialCache>[0]['metrics']>;
-  return { metrics, evictions: () => evictions, size: () => (metrics.cacheSize.read as () => number)() };
-}
+const { clock, timing, exp, result, tokenEntry } = createColdTierFixture();
+const counted = countedCacheMetrics;
 
 let mono = 1_000_000;
 /** Three sweep periods: whatever nobody asked for before the call is cold after it (when the cache is big enough). */
