@@ -230,6 +230,11 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     setHot(slotOf(entry), entry);
     return entry;
   }
+  /** The cold entry keyed by the identity `key` (an identity is one entry: never an array). */
+  function coldByIdentity(key: string): CredentialEntry | undefined {
+    const there = cold.get(key);
+    return there !== undefined && !Array.isArray(there) && there.identity === key ? there : undefined;
+  }
   /** The cold token-keyed entry for `token`, whose rest is `rest`. */
   function coldByToken(token: string, rest: string): [number, CredentialEntry] | undefined {
     const slot = coldSlot(rest);
@@ -271,9 +276,8 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
     const byRest = lru.peek(rest);
     if (byRest !== undefined && byRest.identity === undefined && byRest.hasToken(key))
       return { entry: byRest, hot: rest };
-    const coldIdentity = cold.get(key);
-    if (coldIdentity !== undefined && !Array.isArray(coldIdentity) && coldIdentity.identity === key)
-      return { entry: coldIdentity, cold: key };
+    const coldIdentity = coldByIdentity(key);
+    if (coldIdentity !== undefined) return { entry: coldIdentity, cold: key };
     const found = coldByToken(key, rest);
     return found === undefined ? undefined : { entry: found[1], cold: found[0] };
   }
@@ -321,10 +325,8 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
             if (ref.tokenExpiresAtMs <= nowMs) return undefined;
             let entry = lru.get(ref.key);
             if (entry === undefined) {
-              const coldEntry = cold.get(ref.key);
-              if (coldEntry === undefined || Array.isArray(coldEntry) || coldEntry.identity !== ref.key)
-                return undefined;
-              if (!(nowMs < coldEntry.freshUntilMs)) return undefined;
+              const coldEntry = coldByIdentity(ref.key);
+              if (coldEntry === undefined || !(nowMs < coldEntry.freshUntilMs)) return undefined;
               entry = promote(ref.key, coldEntry);
             }
             return entry.identity === ref.key && nowMs < entry.freshUntilMs ? entry : undefined;

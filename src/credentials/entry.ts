@@ -70,8 +70,8 @@ export interface CredentialEntry {
   hasRest(rest: string): boolean;
   /**
    * Whether the entry is packed (packed-entry.ts): the cache's cold tier keeps its body, and its token's rest
-   * when it is keyed by its token, in one string of about half their size. `body`, `token` and `hasToken` read
-   * through it; `tokenRest` is then empty.
+   * when it is keyed by its token, as one text of about half their size in a slab (slab-store.ts). `body`,
+   * `token` and `hasToken` read through it; `tokenRest` is then empty (keyed by its token).
    */
   readonly packed: boolean;
   /** Packs the entry in place; false when its text cannot be packed exactly (it stays as it was). */
@@ -268,8 +268,11 @@ class Entry implements CredentialEntry {
 
   unpack(): void {
     const ref = this.text;
-    if (typeof ref === 'string') return;
-    const { rest, body } = unpackBoth(readText(ref));
+    if (typeof ref !== 'string') this.adopt(ref, unpackBoth(readText(ref)));
+  }
+
+  /** Takes back the unpacked text of `ref` (this entry's) and releases its bytes. */
+  private adopt(ref: PackedRef, { rest, body }: { rest: string | undefined; body: string }) {
     if (this.identity === undefined) this.tokenRest = rest!;
     this.text = body;
     releaseText(ref);
@@ -288,11 +291,9 @@ class Entry implements CredentialEntry {
     const text = readText(ref);
     if (packedRestLength(text) !== token.length - (header === undefined ? 0 : header.length + 1))
       return false;
-    const { rest, body } = unpackBoth(text);
-    if (!tokenMatches(token, header, rest!)) return false;
-    this.tokenRest = rest!;
-    this.text = body;
-    releaseText(ref);
+    const unpacked = unpackBoth(text);
+    if (!tokenMatches(token, header, unpacked.rest!)) return false;
+    this.adopt(ref, unpacked);
     return true;
   }
 

@@ -33,7 +33,7 @@ function referenceOf(text: string): string {
   return text.replace(/("(?:AccessKeyId|SecretAccessKey)":")[^"]*/g, '$1');
 }
 
-/** Whether `text` is the packed form (a body is JSON and starts with '{'). */
+/** Whether `text` is the packed form (a body is JSON and starts with '{'); tests read the kind through it. */
 export function isPacked(text: string): boolean {
   const kind = text.charCodeAt(0);
   return kind === KIND_BODY || kind === KIND_REST_AND_BODY;
@@ -237,11 +237,6 @@ export function packedRestLength(packed: string): number {
   // Unpadded base64url: 4 characters per 3 bytes, and 2 or 3 for the last 1 or 2.
   const b64 = (n: number) => Math.ceil((n * 4) / 3);
   return h.jwt ? b64(h.claimsLength) + 1 + b64(h.signatureLength) : h.claimsLength;
-}
-
-/** Whether `packed` holds a token and its rest is `rest`. */
-export function packedRestIs(packed: string, rest: string): boolean {
-  return packed.charCodeAt(0) === KIND_REST_AND_BODY && unpackRest(packed) === rest;
 }
 
 /** The reference's text, once made (tests). */

@@ -12,7 +12,7 @@ const MIN_MATCH = 4;
 const MAX_MATCH = 0x7f + MIN_MATCH;
 const MAX_LITERAL = 0x80;
 /** Window positions are two characters: the reference and the text together must fit. */
-export const MAX_WINDOW = 0xffff;
+const MAX_WINDOW = 0xffff;
 const HASH_BITS = 12;
 /** Candidates tried per position: enough for claims-sized text, bounded for any input. */
 const MAX_CHAIN = 16;
