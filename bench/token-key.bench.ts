@@ -4,9 +4,10 @@
 // xxHash32, the tokens side by side in one slab, an exact compare). Each lookup starts from a fresh string, as a
 // request's header is; the cost of making that string is measured alone and subtracted.
 // Usage: bun bench/token-key.bench.ts   (prints ns per lookup; wrap it in flock /tmp/bench.lock)
-import { LRUCache } from 'lru-cache';
+
 import { createCredentialCache } from '../src/credentials/cache.ts';
 import { createEntry } from '../src/credentials/entry.ts';
+import { Lru } from '../src/shared/lru.ts';
 
 const TOKENS = 1000;
 const ROUNDS = 300_000;
@@ -86,7 +87,7 @@ const result = {
 };
 const timing = { nowMs: Date.now(), monotonicMs: performance.now(), retentionMs: 3600_000, random: 0.5 };
 const cache = createCredentialCache({ maxEntries: TOKENS * 2, keyByIdentity: false });
-const wholeKeyed = new LRUCache<string, ReturnType<typeof createEntry>>({ max: TOKENS * 2 });
+const wholeKeyed = new Lru<string, ReturnType<typeof createEntry>>(TOKENS * 2);
 for (const t of tokens) {
   const entry = createEntry(t, t, farFuture, result as never, timing);
   cache.set(entry);

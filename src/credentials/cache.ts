@@ -1,4 +1,4 @@
-// The credential cache: a bounded LRU of entries, plus (when tokens are verified) an index from verified
+// The credential cache: a bounded LRU of entries (../shared/lru.ts: its memory grows with the entries held), plus (when tokens are verified) an index from verified
 // tokens to the pod identity key, so a rotated token for the same pod finds the same entry. Lookups are
 // synchronous. It counts its own evictions and reports its size when metrics are read.
 //
@@ -16,8 +16,8 @@
 // it keeps no copy of the rest; entries under one number are told apart by their tokens. Both tiers together
 // hold at most maxEntries; past that, the entry longest cold is evicted, or with none cold the least recently
 // used.
-import { LRUCache } from 'lru-cache';
 import type { CredentialsMetrics } from '../observability/metrics.ts';
+import { Lru } from '../shared/lru.ts';
 import type { CredentialEntry } from './entry.ts';
 import { headerMatches, restOf } from './kept-token.ts';
 import { compact } from './slab-store.ts';
@@ -127,11 +127,8 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   let marked = false;
   let markedAtMs = 0;
   // The bounds are kept by setHot; the LRU's own only leaves room for the mark and the entry being stored.
-  const lru = new LRUCache<string | typeof MARK_KEY, CredentialEntry>({
-    max: maxEntries + 2,
-    dispose: (entry, _key, reason) => {
-      if (entry === MARK && reason !== 'set') marked = false;
-    },
+  const lru = new Lru<string | typeof MARK_KEY, CredentialEntry>(maxEntries + 2, (entry) => {
+    if (entry === MARK) marked = false;
   });
   const hotSize = () => lru.size - (marked ? 1 : 0);
   if (options.metrics) {
@@ -141,7 +138,8 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
 
   /** Takes the hot tier's least recently used entry out of it. */
   function popHot(): CredentialEntry | undefined {
-    for (const key of lru.rkeys()) {
+    // The mark is at most one of the two oldest.
+    for (const key of lru.keysFromOldest(2)) {
       if (key === MARK_KEY) continue;
       const entry = lru.peek(key)!;
       lru.delete(key);
@@ -317,7 +315,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
   // first (and then directly, for entries cached in claims mode before the signing keys loaded).
   const lookup = options.keyByIdentity
     ? (() => {
-        const index = new LRUCache<string, TokenIndexEntry>({ max: options.maxEntries * TOKEN_INDEX_FACTOR });
+        const index = new Lru<string, TokenIndexEntry>(options.maxEntries * TOKEN_INDEX_FACTOR);
         return {
           lookup(token: string, nowMs: number) {
             const ref = index.get(token);
@@ -368,7 +366,7 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
       // cost the runtime more to compile): a promotion or demotion while the caller iterates must not skip or
       // repeat.
       const all: CredentialEntry[] = [];
-      for (const entry of lru.values()) if (entry !== MARK) all.push(entry);
+      for (const entry of lru.valuesFromNewest()) if (entry !== MARK) all.push(entry);
       for (const there of cold.values()) {
         if (Array.isArray(there)) for (const entry of there) all.push(entry);
         else all.push(there);
@@ -391,8 +389,8 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
       }
       // From the least recently used end up to the mark: not used since it was placed.
       const due: string[] = [];
-      for (const key of lru.rkeys()) {
-        if (typeof key !== 'string' || due.length === SWEEP_CHUNK) break;
+      for (const key of lru.keysFromOldest(SWEEP_CHUNK)) {
+        if (typeof key !== 'string') break;
         due.push(key);
       }
       for (const key of due) {

@@ -3,8 +3,9 @@
 // pod asks on every start: each of those is answered from memory for a short while, so a pod costs one
 // EKS Auth call per window instead of one per request. Throttling, 5xx and network failures say nothing
 // about the pod and are never remembered. Times are monotonic: a wall-clock step neither extends nor ends it.
-import { LRUCache } from 'lru-cache';
+
 import type { AgentError } from '../errors.ts';
+import { Lru } from '../shared/lru.ts';
 
 /** How long a pod-level failure is answered from memory: inside every SDK's retry loop, short for a fix. */
 export const FAILURE_MEMORY_MS = 20_000;
@@ -27,7 +28,7 @@ export function createFailureMemory(
   windowMs = FAILURE_MEMORY_MS,
   maxEntries = MAX_REMEMBERED_FAILURES,
 ): FailureMemory {
-  const lru = new LRUCache<string, Remembered>({ max: maxEntries });
+  const lru = new Lru<string, Remembered>(maxEntries);
   return {
     recall(token, monotonicMs) {
       const r = lru.get(token);
