@@ -365,8 +365,9 @@ export function createCredentialCache(options: CredentialCacheOptions): Credenti
       // A snapshot of both tiers, in one array (no generator: the refresher walks it every second, and generators
       // cost the runtime more to compile): a promotion or demotion while the caller iterates must not skip or
       // repeat.
-      const all: CredentialEntry[] = [];
-      for (const entry of lru.valuesFromNewest()) if (entry !== MARK) all.push(entry);
+      const all = lru.valuesFromNewest();
+      const mark = all.indexOf(MARK);
+      if (mark >= 0) all.splice(mark, 1);
       for (const there of cold.values()) {
         if (Array.isArray(there)) for (const entry of there) all.push(entry);
         else all.push(there);
