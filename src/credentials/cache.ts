@@ -1,6 +1,7 @@
-// The credential cache: a bounded LRU of entries (../shared/lru.ts: its memory grows with the entries held), plus (when tokens are verified) an index from verified
-// tokens to the pod identity key, so a rotated token for the same pod finds the same entry. Lookups are
-// synchronous. It counts its own evictions and reports its size when metrics are read.
+// The credential cache: a bounded LRU of entries (../shared/lru.ts, whose memory grows with the entries held),
+// plus (when tokens are verified) an index from verified tokens to the pod identity key, so a rotated token for
+// the same pod finds the same entry. Lookups are synchronous. It counts its own evictions and reports its size
+// when metrics are read.
 //
 // An entry keyed by its token (claims mode) is indexed by the token's rest (everything after the header,
 // kept-token.ts), and a lookup checks the header too: the header is kept once for all tokens that share it,
