@@ -1,7 +1,7 @@
 // A bounded least-recently-used map whose memory grows with the entries it holds, not with its bound.
-// lru-cache (the design's first choice) allocates its key and value lists for `max` entries up front: an agent
-// started with --max-cache-size 20000 paid ~0.3 MB idle for the cache and ~1.6 MB more in signature mode for the
-// token index (4x that bound), before a single pod asked (README, footprint (8)). Here the lists are JavaScript
+// lru-cache (the design's first choice) allocates its key and value lists for `max` entries up front: with
+// --max-cache-size 20000 the cache, and in signature mode the token index (4x that bound), cost memory before a
+// single pod asked (README, footprint (8), has the figures). Here the lists are JavaScript
 // arrays that grow as entries arrive and the links are typed arrays doubled on demand, up to the bound.
 // Lookups are one Map get and a relink, as in lru-cache; there are no TTLs (callers keep their own expiry).
 
