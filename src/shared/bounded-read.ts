@@ -47,6 +47,20 @@ export function declaresMoreThan(headers: Headers, maxBytes: number): boolean {
   return Number(headers.get('content-length') ?? '0') > maxBytes;
 }
 
+/**
+ * Whether the runtime's HTTP client hands over exactly the declared bytes and no more than maxBytes, so the body
+ * can be read whole (`response.text()`) instead of through the stream reader: one plain decimal Content-Length
+ * within the bound (Bun's fetch frames the body by it and drops what a server sends past it), and no content
+ * coding (the runtime decodes gzip, br and the like itself: a few KB can decode to gigabytes, which only the
+ * stream reader stops at the bound). A list ("10, 10"), a malformed value or a coded body goes the stream's way.
+ */
+export function framedWithin(headers: Headers, maxBytes: number): boolean {
+  const length = headers.get('content-length');
+  if (length === null || length.length > 15 || !/^\d+$/.test(length)) return false;
+  const coding = headers.get('content-encoding');
+  return Number(length) <= maxBytes && (coding === null || coding.toLowerCase() === 'identity');
+}
+
 /** A response body as UTF-8, at most maxBytes; calls tooLarge (which must throw) beyond it. */
 export async function readBoundedText(
   response: Response,

@@ -208,3 +208,58 @@ describe('a connection whose body is over its bound is closed', () => {
     );
   });
 });
+
+// Over loopback with Bun's own fetch: an answer framed by a Content-Length within the bound is read whole
+// (response.text(), bounded-read.ts framedWithin); anything else still goes through the bounded stream reader.
+describe('answers read whole or through the stream', () => {
+  /** A raw server writing `reply` once a request arrives, then holding the connection. */
+  async function attemptAgainst(reply: Uint8Array | string, requestTimeoutMs = 5_000) {
+    const server = Bun.listen({
+      hostname: '127.0.0.1',
+      port: 0,
+      socket: {
+        data(socket) {
+          socket.write(reply);
+        },
+      },
+    });
+    try {
+      return await sendAttempt({
+        url: new URL(`http://127.0.0.1:${server.port}/clusters/c/assume-role-for-pod-identity`),
+        headers: {},
+        body: '{}',
+        proxy: undefined,
+        requestTimeoutMs,
+        maxResponseBytes: 64 * 1024,
+        signal: undefined,
+      }).catch((err: unknown) => err);
+    } finally {
+      server.stop(true);
+    }
+  }
+
+  test('a framed success answer within the bound is its text', async () => {
+    const body = JSON.stringify({ assumedRoleUser: { arn: 'arn:aws:sts::1:assumed-role/r/s' } });
+    const res = await attemptAgainst(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+    expect(res).toMatchObject({ status: 200, bodyText: body, truncated: false });
+  });
+
+  test('bytes sent past the declared length are not part of the body', async () => {
+    const res = await attemptAgainst(`HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}${'x'.repeat(256 * 1024)}`);
+    expect(res).toMatchObject({ status: 200, bodyText: '{}', truncated: false });
+  });
+
+  test('a gzip body of ~16 KB that decodes to 16 MB stops at the bound (the runtime decodes it)', async () => {
+    const packed = Bun.gzipSync(new Uint8Array(16 * MB).fill(32));
+    expect(packed.byteLength).toBeLessThan(64 * 1024);
+    const head = `HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: ${packed.byteLength}\r\n\r\n`;
+    const res = await attemptAgainst(new Uint8Array(Buffer.concat([Buffer.from(head), packed])));
+    expect(res).toMatchObject({ status: 200, bodyText: '', truncated: true });
+  });
+
+  test('a framed body that stops short fails at the attempt deadline, not later', async () => {
+    const err = await attemptAgainst('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"a":', 300);
+    expect(err).toBeInstanceOf(EksAuthError);
+    expect(err).toMatchObject({ code: 'UpstreamTimeout' });
+  });
+});

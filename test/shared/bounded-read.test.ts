@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { readBounded, readBoundedBody, readBoundedText } from '../../src/shared/bounded-read.ts';
+import { framedWithin, readBounded, readBoundedBody, readBoundedText } from '../../src/shared/bounded-read.ts';
 
 /** A stream of `chunks` that records how far it was read and whether it was cancelled. */
 function chunked(chunks: string[]) {
@@ -75,4 +75,24 @@ describe('readBoundedText and readBoundedBody', () => {
     expect(await readBoundedBody(post('{"a":12}'), 7)).toBeUndefined();
     expect((await readBoundedBody(new Request('http://x/'), 7))?.byteLength).toBe(0);
   });
+});
+
+describe('framedWithin: read whole only what the HTTP client frames within the bound, undecoded', () => {
+  const cases: Array<[string, Record<string, string>, boolean]> = [
+    ['a plain length within the bound', { 'content-length': '100' }, true],
+    ['a length at the bound', { 'content-length': '128' }, true],
+    ['a length over the bound', { 'content-length': '129' }, false],
+    ['no length (chunked, or to the close)', {}, false],
+    ['a list of lengths', { 'content-length': '10, 10' }, false],
+    ['a malformed length', { 'content-length': '1e2' }, false],
+    ['a negative length', { 'content-length': '-1' }, false],
+    ['a length of 16 digits', { 'content-length': '0000000000000001' }, false],
+    ['a gzip body', { 'content-length': '100', 'content-encoding': 'gzip' }, false],
+    ['an identity coding', { 'content-length': '100', 'content-encoding': 'Identity' }, true],
+  ];
+  for (const [what, headers, whole] of cases) {
+    test(`${what}: ${whole ? 'whole' : 'through the stream'}`, () => {
+      expect(framedWithin(new Headers(headers), 128)).toBe(whole);
+    });
+  }
 });
