@@ -52,11 +52,14 @@ export function declaresMoreThan(headers: Headers, maxBytes: number): boolean {
  * can be read whole (`response.text()`) instead of through the stream reader: one plain decimal Content-Length
  * within the bound (Bun's fetch frames the body by it and drops what a server sends past it), and no content
  * coding (the runtime decodes gzip, br and the like itself: a few KB can decode to gigabytes, which only the
- * stream reader stops at the bound). A list ("10, 10"), a malformed value or a coded body goes the stream's way.
+ * stream reader stops at the bound), and no Transfer-Encoding. A list ("10, 10"), a malformed value, a coded or a
+ * chunked body goes the stream's way.
  */
 export function framedWithin(headers: Headers, maxBytes: number): boolean {
   const length = headers.get('content-length');
   if (length === null || length.length > 15 || !/^\d+$/.test(length)) return false;
+  // With a Transfer-Encoding too, Bun's fetch reads chunks and ignores the length (13 MB read past a length of 10).
+  if (headers.has('transfer-encoding')) return false;
   const coding = headers.get('content-encoding');
   return Number(length) <= maxBytes && (coding === null || coding.toLowerCase() === 'identity');
 }

@@ -245,7 +245,9 @@ describe('answers read whole or through the stream', () => {
   });
 
   test('bytes sent past the declared length are not part of the body', async () => {
-    const res = await attemptAgainst(`HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}${'x'.repeat(256 * 1024)}`);
+    const res = await attemptAgainst(
+      `HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}${'x'.repeat(256 * 1024)}`,
+    );
     expect(res).toMatchObject({ status: 200, bodyText: '{}', truncated: false });
   });
 
@@ -254,6 +256,15 @@ describe('answers read whole or through the stream', () => {
     expect(packed.byteLength).toBeLessThan(64 * 1024);
     const head = `HTTP/1.1 200 OK\r\ncontent-encoding: gzip\r\ncontent-length: ${packed.byteLength}\r\n\r\n`;
     const res = await attemptAgainst(new Uint8Array(Buffer.concat([Buffer.from(head), packed])));
+    expect(res).toMatchObject({ status: 200, bodyText: '', truncated: true });
+  });
+
+  test('a length beside a chunked transfer coding: the chunks frame it, and it stops at the bound', async () => {
+    const chunk = 'z'.repeat(32 * 1024);
+    const chunks = Array.from({ length: 8 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('');
+    const res = await attemptAgainst(
+      `HTTP/1.1 200 OK\r\ncontent-length: 10\r\ntransfer-encoding: chunked\r\n\r\n${chunks}0\r\n\r\n`,
+    );
     expect(res).toMatchObject({ status: 200, bodyText: '', truncated: true });
   });
 

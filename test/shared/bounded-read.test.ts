@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'bun:test';
-import { framedWithin, readBounded, readBoundedBody, readBoundedText } from '../../src/shared/bounded-read.ts';
+import {
+  framedWithin,
+  readBounded,
+  readBoundedBody,
+  readBoundedText,
+} from '../../src/shared/bounded-read.ts';
 
 /** A stream of `chunks` that records how far it was read and whether it was cancelled. */
 function chunked(chunks: string[]) {
@@ -88,6 +93,11 @@ describe('framedWithin: read whole only what the HTTP client frames within the b
     ['a negative length', { 'content-length': '-1' }, false],
     ['a length of 16 digits', { 'content-length': '0000000000000001' }, false],
     ['a gzip body', { 'content-length': '100', 'content-encoding': 'gzip' }, false],
+    [
+      'a length and a chunked transfer coding',
+      { 'content-length': '10', 'transfer-encoding': 'chunked' },
+      false,
+    ],
     ['an identity coding', { 'content-length': '100', 'content-encoding': 'Identity' }, true],
   ];
   for (const [what, headers, whole] of cases) {
