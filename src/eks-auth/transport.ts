@@ -103,8 +103,11 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
     await takeTurn();
     // An answer framed by its length within the bound (every EKS Auth answer) is read whole: the stream reader's
     // machinery, which a first miss would otherwise page in, costs a node ~0.5 MB (README, footprint (9)).
-    if (framedWithin(headers, maxBytes))
-      return { status, headers, bodyText: await response.text(), truncated: false };
+    if (framedWithin(headers, maxBytes)) {
+      // Decoded as the stream path decodes (a leading BOM kept, as U+FEFF; response.text() would drop it).
+      const bodyText = Buffer.from(await response.arrayBuffer()).toString('utf8');
+      return { status, headers, bodyText, truncated: false };
+    }
     const { bytes, truncated } = await readBounded(response.body, maxBytes);
     return { status, headers, bodyText: truncated ? '' : bytes.toString('utf8'), truncated };
   } catch (err) {
