@@ -2,18 +2,23 @@
 // distinct-token misses from a client process, then RSS and pod_identity_cache_cold_entries every 1.5 s for
 // 22.5 s: when the sweep packs the entries and when the runtime returns their unpacked strings.
 // Usage: bun bench/cold-tier-watch.ts EXECUTABLE [ENV_JSON] [ENTRIES]   (README, footprint (7); wrap it in flock
-// /tmp/bench.lock). ENTRIES: 10,000 by default; 250 shows a busy node's settling, where nothing is packed.
+// /tmp/bench.lock). ENV_JSON: the image's runtime environment from the Dockerfile by default. ENTRIES: 10,000 by
+// default; 250 shows a busy node's settling, where nothing is packed.
 // Prints one line: idle RSS, then "seconds after the fill: RSS MB / cold entries" pairs.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { imageRuntimeEnv } from './footprint.bench.ts';
 import { startAgentProcess } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
 import { fillFromClient } from './lib/probe-steps.ts';
 import { waitForOk } from './lib/processes.ts';
 
-const [exe, envJson = '{"BUN_JSC_useFTLJIT":"0","BUN_JSC_useWarmUpMarkedBlocks":"0"}', count = '10000'] =
-  process.argv.slice(2);
+const [
+  exe,
+  envJson = JSON.stringify(imageRuntimeEnv(readFileSync(resolve(import.meta.dir, '../Dockerfile'), 'utf8'))),
+  count = '10000',
+] = process.argv.slice(2);
 if (!exe) throw new Error('usage: cold-tier-watch.ts EXECUTABLE [ENV_JSON] [ENTRIES]');
 const ENTRIES = Number(count);
 const dir = mkdtempSync(join(tmpdir(), 'pia-cold-watch-'));

@@ -100,11 +100,38 @@ describe('image packaging stays in sync with the manifests', () => {
     expect(imageRuntimeEnv(dockerfile)).toEqual({
       BUN_JSC_useFTLJIT: '0',
       BUN_JSC_useWarmUpMarkedBlocks: '0',
+      BUN_JSC_thresholdForJITAfterWarmUp: '5000',
+      BUN_JSC_thresholdForJITSoon: '1000',
     });
     const withEnv = Bun.spawnSync([exe, 'version'], {
       env: { ...process.env, ...imageRuntimeEnv(dockerfile) },
     });
     expect(withEnv.exitCode).toBe(0);
+  });
+
+  test("the image's baseline-JIT threshold is the one JavaScriptCore counts against", async () => {
+    // BUN_JSC_thresholdForJITAfterWarmUp=5000 (JavaScriptCore's default 500): the miss path stays interpreted through
+    // a node's first few hundred misses (README, footprint (9)). A Bun that renamed the option would silently drop
+    // it; JavaScriptCore's OSR trace names the threshold a hot function's counter crossed. The runtime that built
+    // the executable (the same Bun) runs a function hot enough for either threshold.
+    const { imageRuntimeEnv } = await import('../../bench/footprint.bench.ts');
+    const hot = 'function f(x){return x+1} let s=0; for (let i=0;i<100000;i++) s=f(s); console.log(s)';
+    const thresholds = (env: Record<string, string>) => {
+      const out = Bun.spawnSync([process.execPath, '-e', hot], {
+        env: { ...process.env, ...env, BUN_JSC_verboseOSR: '1' },
+        stdout: 'pipe',
+        stderr: 'pipe',
+      });
+      expect(out.stdout.toString()).toBe('100000\n');
+      const text = out.stdout.toString() + out.stderr.toString();
+      return new Set([...text.matchAll(/executeCounter = [\d.]+\/(\d+)\.0+/g)].map((m) => m[1]));
+    };
+    expect(thresholds({})).toContain('500');
+    const env = imageRuntimeEnv(dockerfile);
+    // Later tiers' counters show their own (scaled) thresholds; the baseline one is the image's, never the default.
+    const withImageEnv = thresholds(env);
+    expect(withImageEnv).toContain(env['BUN_JSC_thresholdForJITAfterWarmUp']!);
+    expect(withImageEnv).not.toContain('500');
   });
 
   /** The DaemonSet's startup probe command with its socket path replaced. */
