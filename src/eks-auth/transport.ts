@@ -1,6 +1,7 @@
 // One HTTP exchange with EKS Auth over Bun's fetch: explicit proxy choice, a per-attempt deadline covering
 // connect, request and reading the body, and a bounded body read (an error answer's bound is far smaller): whole
-// when the answer is framed by a Content-Length within the bound and not content-coded, else through the stream.
+// when the answer is framed by a Content-Length within the bound, neither content-coded nor chunked, else
+// through the stream.
 //
 // Why no separate connect timeout: Bun's fetch has no connect-phase hook (its `timeout` option is a coarse
 // idle timer that also fires while the server thinks). node:http in Bun does emit the socket 'connect'
@@ -102,7 +103,7 @@ export async function sendAttempt(request: AttemptRequest): Promise<AttemptRespo
     }
     await takeTurn();
     // An answer framed by its length within the bound (every EKS Auth answer) is read whole: the stream reader's
-    // machinery, which a first miss would otherwise page in, costs a node ~0.5 MB (README, footprint (9)).
+    // machinery, which a first miss would otherwise page in, costs a node 0.4-0.7 MB (README, footprint (9)).
     if (framedWithin(headers, maxBytes)) {
       // Decoded as the stream path decodes (a leading BOM kept, as U+FEFF; response.text() would drop it).
       const bodyText = Buffer.from(await response.arrayBuffer()).toString('utf8');

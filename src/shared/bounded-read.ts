@@ -49,7 +49,7 @@ export function declaresMoreThan(headers: Headers, maxBytes: number): boolean {
 
 /**
  * Whether the runtime's HTTP client hands over exactly the declared bytes and no more than maxBytes, so the body
- * can be read whole (`response.text()`) instead of through the stream reader: one plain decimal Content-Length
+ * can be read whole (`response.arrayBuffer()`) instead of through the stream reader: one plain decimal Content-Length
  * within the bound (Bun's fetch frames the body by it and drops what a server sends past it), and no content
  * coding (the runtime decodes gzip, br and the like itself: a few KB can decode to gigabytes, which only the
  * stream reader stops at the bound), and no Transfer-Encoding. A list ("10, 10"), a malformed value, a coded or a
