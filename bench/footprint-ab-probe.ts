@@ -14,7 +14,7 @@ import { imageRuntimeEnv } from './footprint.bench.ts';
 import { startAgentProcess } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
 import { freePort } from './lib/ports.ts';
-import { settledPages } from './lib/probe-steps.ts';
+import { cpuMs, dropFromPageCache, settledPages } from './lib/probe-steps.ts';
 import { spawnChild, waitForOk } from './lib/processes.ts';
 
 const [floorExe, repsArg, ...specs] = process.argv.slice(2);
@@ -30,18 +30,6 @@ const variants = specs.map((spec) => {
   }
   return { name, exe: resolve(exe), env };
 });
-
-/** Flushes `file` and drops it from the page cache, so the next start reads it back from disk. */
-function dropFromCache(file: string): void {
-  Bun.spawnSync(['sync', file]);
-  Bun.spawnSync(['dd', `if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
-}
-
-/** utime + stime of the process in ms (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 /** One request per token of `file` from a client process (64 in flight); the fill's wall time in ms. */
 function fill(url: string, file: string): number {
@@ -64,7 +52,7 @@ try {
   writeFileSync(join(dir, 'second.txt'), issued.slice(250).join('\n'));
   writeFileSync(join(dir, 'body.json'), '{}');
   for (let r = 0; r < Number(repsArg); r++) {
-    dropFromCache(floorExe);
+    dropFromPageCache(floorExe);
     const port = await freePort();
     const child = spawnChild([floorExe, String(port), join(dir, 'body.json')]);
     let floor: number;
@@ -77,7 +65,7 @@ try {
     }
     // Alternating order, so a slow moment of the shared machine does not always land on the same variant.
     for (const v of r % 2 === 0 ? variants : [...variants].reverse()) {
-      dropFromCache(v.exe);
+      dropFromPageCache(v.exe);
       const agent = await startAgentProcess({
         emulatorUrl: emulator.url,
         command: [v.exe, 'server'],

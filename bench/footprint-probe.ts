@@ -9,13 +9,13 @@
 // IMDS_STAND_IN=1: the node's credentials come from an IMDS stand-in (src/emulator/imds.ts) instead of the
 // environment, as on an EC2 node with an instance role (no keys in the agent's environment, no shared files).
 // SHARED_FILE=1: from a shared credentials file with --rotate-credentials, as on a hybrid node.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startImdsStandIn } from '../src/emulator/imds.ts';
 import { cacheEntries, startAgentProcess } from './lib/agent.ts';
 import { startEmulatorProcess } from './lib/emulator.ts';
-import { fillFromClient as fill, settledPages } from './lib/probe-steps.ts';
+import { cpuMs, fillFromClient as fill, settledPages } from './lib/probe-steps.ts';
 import { waitForOk } from './lib/processes.ts';
 
 const [exe, envJson = '{}', maxCache = '20000'] = process.argv.slice(2);
@@ -23,12 +23,6 @@ if (!exe) throw new Error('usage: footprint-probe.ts EXECUTABLE [ENV_JSON] [MAX_
 const PODS = 250;
 const ENTRIES = 10_000;
 const IDLE_GC_WAIT_MS = 20_000;
-
-/** utime + stime of the process in ms (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'pia-footprint-probe-'));
 const emulator = await startEmulatorProcess();

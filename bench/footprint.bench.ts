@@ -20,6 +20,7 @@ import { type AgentProcess, cacheEntries, startAgentProcess } from './lib/agent.
 import { type EmulatorProcess, startEmulatorProcess } from './lib/emulator.ts';
 import type { LoadResult } from './lib/load.ts';
 import { freePort } from './lib/ports.ts';
+import { dropFromPageCache } from './lib/probe-steps.ts';
 import { rssMb, settledRssMb, spawnChild, waitForOk } from './lib/processes.ts';
 import type { BenchContext, Scenario, ScenarioResult, TargetResult } from './lib/scenario.ts';
 import { fmtRatio } from './lib/scenario.ts';
@@ -36,9 +37,8 @@ const SETTLE_MS = 1_000;
 const IDLE_GC_WAIT_MS = 20_000;
 /**
  * The same after the 10,000-entry fill, longer: the cold tier packs the entries within ~10 s, and the runtime's
- * own collection returns their unpacked strings in one or two steps, seen anywhere from 7 to 33 s after the fill
- * (`bun bench/cold-tier-watch.ts`, and per-second traces of this sequence): a 20 s reading caught some runs
- * before the last step (85.3 MB against 61-63 MB after it).
+ * own collection returns their unpacked strings in one or two steps, late in or past a 20 s wait in some runs
+ * (the per-second trace this scenario prints; README, footprint (9): 85.3 MB read at 20 s, 61.3 MB at 40 s).
  */
 const ENTRIES_IDLE_WAIT_MS = 40_000;
 const SAMPLE_EVERY_MS = 1_000;
@@ -85,25 +85,13 @@ function buildExecutables(dir: string): Executables {
   return { agent, floor };
 }
 
-/** Pages of `file` in the page cache (util-linux fincore), or undefined where fincore is missing. */
-function residentPages(file: string): number | undefined {
-  try {
-    const out = Bun.spawnSync(['fincore', '--noheadings', '--output', 'PAGES', file], {
-      stdout: 'pipe',
-      stderr: 'pipe',
-    });
-    return out.exitCode === 0 ? Number(out.stdout.toString().trim()) : undefined;
-  } catch {
-    return undefined; // no fincore on this machine
-  }
-}
-
 /**
  * Byte-identical copies of both executables, flushed to disk and dropped from the page cache, so their starts map
  * pages read back from disk, as on a node whose image file was not just written, instead of a fresh build's
  * just-written pages, which map more and by an amount that moves between runs (README, "File-backed pages depend
  * on how the executable got into the page cache"): the floor read 29.5-31.9 MB in three runs of one session from
- * the fresh build, 27.3-27.5 MB from the dropped copy. Both alike, so the ratio compares the same state.
+ * the fresh build, 27.3-27.5 MB from the dropped copy (README, footprint (9)). Both alike, so the ratio compares the
+ * same state.
  */
 function droppedCopies(exes: Executables, dir: string): Executables {
   const copies: Executables = { agent: join(dir, 'agent-from-disk'), floor: join(dir, 'floor-from-disk') };
@@ -113,12 +101,7 @@ function droppedCopies(exes: Executables, dir: string): Executables {
   ] as const) {
     copyFileSync(from, to);
     chmodSync(to, 0o755);
-    build(['sync', to]);
-    build(['dd', `if=${to}`, 'iflag=nocache', 'count=0', 'status=none']);
-    const left = residentPages(to);
-    // A filesystem that ignores the drop (tmpfs keeps every page) would measure just-written pages again.
-    if (left !== undefined && left > 0)
-      throw new Error(`${to}: ${left} pages still in the page cache after dd iflag=nocache`);
+    dropFromPageCache(to);
   }
   return copies;
 }
@@ -521,7 +504,7 @@ function summarise(
       `Median of ${reps} repetitions in rotating order; each repetition starts fresh processes of the executable (scripts/build-executable.sh) and the floor (bench/servers/bare-bun.ts, bun build --compile --minify), both built at the start of the run and run from byte-identical copies read back from disk (synced and dropped from the page cache with dd iflag=nocache once, before the first start), as on a node whose image file was not just written.`,
       `RSS is VmRSS (all threads), the median of 5 samples 200 ms apart, ${SETTLE_MS} ms after ready or after a fill (64 requests in flight from a separate client process that exits after the fill, one distinct pod token each, claims mode, EKS Auth emulator as a separate process).`,
       `${BUSY_NODE_PODS} pods: read ${SETTLE_MS} ms after their fill ("just filled", the storm's garbage not yet collected) and again ${IDLE_GC_WAIT_MS / 1000} s after it ("after idle GC", a busy node's steady state, read like the ${ENTRIES_TARGET}-entry figure; the target's reading). The floor also serves the same ${BUSY_NODE_PODS}-request fill after its idle reading ("floor after ${BUSY_NODE_PODS} requests", read ${SETTLE_MS} ms after it): the runtime's own first-traffic cost; ratios are against the floor's idle reading unless a column says otherwise.`,
-      `"After idle GC": the agent left idle with no forced collection, ${IDLE_GC_WAIT_MS / 1000} s after the ${BUSY_NODE_PODS}-pod fill and ${ENTRIES_IDLE_WAIT_MS / 1000} s after the ${ENTRIES_TARGET}-entry fill (the cold tier packs within ~10 s; the runtime returns the unpacked strings 7-33 s after the fill); RSS each second after the ${ENTRIES_TARGET}-entry fill in the last run: ${claims
+      `"After idle GC": the agent left idle with no forced collection, ${IDLE_GC_WAIT_MS / 1000} s after the ${BUSY_NODE_PODS}-pod fill and ${ENTRIES_IDLE_WAIT_MS / 1000} s after the ${ENTRIES_TARGET}-entry fill (the cold tier packs within ~10 s; the runtime returns the unpacked strings some seconds later, past 20 s in some runs); RSS each second after the ${ENTRIES_TARGET}-entry fill in the last run: ${claims
         .at(-1)
         ?.decay.map((v) => round(v))
         .join(', ')}.`,

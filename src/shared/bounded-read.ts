@@ -58,7 +58,7 @@ export function declaresMoreThan(headers: Headers, maxBytes: number): boolean {
 export function framedWithin(headers: Headers, maxBytes: number): boolean {
   const length = headers.get('content-length');
   if (length === null || length.length > 15 || !/^\d+$/.test(length)) return false;
-  // With a Transfer-Encoding too, Bun's fetch reads chunks and ignores the length (13 MB read past a length of 10).
+  // With a Transfer-Encoding too, Bun's fetch reads chunks and ignores the length (test/eks-auth/transport.test.ts).
   if (headers.has('transfer-encoding')) return false;
   const coding = headers.get('content-encoding');
   return Number(length) <= maxBytes && (coding === null || coding.toLowerCase() === 'identity');
