@@ -1,7 +1,7 @@
 // Converters from raw flag strings to typed config values; each failure is one UsageError line that
 // names the flag, shows the (possibly redacted) value and says what would be accepted.
-import { isIP } from 'node:net';
 import { showValue, UsageError } from '../cli/usage-error.ts';
+import { ipVersion } from '../shared/ip-literal.ts';
 import { DurationError, parseGoDuration } from './duration.ts';
 
 function invalid(flag: string, raw: string, expected: string): UsageError {
@@ -68,8 +68,9 @@ const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 export function toHost(flag: string, raw: string): string {
   const value = raw.trim();
   const bare = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
-  if (bare !== value && isIP(bare) !== 6) throw invalid(flag, raw, 'brackets only go around an IPv6 address');
-  if (isIP(bare) !== 0) return bare;
+  if (bare !== value && ipVersion(bare) !== 6)
+    throw invalid(flag, raw, 'brackets only go around an IPv6 address');
+  if (ipVersion(bare) !== 0) return bare;
   const name = bare.endsWith('.') ? bare.slice(0, -1) : bare;
   if (name.length > 0 && name.length <= 253 && name.split('.').every((l) => HOST_LABEL.test(l))) return bare;
   throw invalid(flag, raw, 'expected an IP address or a host name');
