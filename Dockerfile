@@ -8,7 +8,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
-COPY scripts/build-executable.sh scripts/
+COPY scripts/build-executable.sh scripts/build-executable.ts scripts/
 COPY scripts/bytecode-order/ scripts/bytecode-order/
 COPY src/ src/
 RUN scripts/build-executable.sh dist/eks-pod-identity-agent \

@@ -12,11 +12,11 @@
 // second never trips, ours a deadline for the whole request; answers are bounded (64 KiB); a role name must be an
 // IAM role name; an Expiration that is not a date is an error (the SDK keeps an Invalid Date, which its chain
 // then never refreshes).
-import { join, sep } from 'node:path';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../observability/logger.ts';
 import { readBoundedText } from '../shared/bounded-read.ts';
+import { nodePath } from '../shared/builtins.ts';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -84,13 +84,13 @@ export interface ChainInputs {
 export function homeDirectory(env: Environment, homedir: () => string): string {
   if (env['HOME']) return env['HOME'];
   if (env['USERPROFILE']) return env['USERPROFILE'];
-  if (env['HOMEPATH']) return `${env['HOMEDRIVE'] ?? `C:${sep}`}${env['HOMEPATH']}`;
+  if (env['HOMEPATH']) return `${env['HOMEDRIVE'] ?? `C:${nodePath().sep}`}${env['HOMEPATH']}`;
   return homedir();
 }
 
 /** A shared-file path as the SDK resolves it (loadSharedConfigFiles): only a leading `~/` is the home directory. */
 export function expandHome(path: string, home: string): string {
-  return path.startsWith('~/') ? join(home, path.slice(2)) : path;
+  return path.startsWith('~/') ? nodePath().join(home, path.slice(2)) : path;
 }
 
 /**
@@ -113,10 +113,10 @@ export function chainReachesImds(inputs: ChainInputs): boolean {
   if (switchedOn(env['AWS_EC2_METADATA_DISABLED'])) return false;
   const home = homeDirectory(env, inputs.homedir);
   const credentialsFile = expandHome(
-    env['AWS_SHARED_CREDENTIALS_FILE'] || join(home, '.aws', 'credentials'),
+    env['AWS_SHARED_CREDENTIALS_FILE'] || nodePath().join(home, '.aws', 'credentials'),
     home,
   );
-  const configFile = expandHome(env['AWS_CONFIG_FILE'] || join(home, '.aws', 'config'), home);
+  const configFile = expandHome(env['AWS_CONFIG_FILE'] || nodePath().join(home, '.aws', 'config'), home);
   return !inputs.fileExists(credentialsFile) && !inputs.fileExists(configFile);
 }
 

@@ -7,7 +7,7 @@
 // a config file that could add to the profile, a profile with any key besides static credentials (role_arn,
 // credential_process, sso_*, ...), a missing profile, an unreadable or oversized file.
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { fsPromises } from '../shared/lazy-fs.ts';
+import { fsPromises } from '../shared/builtins.ts';
 import { expandHome } from './imds-credentials.ts';
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -122,7 +122,7 @@ export async function readStaticSharedFile(
   );
   let text: string;
   try {
-    const { readFile, stat } = await fsPromises();
+    const { readFile, stat } = fsPromises();
     if ((await stat(file)).size > MAX_FILE_BYTES) return undefined;
     text = await readFile(file, 'utf8');
   } catch {

@@ -149,8 +149,8 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
 
 /**
  * The request-header limit the agent is meant to run with: Bun has no Bun.serve option for it, only the
- * runtime flag --max-http-header-size (compiled into the executable with --compile-exec-argv; `bin/` and
- * `npm start` pass it). Each unfinished-header connection holds up to this much, so it sets the memory a
+ * runtime flag --max-http-header-size (compiled into the executable: `execArgv` in scripts/build-executable.ts;
+ * `bin/` and `npm start` pass it). Each unfinished-header connection holds up to this much, so it sets the memory a
  * flood can cost; real tokens are ~1.5 KB and MAX_TOKEN_LENGTH (6 KiB) leaves room for the other headers.
  */
 export const MAX_REQUEST_HEADER_BYTES = 8 * 1024;

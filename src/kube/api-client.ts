@@ -7,12 +7,11 @@
 // Bodies are bounded, every call has a deadline, and no error message carries the token.
 // About 230 lines: the in-cluster settings, the per-call token and CA reads and the bounded call are one
 // client's steps, kept together so nothing that touches the token lives elsewhere.
-import { join } from 'node:path';
 import { sanitizeUpstreamMessage } from '../eks-auth/sanitize-message.ts';
 import { readBoundedText } from '../shared/bounded-read.ts';
+import { fsPromises, nodePath } from '../shared/builtins.ts';
 import { startCallDeadline } from '../shared/call-deadline.ts';
 import { hostPort } from '../shared/host-port.ts';
-import { fsPromises } from '../shared/lazy-fs.ts';
 
 /** Where the kubelet mounts a pod's service-account token, CA and namespace. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -50,8 +49,8 @@ export function inClusterEndpoint(
   }
   return {
     baseUrl: `https://${hostPort(host, port)}`,
-    tokenFile: join(serviceAccountDir, 'token'),
-    caFile: join(serviceAccountDir, 'ca.crt'),
+    tokenFile: nodePath().join(serviceAccountDir, 'token'),
+    caFile: nodePath().join(serviceAccountDir, 'ca.crt'),
   };
 }
 
@@ -146,7 +145,7 @@ export interface KubeApiClientOptions {
 async function readSmallFile(path: string, what: string): Promise<string> {
   let bytes: Buffer;
   try {
-    const { readFile } = await fsPromises();
+    const { readFile } = fsPromises();
     bytes = await readFile(path);
   } catch (err) {
     throw new KubeApiError('credentials', `${what} is unreadable`, { cause: err });

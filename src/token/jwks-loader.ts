@@ -4,7 +4,7 @@
 // members, because the set is copied to worker threads and must never carry private material.
 
 import { readBoundedText } from '../shared/bounded-read.ts';
-import { fsPromises } from '../shared/lazy-fs.ts';
+import { fsPromises } from '../shared/builtins.ts';
 import type { PublicJwk } from './verify-signature.ts';
 
 /** A JWKS larger than this is refused; real issuers publish a few keys in a few KB. */
@@ -116,7 +116,7 @@ export async function loadJwksUrl(url: string, timeoutMs: number): Promise<Signi
 export async function loadJwksFile(path: string): Promise<SigningKeys> {
   let text: string;
   try {
-    const { readFile } = await fsPromises();
+    const { readFile } = fsPromises();
     const bytes = await readFile(path);
     if (bytes.byteLength > MAX_JWKS_BYTES)
       throw new JwksLoadError(`JWKS file is larger than ${MAX_JWKS_BYTES} bytes`);

@@ -9,9 +9,11 @@ import type { KeyObject } from 'node:crypto';
 /**
  * node:crypto, loaded at the first check rather than at start: an agent in claims mode never verifies, and
  * the module (with node:worker_threads, which the pool loaded then) cost it ~0.7 MB of resident memory idle and with
- * 250 pods (bench/footprint.bench.ts). require() caches it.
+ * 250 pods (bench/footprint.bench.ts). Through process.getBuiltinModule, which the bundler leaves alone, so the
+ * start-up bundle names no node:crypto (test/build/startup-builtins.test.ts); the runtime keeps it once loaded.
+ * Not through src/shared/builtins.ts: this module is loaded by the workers too and imports nothing of ours.
  */
-const nodeCrypto = (): typeof import('node:crypto') => require('node:crypto');
+const nodeCrypto = () => process.getBuiltinModule('node:crypto');
 
 /** The public members of a signing JWK (RFC 7517/7518); private members are stripped when loaded. */
 export interface PublicJwk {
