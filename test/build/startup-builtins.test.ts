@@ -24,6 +24,7 @@ test('the server starts with node:fs and node:os and no other Node built-in', as
   const builtins = new Set<string>();
   const seen = new Set<string>();
   const servesAt: string[] = [];
+  let reachesPromClientUtil = false;
   const visit = async (name: string) => {
     if (seen.has(name)) return;
     seen.add(name);
@@ -36,9 +37,15 @@ test('the server starts with node:fs and node:os and no other Node built-in', as
       if (imp.path.startsWith('.')) await visit(posix.join(posix.dirname(name), imp.path));
       else builtins.add(imp.path.replace(/^node:/, ''));
     }
-    // CommonJS dependencies (prom-client) require built-ins inside their module wrappers, run at start.
-    for (const match of text.matchAll(/__require\("([^"]+)"\)/g))
-      builtins.add((match[1] as string).replace(/^node:/, ''));
+    if (text.includes('// src/observability/prom-client-util.ts')) reachesPromClientUtil = true;
+    // CommonJS dependencies (prom-client) require built-ins inside their module wrappers, run at start; a module
+    // of ours that one requires (promClientLazyUtil's prom-client-util.ts) is a chunk required the same way, not
+    // imported, so it is followed like an import. import.meta.require is what __require stands for.
+    for (const match of text.matchAll(/(?:__require|import\.meta\.require)\("([^"]+)"\)/g)) {
+      const path = match[1] as string;
+      if (path.startsWith('.')) await visit(posix.join(posix.dirname(name), path));
+      else builtins.add(path.replace(/^node:/, ''));
+    }
   };
   const entries = build.outputs
     .filter((o) => o.kind === 'entry-point')
@@ -47,5 +54,7 @@ test('the server starts with node:fs and node:os and no other Node built-in', as
   for (const entry of entries) await visit(entry);
   // The walk reached the agent's code: a start-up chunk calls Bun.serve.
   expect(servesAt.length).toBeGreaterThan(0);
+  // ... and the chunk prom-client's metric classes require for util.format/inspect.
+  expect(reachesPromClientUtil).toBe(true);
   expect([...builtins].sort()).toEqual(['fs', 'os']);
 });
