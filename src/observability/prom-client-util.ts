@@ -3,15 +3,8 @@
 // (scripts/build-executable.ts, promClientLazyUtil), so node:util, JavaScript of its own under Bun, loads at the
 // first such error instead of at every agent's start (README footprint (10)).
 import type * as Util from 'node:util';
+import { nodeUtil } from '../shared/builtins.ts';
 
-let util: typeof Util | undefined;
-// process.getBuiltinModule rather than require: the bundler leaves it alone, so the start-up bundle names no
-// node:util at all (test/build/startup-builtins.test.ts).
-const load = (): typeof Util => {
-  util ??= process.getBuiltinModule('node:util');
-  return util;
-};
-
-export const format: typeof Util.format = (...args) => load().format(...args);
+export const format: typeof Util.format = (...args) => nodeUtil().format(...args);
 export const inspect = ((...args: Parameters<typeof Util.inspect>) =>
-  load().inspect(...args)) as typeof Util.inspect;
+  nodeUtil().inspect(...args)) as typeof Util.inspect;
